@@ -1,0 +1,3 @@
+"""SIP Trunk Advisor: a terminal expert system for failing SIP trunks."""
+
+__version__ = "0.1.0"

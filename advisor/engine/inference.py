@@ -1,0 +1,92 @@
+"""Run the generated rules on a set of observations and derive each cause's verdict.
+
+Every call starts from a fresh working memory (reset + declare all facts), so
+changing an earlier answer gives exactly what a fresh run with the new answers
+gives: experta has no truth maintenance to get wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from advisor.engine.model import CompiledModel, compile_model
+from advisor.engine.observations import Observation
+from advisor.engine.rules import Firing, Obs, RuleStats, build_engine_class
+from advisor.kb.loader import KnowledgeBase
+from advisor.kb.models import UNKNOWN
+
+Status = Literal["confirmed", "candidate", "ruled_out"]
+
+CONFIRMED_LEAK = 0.05
+"""Share of belief left to unconfirmed candidates once a cause is confirmed."""
+
+
+@dataclass
+class CauseState:
+    cause: str
+    status: Status
+    satisfied: set[int] = field(default_factory=set)
+    violated: dict[int, list[str]] = field(default_factory=dict)
+    supports: list[str] = field(default_factory=list)
+    contradicts: list[str] = field(default_factory=list)
+    excluded_by: list[str] = field(default_factory=list)
+    confidence: float = 0.0
+    alternatives: int = 1
+
+    def open_alternatives(self) -> list[int]:
+        return [a for a in range(self.alternatives) if a not in self.violated]
+
+
+class Reasoner:
+    """Compiled knowledge (rules + probability model), reusable across steps."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.model: CompiledModel = compile_model(kb)
+        engine_class, self.rule_stats = build_engine_class(kb)
+        self._engine = engine_class()
+        self.rule_stats: RuleStats
+
+    def infer(self, known: dict[str, Observation]) -> dict[str, CauseState]:
+        engine = self._engine
+        engine.reset()
+        engine.fired = []
+        for obs in known.values():
+            if obs.value != UNKNOWN and obs.id in self.kb.observations:
+                engine.declare(Obs(id=obs.id, value=obs.value, source=obs.source.label()))
+        engine.run()
+        fired: list[Firing] = engine.fired
+        states = {cid: CauseState(cid, "candidate", alternatives=len(c.requires))
+                  for cid, c in self.kb.causes.items()}
+        for f in fired:
+            st = states[f.cause]
+            if f.kind == "satisfies":
+                st.satisfied.add(f.alt)
+            elif f.kind == "violates":
+                st.violated.setdefault(f.alt, []).append(f.obs)
+            elif f.kind == "supports":
+                if f.obs not in st.supports:
+                    st.supports.append(f.obs)
+            elif f.kind == "contradicts" and f.obs not in st.contradicts:
+                st.contradicts.append(f.obs)
+        for cid, st in states.items():
+            cause = self.kb.causes[cid]
+            st.excluded_by = [o for o in st.contradicts if (cause.contradicts[o].weight or 0) >= 1.0]
+            if len(st.violated) == len(cause.requires) or st.excluded_by:
+                st.status = "ruled_out"
+            elif st.satisfied - set(st.violated):
+                st.status = "confirmed"
+        values = {o.id: o.value for o in known.values()}
+        alive = [c for c, st in states.items() if st.status != "ruled_out"]
+        posterior = self.model.posterior(values, alive)
+        confirmed = {c for c in alive if states[c].status == "confirmed"}
+        if confirmed:
+            # A confirmed cause has all its required evidence: it takes most of the mass.
+            inside = sum(posterior[c] for c in confirmed) or 1.0
+            outside = sum(p for c, p in posterior.items() if c not in confirmed) or 1.0
+            for c, p in posterior.items():
+                posterior[c] = (1 - CONFIRMED_LEAK) * p / inside if c in confirmed else CONFIRMED_LEAK * p / outside
+        for cid, p in posterior.items():
+            states[cid].confidence = p
+        return states

@@ -1,0 +1,127 @@
+"""Which question next: best expected information gain per unit of cost.
+
+The value of asking about observation o is
+    (expected entropy drop over the candidates + LAMBDA * confirmation progress) / cost
+where the answer distribution comes from the candidates' expectations (a
+cause that says nothing about o is assumed to leave the engineer unsure half
+the time), and confirmation progress rewards filling a required observation of
+a likely candidate, so a lone survivor still gets confirmed. Observations
+already known, including "I don't know", are never asked again.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from advisor.engine.inference import CauseState
+from advisor.engine.model import CompiledModel
+from advisor.kb.models import UNKNOWN, QuestionDef
+
+DONT_KNOW_IF_UNCONSTRAINED = 0.5
+LAMBDA = 0.6
+MIN_SCORE = 1e-6
+
+
+@dataclass
+class AnswerSplit:
+    value: str
+    label: str
+    keeps: list[str]
+    rules_out: list[str]
+
+
+@dataclass
+class QuestionChoice:
+    question: QuestionDef
+    score: float
+    gain: float
+    progress: float
+    splits: list[AnswerSplit]
+
+
+def _entropy(ps: list[float]) -> float:
+    return -sum(p * math.log2(p) for p in ps if p > 0)
+
+
+def missing_required(model: CompiledModel, state: CauseState, known: dict[str, str | float]) -> list[str]:
+    """Observations still needed by the alternative closest to confirming the cause."""
+    cause = model.kb.causes[state.cause]
+    best: list[str] | None = None
+    for a in state.open_alternatives():
+        alt = cause.requires[a]
+        if any(known.get(o) == UNKNOWN for o in alt):
+            continue
+        need = [o for o in alt if o not in known]
+        if best is None or len(need) < len(best):
+            best = need
+    return best or []
+
+
+def breaks(model: CompiledModel, state: CauseState, obs: str, value: str | float) -> bool:
+    """Would this answer rule the cause out (every open alternative broken)?"""
+    cause = model.kb.causes[state.cause]
+    hard = cause.contradicts.get(obs)
+    if hard is not None and (hard.weight or 0) >= 1.0 and hard.holds(value):
+        return True
+    open_alts = state.open_alternatives()
+    if not open_alts:
+        return True
+    return all(obs in cause.requires[a] and not cause.requires[a][obs].holds(value) for a in open_alts)
+
+
+def choose(model: CompiledModel, states: dict[str, CauseState], known: dict[str, str | float]) -> QuestionChoice | None:
+    if any(st.status == "confirmed" for st in states.values()):
+        return None
+    alive = [st for st in states.values() if st.status != "ruled_out"]
+    if not alive:
+        return None
+    total = sum(st.confidence for st in alive) or 1.0
+    prior = {st.cause: st.confidence / total for st in alive}
+    h0 = _entropy(list(prior.values()))
+    needs = {st.cause: missing_required(model, st, known) for st in alive}
+    best: QuestionChoice | None = None
+    for q in model.kb.questions.values():
+        o = q.observation
+        if o in known:
+            continue
+        cells = model.cells[o]
+        n = len(cells.labels)
+        gain = 0.0
+        for k in range(n):
+            joint = {}
+            for c, p in prior.items():
+                if model.constrains(c, o):
+                    joint[c] = p * model.likelihood(c, o, k)
+                else:
+                    joint[c] = p * (1 - DONT_KNOW_IF_UNCONSTRAINED) / n
+            pk = sum(joint.values())
+            if pk <= 0:
+                continue
+            post = []
+            for c, p in prior.items():
+                post.append(p * model.likelihood(c, o, k))
+            z = sum(post) or 1.0
+            gain += pk * (h0 - _entropy([x / z for x in post]))
+        progress = sum(prior[c] / len(need) for c, need in needs.items() if o in need)
+        score = (max(gain, 0.0) + LAMBDA * progress) / q.cost
+        if score <= MIN_SCORE:
+            continue
+        if best is None or score > best.score + 1e-12:
+            best = QuestionChoice(q, score, gain, progress, [])
+    if best is not None:
+        best.splits = splits(model, alive, best.question)
+    return best
+
+
+def splits(model: CompiledModel, alive: list[CauseState], q: QuestionDef) -> list[AnswerSplit]:
+    """For each possible answer: which candidates survive it (the "why" of a question)."""
+    cells = model.cells[q.observation]
+    out = []
+    for label, sample in zip(cells.labels, cells.samples, strict=True):
+        keeps = [st.cause for st in alive if not breaks(model, st, q.observation, sample)]
+        gone = [st.cause for st in alive if st.cause not in keeps]
+        out.append(AnswerSplit(str(sample) if cells.obs.type != "number" else label,
+                               q.labels.get(str(sample), label), keeps, gone))
+    out.append(AnswerSplit(UNKNOWN, "I don't know", [st.cause for st in alive], []))
+    return out

@@ -1,0 +1,340 @@
+"""Load knowledge/*.yaml into validated models, collecting every problem with its file:line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from advisor.kb.models import (
+    UNKNOWN,
+    AlertDef,
+    CauseDef,
+    Condition,
+    FamilyDef,
+    ObservationDef,
+    QuestionDef,
+    SymptomDef,
+    SymptomsFile,
+    TipDef,
+    TipsFile,
+    TraceFile,
+)
+from advisor.kb.paths import default_knowledge_dir
+from advisor.kb.yamlsrc import PathKey, Problem, SourceDoc, read_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+TOP_FILES = ("observations.yaml", "questions.yaml", "symptoms.yaml", "tips.yaml", "trace.yaml")
+
+
+class KBError(Exception):
+    """The knowledge base has problems; each is one `file:line: reason` line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the knowledge base")
+        self.problems = problems
+
+
+@dataclass(slots=True)
+class Located:
+    doc: SourceDoc
+    path: PathKey
+
+    def at(self, *more: str | int) -> tuple[str, int]:
+        return self.doc.file, self.doc.line_of((*self.path, *more))
+
+
+@dataclass
+class KnowledgeBase:
+    """The validated knowledge, with indexes; immutable by convention."""
+
+    root: Path
+    observations: dict[str, ObservationDef]
+    questions: dict[str, QuestionDef]
+    causes: dict[str, CauseDef]
+    families: dict[str, FamilyDef]
+    symptoms: dict[str, SymptomDef]
+    tips: list[TipDef]
+    alerts: list[AlertDef]
+    trace: TraceFile
+    where: dict[str, Located] = field(default_factory=dict, repr=False)
+
+    @property
+    def question_for(self) -> dict[str, QuestionDef]:
+        return {q.observation: q for q in self.questions.values()}
+
+    def check_value(self, obs_id: str, raw: str) -> str | float:
+        """Normalise an observation value or raise ValueError naming the allowed ones."""
+        obs = self.observations.get(obs_id)
+        if obs is None:
+            known = ", ".join(sorted(self.observations))
+            raise ValueError(f"unknown observation {obs_id!r} (known: {known})")
+        text = str(raw).strip()
+        if text.lower() in (UNKNOWN, "?", "dont_know", "don't know"):
+            return UNKNOWN
+        if obs.type == "number":
+            try:
+                return float(text)
+            except ValueError:
+                raise ValueError(f"{obs_id} takes a number (unit: {obs.unit or 'none'}) or 'unknown', not {text!r}") from None
+        lowered = {"true": "yes", "false": "no", "y": "yes", "n": "no"}.get(text.lower(), text)
+        if lowered not in obs.values:
+            allowed = ", ".join([*obs.values, UNKNOWN])
+            raise ValueError(f"{text!r} is not a value of {obs_id} (allowed: {allowed})")
+        return lowered
+
+
+def load_kb(directory: Path | None = None) -> KnowledgeBase:
+    """Read and validate the knowledge base; raises KBError listing every problem."""
+    root = (directory or default_knowledge_dir()).resolve()
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise KBError([Problem(str(root), 1, "knowledge directory not found")])
+    docs: dict[str, SourceDoc] = {}
+
+    def display(p: Path) -> str:
+        try:
+            return str(p.relative_to(root.parent))
+        except ValueError:
+            return str(p)
+
+    for name in TOP_FILES:
+        path = root / name
+        if not path.is_file():
+            problems.append(Problem(display(path), 1, "required knowledge file is missing"))
+            continue
+        doc, errs = read_yaml(path, display(path))
+        problems += errs
+        if doc is not None:
+            docs[name] = doc
+    cause_docs: list[SourceDoc] = []
+    cause_files = sorted((root / "causes").glob("*.yaml")) if (root / "causes").is_dir() else []
+    if not cause_files:
+        problems.append(Problem(display(root / "causes"), 1, "no cause files (causes/*.yaml)"))
+    for path in cause_files:
+        doc, errs = read_yaml(path, display(path))
+        problems += errs
+        if doc is not None:
+            cause_docs.append(doc)
+    for extra in sorted(root.glob("*.y*ml")):
+        if extra.name not in TOP_FILES:
+            problems.append(Problem(display(extra), 1, f"unknown knowledge file (expected one of: {', '.join(TOP_FILES)})"))
+
+    where: dict[str, Located] = {}
+    observations = _items(docs.get("observations.yaml"), ObservationDef, (), "observation", where, problems)
+    questions = _items(docs.get("questions.yaml"), QuestionDef, (), "question", where, problems)
+    causes: dict[str, CauseDef] = {}
+    for doc in cause_docs:
+        for cid, cause in _items(doc, CauseDef, (), "cause", where, problems).items():
+            if cid in causes:
+                f, line = where[cid].at()
+                problems.append(Problem(f, line, f"duplicate cause id {cid!r}"))
+            causes[cid] = cause
+    families: dict[str, FamilyDef] = {}
+    symptoms: dict[str, SymptomDef] = {}
+    sdoc = docs.get("symptoms.yaml")
+    if sdoc is not None and _shape(sdoc, SymptomsFile, ("families", "symptoms"), problems):
+        families = _items(sdoc, FamilyDef, ("families",), "family", where, problems)
+        symptoms = _items(sdoc, SymptomDef, ("symptoms",), "symptom", where, problems)
+    tips: list[TipDef] = []
+    alerts: list[AlertDef] = []
+    tdoc = docs.get("tips.yaml")
+    if tdoc is not None and _shape(tdoc, TipsFile, ("tips", "alerts"), problems):
+        tips = list(_items(tdoc, TipDef, ("tips",), "tip", where, problems).values())
+        alerts = _list(tdoc, AlertDef, ("alerts",), problems)
+    trace: TraceFile | None = None
+    trdoc = docs.get("trace.yaml")
+    if trdoc is not None:
+        trace = _validate(trdoc, TraceFile, (), trdoc.data, problems)
+
+    kb = KnowledgeBase(root, observations, questions, causes, families, symptoms, tips, alerts,
+                       trace or _empty_trace(), where)
+    if not problems:
+        problems += cross_check(kb)
+    if problems:
+        raise KBError(_dedupe(problems))
+    return kb
+
+
+def _empty_trace() -> TraceFile:
+    return TraceFile.model_validate({"carrier": {"name": "", "domains": [], "signalling_networks": [], "source": ""},
+                                     "reason_patterns": []})
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    out = []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def _shape(doc: SourceDoc, model: type[BaseModel], keys: tuple[str, ...], problems: list[Problem]) -> bool:
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(doc.file, 1, f"expected a mapping with keys: {', '.join(keys)}"))
+        return False
+    ok = True
+    for key in doc.data:
+        if key not in model.model_fields:
+            problems.append(Problem(doc.file, doc.line_of((key,)), f"unknown key {key!r} (expected: {', '.join(keys)})"))
+            ok = False
+    return ok
+
+
+def _validate(doc: SourceDoc, model: type[M], path: PathKey, data: Any, problems: list[Problem]) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and "[" in x))
+            line = doc.line_of((*path, *loc))
+            where = ".".join(str(x) for x in loc) or "entry"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            elif err["type"] == "missing":
+                msg = "required field missing"
+            problems.append(Problem(doc.file, line, f"{where}: {msg}"))
+        return None
+
+
+def _list(doc: SourceDoc, model: type[M], path: PathKey, problems: list[Problem]) -> list[M]:
+    data: Any = doc.data
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        problems.append(Problem(doc.file, doc.line_of(path), "expected a list"))
+        return []
+    out = []
+    for i, item in enumerate(data):
+        got = _validate(doc, model, (*path, i), item, problems)
+        if got is not None:
+            out.append(got)
+    return out
+
+
+def _items(doc: SourceDoc | None, model: type[M], path: PathKey, kind: str,
+           where: dict[str, Located], problems: list[Problem]) -> dict[str, M]:
+    if doc is None:
+        return {}
+    out: dict[str, M] = {}
+    data: Any = doc.data
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        problems.append(Problem(doc.file, doc.line_of(path), f"expected a list of {kind} entries"))
+        return {}
+    for i, item in enumerate(data):
+        got = _validate(doc, model, (*path, i), item, problems)
+        if got is None:
+            continue
+        ident = str(got.id)  # type: ignore[attr-defined]
+        if ident in out or (ident in where and kind != "cause"):
+            problems.append(Problem(doc.file, doc.line_of((*path, i, "id")), f"duplicate {kind} id {ident!r}"))
+            continue
+        out[ident] = got
+        if ident not in where:
+            where[ident] = Located(doc, (*path, i))
+    return out
+
+
+def cross_check(kb: KnowledgeBase) -> list[Problem]:
+    """References between files: every id and value named must exist."""
+    problems: list[Problem] = []
+
+    def bad(owner: str, msg: str, *more: str | int) -> None:
+        f, line = kb.where[owner].at(*more)
+        problems.append(Problem(f, line, msg))
+
+    def check_condition(owner: str, obs_id: str, cond: Condition, *path: str | int) -> None:
+        obs = kb.observations.get(obs_id)
+        if obs is None:
+            bad(owner, f"unknown observation {obs_id!r}", *path)
+            return
+        if obs.type == "number":
+            if not cond.numeric:
+                bad(owner, f"{obs_id} is a number: compare it with lt/le/gt/ge", *path)
+        elif cond.numeric:
+            bad(owner, f"{obs_id} is not a number: numeric bounds do not apply", *path)
+        else:
+            for v in cond.named_values():
+                if v not in obs.values:
+                    bad(owner, f"{v!r} is not a value of {obs_id} (allowed: {', '.join(obs.values)})", *path)
+
+    def check_value(owner: str, obs_id: str, value: Any, *path: str | int) -> None:
+        obs = kb.observations.get(obs_id)
+        if obs is None:
+            bad(owner, f"unknown observation {obs_id!r}", *path)
+        elif obs.type == "number":
+            if not isinstance(value, int | float):
+                bad(owner, f"{obs_id} takes a number", *path)
+        elif str(value) not in obs.values:
+            bad(owner, f"{value!r} is not a value of {obs_id} (allowed: {', '.join(obs.values)})", *path)
+
+    for q in kb.questions.values():
+        obs = kb.observations.get(q.observation)
+        if obs is None:
+            bad(q.id, f"unknown observation {q.observation!r}", "observation")
+            continue
+        for label in q.labels:
+            if obs.type == "number" or label not in obs.values:
+                bad(q.id, f"label for {label!r}, which is not a value of {q.observation}", "labels", label)
+    seen_obs: dict[str, str] = {}
+    for q in kb.questions.values():
+        if q.observation in seen_obs:
+            bad(q.id, f"observation {q.observation!r} already has question {seen_obs[q.observation]}", "observation")
+        seen_obs[q.observation] = q.id
+    for fam in kb.families.values():
+        for obs_id, value in fam.implies.items():
+            check_value(fam.id, obs_id, value, "implies", obs_id)
+    for sym in kb.symptoms.values():
+        if sym.family not in kb.families:
+            bad(sym.id, f"unknown family {sym.family!r}", "family")
+        for obs_id, value in sym.implies.items():
+            check_value(sym.id, obs_id, value, "implies", obs_id)
+    for cause in kb.causes.values():
+        if cause.symptom not in kb.symptoms:
+            bad(cause.id, f"unknown symptom {cause.symptom!r}", "symptom")
+        for i, alt in enumerate(cause.requires):
+            for obs_id, cond in alt.items():
+                check_condition(cause.id, obs_id, cond, "requires", i, obs_id)
+                if cond.weight is not None:
+                    bad(cause.id, "a required condition takes no weight", "requires", i, obs_id)
+        for role in ("supports", "contradicts"):
+            conds: dict[str, Condition] = getattr(cause, role)
+            for obs_id, cond in conds.items():
+                check_condition(cause.id, obs_id, cond, role, obs_id)
+        for other in cause.indistinguishable_from:
+            if other.cause not in kb.causes:
+                bad(cause.id, f"unknown cause {other.cause!r}", "indistinguishable_from")
+    for alert in kb.alerts:
+        if alert.cause is not None and alert.cause not in kb.causes:
+            problems.append(Problem("tips.yaml", 1, f"alert {alert.code} names unknown cause {alert.cause!r}"))
+    for rp in kb.trace.reason_patterns:
+        values = kb.observations.get("response_reason")
+        if values is not None and rp.value not in values.values:
+            problems.append(Problem("trace.yaml", 1, f"reason pattern value {rp.value!r} is not a value of response_reason"))
+    return problems
+
+
+def schemas() -> dict[str, dict[str, Any]]:
+    """JSON Schema of every knowledge file, for editor validation."""
+    adapters: Iterable[tuple[str, Any]] = (
+        ("observations.schema.json", TypeAdapter(list[ObservationDef])),
+        ("questions.schema.json", TypeAdapter(list[QuestionDef])),
+        ("causes.schema.json", TypeAdapter(list[CauseDef])),
+        ("symptoms.schema.json", TypeAdapter(SymptomsFile)),
+        ("tips.schema.json", TypeAdapter(TipsFile)),
+        ("trace.schema.json", TypeAdapter(TraceFile)),
+    )
+    return {name: adapter.json_schema(by_alias=True) for name, adapter in adapters}

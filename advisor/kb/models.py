@@ -1,0 +1,276 @@
+"""Pydantic models of the knowledge files (the schema authors write against)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+UNKNOWN = "unknown"
+"""The value every observation accepts for "I don't know"; never evidence."""
+
+Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", min_length=1, max_length=80)]
+ObsValue = str | float
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _scalar(value: Any) -> Any:
+    """YAML 1.1 reads bare yes/no as booleans; the vocabulary says "yes"/"no"."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return value
+
+
+class ObservationDef(StrictModel):
+    """One fact of the shared vocabulary."""
+
+    id: Ident
+    type: Literal["enum", "bool", "number"]
+    values: list[str] = Field(default_factory=list)
+    unit: str | None = None
+    description: str
+
+    @model_validator(mode="after")
+    def _values_fit_type(self) -> ObservationDef:
+        if self.type == "bool":
+            if self.values and sorted(self.values) != ["no", "yes"]:
+                raise ValueError("a bool observation has the values yes/no; leave `values` out")
+            object.__setattr__(self, "values", ["yes", "no"])
+        elif self.type == "enum":
+            if len(self.values) < 2:
+                raise ValueError("an enum observation needs at least two values")
+            if len(set(self.values)) != len(self.values):
+                raise ValueError("enum values must be distinct")
+            if UNKNOWN in self.values:
+                raise ValueError(f"'{UNKNOWN}' is reserved for \"I don't know\"")
+        elif self.values:
+            raise ValueError("a number observation takes no `values` (causes compare it with thresholds)")
+        return self
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _stringify(cls, v: Any) -> Any:
+        return [str(_scalar(x)) for x in v] if isinstance(v, list) else v
+
+
+class Condition(StrictModel):
+    """A test on one observation's value; written as a value, a list, or a mapping."""
+
+    is_: str | None = Field(None, alias="is")
+    in_: list[str] | None = Field(None, alias="in")
+    not_: list[str] | None = Field(None, alias="not")
+    lt: float | None = None
+    le: float | None = None
+    gt: float | None = None
+    ge: float | None = None
+    weight: float | None = Field(None, gt=0, le=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            return {"in": [str(_scalar(x)) for x in data]}
+        if isinstance(data, dict):
+            out = dict(data)
+            for key in ("is",):
+                if key in out and not isinstance(out[key], list | dict):
+                    out[key] = str(_scalar(out[key]))
+            for key in ("in", "not"):
+                if key in out and isinstance(out[key], list):
+                    out[key] = [str(_scalar(x)) for x in out[key]]
+            return out
+        if isinstance(data, str | bool | int | float):
+            return {"is": str(_scalar(data))}
+        return data
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Condition:
+        sets = [x is not None for x in (self.is_, self.in_, self.not_)]
+        nums = [x is not None for x in (self.lt, self.le, self.gt, self.ge)]
+        if sum(sets) > 1 or (any(sets) and any(nums)):
+            raise ValueError("use one of `is`, `in`, `not`, or numeric bounds (lt/le/gt/ge)")
+        if not any(sets) and not any(nums):
+            raise ValueError("a condition needs a value, a list, `not`, or numeric bounds")
+        return self
+
+    @property
+    def numeric(self) -> bool:
+        return self.is_ is None and self.in_ is None and self.not_ is None
+
+    def holds(self, value: ObsValue) -> bool:
+        """True when a known value satisfies the condition."""
+        if self.numeric:
+            try:
+                x = float(value)
+            except (TypeError, ValueError):
+                return False
+            return (
+                (self.lt is None or x < self.lt)
+                and (self.le is None or x <= self.le)
+                and (self.gt is None or x > self.gt)
+                and (self.ge is None or x >= self.ge)
+            )
+        text = str(value)
+        if self.is_ is not None:
+            return text == self.is_
+        if self.in_ is not None:
+            return text in self.in_
+        return text not in (self.not_ or [])
+
+    def named_values(self) -> list[str]:
+        return [self.is_] if self.is_ is not None else list(self.in_ or self.not_ or [])
+
+    def thresholds(self) -> list[float]:
+        return [x for x in (self.lt, self.le, self.gt, self.ge) if x is not None]
+
+    def describe(self) -> str:
+        if self.is_ is not None:
+            return f"= {self.is_}"
+        if self.in_ is not None:
+            return "in {" + ", ".join(self.in_) + "}"
+        if self.not_ is not None:
+            return "not in {" + ", ".join(self.not_) + "}"
+        parts = []
+        for op, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+            bound = getattr(self, op)
+            if bound is not None:
+                parts.append(f"{sym} {bound:g}")
+        return " and ".join(parts)
+
+
+Conditions = dict[str, Condition]
+
+
+class Indistinct(StrictModel):
+    cause: str
+    reason: str
+
+
+class CauseDef(StrictModel):
+    """A root cause: what confirms it, what makes it likelier or unlikelier, its fix."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+){1,4}$")]
+    title: str
+    symptom: str
+    guide: str
+    mechanism: str
+    requires: list[Conditions] = Field(min_length=1)
+    supports: Conditions = Field(default_factory=dict)
+    contradicts: Conditions = Field(default_factory=dict)
+    fix: list[str] = Field(min_length=1)
+    prior: float = Field(1.0, gt=0)
+    indistinguishable_from: list[Indistinct] = Field(default_factory=list)
+
+    @field_validator("requires", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, dict) else v
+
+    @field_validator("requires")
+    @classmethod
+    def _no_empty_alternative(cls, v: list[Conditions]) -> list[Conditions]:
+        if any(not alt for alt in v):
+            raise ValueError("an alternative in `requires` has no conditions")
+        return v
+
+    def required_observations(self) -> set[str]:
+        return {o for alt in self.requires for o in alt}
+
+
+class QuestionDef(StrictModel):
+    id: Annotated[str, Field(pattern=r"^q\.[a-z0-9_.]+$")]
+    observation: str
+    text: str
+    help: str
+    cost: int = Field(ge=1, le=5)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class FamilyDef(StrictModel):
+    id: Ident
+    title: str
+    implies: dict[str, ObsValue] = Field(default_factory=dict)
+
+    @field_validator("implies", mode="before")
+    @classmethod
+    def _yes_no(cls, v: Any) -> Any:
+        return {k: _scalar(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+
+class SymptomDef(FamilyDef):
+    family: str
+    guide: str
+
+
+class SymptomsFile(StrictModel):
+    families: list[FamilyDef]
+    symptoms: list[SymptomDef]
+
+
+class TipDef(StrictModel):
+    id: Ident
+    title: str
+    guide: str
+    text: str
+
+
+class AlertDef(StrictModel):
+    code: str
+    title: str
+    cause: str | None = None
+    note: str | None = None
+    source: str
+
+
+class TipsFile(StrictModel):
+    tips: list[TipDef]
+    alerts: list[AlertDef] = Field(default_factory=list)
+
+
+class Network(StrictModel):
+    cidr: str
+    region: str
+
+    @field_validator("cidr")
+    @classmethod
+    def _valid(cls, v: str) -> str:
+        import ipaddress
+
+        ipaddress.ip_network(v, strict=False)
+        return v
+
+
+class CarrierDef(StrictModel):
+    name: str
+    domains: list[str]
+    signalling_networks: list[Network]
+    media_networks: list[Network] = Field(default_factory=list)
+    internal_networks: list[str] = Field(default_factory=list)
+    user_agent_patterns: list[str] = Field(default_factory=list)
+    source: str
+
+
+class ReasonPattern(StrictModel):
+    pattern: str
+    value: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from exc
+        return v
+
+
+class TraceFile(StrictModel):
+    carrier: CarrierDef
+    reason_patterns: list[ReasonPattern]
+    thresholds: dict[str, float | list[float]] = Field(default_factory=dict)
