@@ -1,0 +1,53 @@
+"""Shared CLI plumbing: one-line errors, knowledge loading, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from pydantic import BaseModel
+
+
+class CliError(Exception):
+    """Ends the command with a one-line message and an exit code."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    raise CliError(f"advisor: {message}", code)
+
+
+def load_kb_or_exit(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Load the knowledge base; a broken one prints one line per problem and exits 1."""
+    from advisor.kb.loader import KBError, load_kb
+
+    directory = Path(args.kb) if getattr(args, "kb", None) else None
+    try:
+        return load_kb(directory)
+    except KBError as exc:
+        raise CliError("\n".join(str(p) for p in exc.problems), 1) from None
+
+
+def print_json(model: BaseModel) -> None:
+    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+
+
+def progress(message: str) -> None:
+    """Progress for anything slow goes to stderr so --json stdout stays clean."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r\x1b[K{message}")
+        sys.stderr.flush()
+    else:
+        sys.stderr.write(message + "\n")
+
+
+def progress_done() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()

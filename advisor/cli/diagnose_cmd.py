@@ -1,0 +1,59 @@
+"""`advisor diagnose`: one non-interactive inference step (answers and traces in, verdicts out)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from advisor.cli.common import fail, load_kb_or_exit, print_json
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("diagnose", help="diagnose from answers and/or traces, without the TUI",
+                       description="Run the advisor on the given facts and print every cause's verdict.")
+    p.add_argument("--answer", "-a", action="append", default=[], metavar="OBSERVATION=VALUE",
+                   help="a known fact (repeatable); VALUE 'unknown' means I don't know")
+    p.add_argument("--trace", "-t", action="append", default=[], metavar="FILE",
+                   help="a SIP trace (pcap, pcapng, or pasted log text); repeatable")
+    p.add_argument("--termination-uri", help="trunk termination URI, helps the trace reader tell sides apart")
+    p.add_argument("--pbx-address", help="the PBX's public address")
+    p.add_argument("--json", action="store_true", help="print one JSON object (the Diagnosis model)")
+    p.set_defaults(handler=run)
+
+
+def parse_answers(kb: Any, pairs: list[str]) -> list[Any]:
+    from advisor.engine.observations import Observation, Source
+
+    out = []
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.strip():
+            fail(f"--answer takes OBSERVATION=VALUE, got {pair!r}")
+        try:
+            value = kb.check_value(name.strip(), raw)
+        except ValueError as exc:
+            fail(str(exc))
+        out.append(Observation(id=name.strip(), value=value, source=Source(kind="answer", detail="--answer")))
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from advisor.cli.render import render_diagnosis
+    from advisor.context import TrunkContext
+    from advisor.engine.diagnosis import Advisor
+
+    kb = load_kb_or_exit(args)
+    answers = parse_answers(kb, args.answer)
+    observations: list[Any] = []
+    warnings: list[str] = []
+    if args.trace:
+        from advisor.cli.trace_cmd import observations_from_traces
+
+        context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
+        observations, warnings = observations_from_traces(kb, args.trace, context)
+    diagnosis = Advisor(kb).diagnose([*observations, *answers], warnings)
+    if args.json:
+        print_json(diagnosis)
+    else:
+        print(render_diagnosis(diagnosis))
+    return 0
