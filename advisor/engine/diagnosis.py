@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from advisor import __version__
 from advisor.engine.inference import CauseState, Reasoner, Status
-from advisor.engine.observations import Observation, effective
+from advisor.engine.observations import Observation, Source, effective
 from advisor.engine.questions import QuestionChoice, choose, missing_required
 from advisor.kb.loader import KnowledgeBase, load_kb
 from advisor.kb.models import UNKNOWN
@@ -87,7 +87,7 @@ class Advisor:
         self.reasoner = Reasoner(self.kb)
 
     def diagnose(self, observations: Iterable[Observation], warnings: Iterable[str] = ()) -> Diagnosis:
-        known_obs = effective(observations)
+        known_obs = self._with_implied(effective(observations))
         states = self.reasoner.infer(known_obs)
         values = {o.id: o.value for o in known_obs.values()}
         choice = choose(self.reasoner.model, states, values)
@@ -96,6 +96,16 @@ class Advisor:
         question = self._question(choice, states) if choice else None
         return Diagnosis(conclusion=self._conclusion(causes, question), causes=causes,
                          observations=list(known_obs.values()), next_question=question, warnings=list(warnings))
+
+    def _with_implied(self, known: dict[str, Observation]) -> dict[str, Observation]:
+        """Add what a known symptom implies, unless the fact is known some other way."""
+        out = dict(known)
+        for obs in known.values():
+            for implied_id, value in self.kb.implied_by(obs.id, obs.value).items():
+                if implied_id not in out:
+                    out[implied_id] = Observation(id=implied_id, value=value,
+                                                  source=Source(kind="symptom", detail=f"implied by {obs.id}={obs.value}"))
+        return out
 
     def _result(self, st: CauseState, known: dict[str, Observation], values: dict[str, str | float]) -> CauseResult:
         cause = self.kb.causes[st.cause]

@@ -18,6 +18,7 @@ from advisor.kb.models import (
     ObservationDef,
     QuestionDef,
     SymptomDef,
+    SymptomQuestion,
     SymptomsFile,
     TipDef,
     TipsFile,
@@ -66,6 +67,12 @@ class KnowledgeBase:
     @property
     def question_for(self) -> dict[str, QuestionDef]:
         return {q.observation: q for q in self.questions.values()}
+
+    def implied_by(self, obs_id: str, value: str | float) -> dict[str, str | float]:
+        """Facts that knowing a symptom gives for free (its `implies`)."""
+        if obs_id == "symptom" and isinstance(value, str) and value in self.symptoms:
+            return dict(self.symptoms[value].implies)
+        return {}
 
     def check_value(self, obs_id: str, raw: str) -> str | float:
         """Normalise an observation value or raise ValueError naming the allowed ones."""
@@ -157,7 +164,31 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
         problems += cross_check(kb)
     if problems:
         raise KBError(_dedupe(problems))
+    if sdoc is not None and isinstance(sdoc.data, dict) and sdoc.data.get("question"):
+        _derive_symptom_observation(kb, SymptomsFile.model_validate(sdoc.data).question)
     return kb
+
+
+SYMPTOM_OBSERVATION = "symptom"
+SYMPTOM_SUPPORT_WEIGHT = 0.9
+
+
+def _derive_symptom_observation(kb: KnowledgeBase, question: SymptomQuestion | None) -> None:
+    """The guide's headings become one observation + question, and each cause
+    supports its own heading: derived from symptoms.yaml, never written twice."""
+    if question is None or SYMPTOM_OBSERVATION in kb.observations or not kb.symptoms:
+        return
+    kb.observations[SYMPTOM_OBSERVATION] = ObservationDef(
+        id=SYMPTOM_OBSERVATION, type="enum", values=list(kb.symptoms),
+        description="The heading of the carrier's guide that matches what is seen; implies that heading's facts.")
+    qid = f"q.{SYMPTOM_OBSERVATION}"
+    kb.questions = {qid: QuestionDef(id=qid, observation=SYMPTOM_OBSERVATION, text=question.text, help=question.help,
+                                     cost=question.cost, labels={s.id: s.title for s in kb.symptoms.values()}),
+                    **kb.questions}
+    for cid, cause in kb.causes.items():
+        if SYMPTOM_OBSERVATION not in cause.supports:
+            support = Condition.model_validate({"is": cause.symptom, "weight": SYMPTOM_SUPPORT_WEIGHT})
+            kb.causes[cid] = cause.model_copy(update={"supports": {SYMPTOM_OBSERVATION: support, **cause.supports}})
 
 
 def _empty_trace() -> TraceFile:

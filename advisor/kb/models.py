@@ -208,7 +208,14 @@ class SymptomDef(FamilyDef):
     guide: str
 
 
+class SymptomQuestion(StrictModel):
+    text: str
+    help: str
+    cost: int = Field(1, ge=1, le=5)
+
+
 class SymptomsFile(StrictModel):
+    question: SymptomQuestion | None = None
     families: list[FamilyDef]
     symptoms: list[SymptomDef]
 

@@ -90,9 +90,11 @@ class Session:
 
     def choose_family(self, family: str, symptom: str | None = None) -> None:
         kb = self.advisor.kb
-        implies = dict(kb.families[family].implies) if family in kb.families else {}
+        implies: dict[str, str | float] = dict(kb.families[family].implies) if family in kb.families else {}
         if symptom is not None:
             implies.update(kb.symptoms[symptom].implies)
+            if "symptom" in kb.observations:
+                implies["symptom"] = symptom
         detail = f"symptom {symptom}" if symptom else f"family {family}"
         obs = [Observation(id=k, value=v, source=Source(kind="symptom", detail=detail)) for k, v in implies.items()]
         self.add(FamilyChosen(family=family, symptom=symptom, observations=obs))
