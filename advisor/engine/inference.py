@@ -52,10 +52,11 @@ class Reasoner:
         engine = self._engine
         engine.reset()
         engine.fired = []
-        for obs in known.values():
-            if obs.value != UNKNOWN and obs.id in self.kb.observations:
-                engine.declare(Obs(id=obs.id, value=obs.value, source=obs.source.label()))
-        engine.run()
+        facts = [Obs(id=o.id, value=o.value, source=o.source.label()) for o in known.values()
+                 if o.value != UNKNOWN and o.id in self.kb.observations]
+        if facts:
+            engine.declare(*facts)  # one call: experta matches once per declare() call
+        engine.run_all()
         fired: list[Firing] = engine.fired
         states = {cid: CauseState(cid, "candidate", alternatives=len(c.requires))
                   for cid, c in self.kb.causes.items()}

@@ -69,6 +69,7 @@ class CompiledModel:
     cells: dict[str, Cells]
     like: dict[str, dict[str, list[float]]]  # cause -> obs -> P(cell | cause)
     prior: dict[str, float]
+    constrainers: dict[str, list[str]] = field(default_factory=dict)  # obs -> causes with a table for it
 
     def likelihood(self, cause: str, obs: str, cell: int) -> float:
         table = self.like[cause].get(obs)
@@ -158,4 +159,8 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
     cells = {o: _cells(kb.observations[o], cs) for o, cs in conds.items()}
     like = {cid: _cause_table(cause, cells) for cid, cause in kb.causes.items()}
     prior = {cid: cause.prior for cid, cause in kb.causes.items()}
-    return CompiledModel(kb, cells, like, prior)
+    constrainers: dict[str, list[str]] = {o: [] for o in kb.observations}
+    for cid, table in like.items():
+        for obs in table:
+            constrainers[obs].append(cid)
+    return CompiledModel(kb, cells, like, prior, constrainers)

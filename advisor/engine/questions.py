@@ -59,15 +59,18 @@ def missing_required(model: CompiledModel, state: CauseState, known: dict[str, s
 
 
 def breaks(model: CompiledModel, state: CauseState, obs: str, value: str | float) -> bool:
-    """Would this answer rule the cause out (every open alternative broken)?"""
+    """Would this answer (with what it implies) rule the cause out: every open alternative broken?"""
     cause = model.kb.causes[state.cause]
-    hard = cause.contradicts.get(obs)
-    if hard is not None and (hard.weight or 0) >= 1.0 and hard.holds(value):
-        return True
+    facts = {obs: value, **model.kb.implied_by(obs, value)}
+    for o, v in facts.items():
+        hard = cause.contradicts.get(o)
+        if hard is not None and (hard.weight or 0) >= 1.0 and hard.holds(v):
+            return True
     open_alts = state.open_alternatives()
     if not open_alts:
         return True
-    return all(obs in cause.requires[a] and not cause.requires[a][obs].holds(value) for a in open_alts)
+    return all(any(o in cause.requires[a] and not cause.requires[a][o].holds(v) for o, v in facts.items())
+               for a in open_alts)
 
 
 def choose(model: CompiledModel, states: dict[str, CauseState], known: dict[str, str | float]) -> QuestionChoice | None:
@@ -78,32 +81,21 @@ def choose(model: CompiledModel, states: dict[str, CauseState], known: dict[str,
         return None
     total = sum(st.confidence for st in alive) or 1.0
     prior = {st.cause: st.confidence / total for st in alive}
-    h0 = _entropy(list(prior.values()))
+    plogp = {c: p * math.log2(p) for c, p in prior.items() if p > 0}
+    sum_plogp = sum(plogp.values())
+    h0 = -sum_plogp
     needs = {st.cause: missing_required(model, st, known) for st in alive}
+    progress_by_obs: dict[str, float] = {}
+    for c, need in needs.items():
+        for o in need:
+            progress_by_obs[o] = progress_by_obs.get(o, 0.0) + prior[c] / len(need)
     best: QuestionChoice | None = None
     for q in model.kb.questions.values():
         o = q.observation
         if o in known:
             continue
-        cells = model.cells[o]
-        n = len(cells.labels)
-        gain = 0.0
-        for k in range(n):
-            joint = {}
-            for c, p in prior.items():
-                if model.constrains(c, o):
-                    joint[c] = p * model.likelihood(c, o, k)
-                else:
-                    joint[c] = p * (1 - DONT_KNOW_IF_UNCONSTRAINED) / n
-            pk = sum(joint.values())
-            if pk <= 0:
-                continue
-            post = []
-            for c, p in prior.items():
-                post.append(p * model.likelihood(c, o, k))
-            z = sum(post) or 1.0
-            gain += pk * (h0 - _entropy([x / z for x in post]))
-        progress = sum(prior[c] / len(need) for c, need in needs.items() if o in need)
+        gain = _expected_gain(model, o, prior, plogp, sum_plogp, h0)
+        progress = progress_by_obs.get(o, 0.0)
         score = (max(gain, 0.0) + LAMBDA * progress) / q.cost
         if score <= MIN_SCORE:
             continue
@@ -112,6 +104,37 @@ def choose(model: CompiledModel, states: dict[str, CauseState], known: dict[str,
     if best is not None:
         best.splits = splits(model, alive, best.question)
     return best
+
+
+def _expected_gain(model: CompiledModel, o: str, prior: dict[str, float], plogp: dict[str, float],
+                   sum_plogp: float, h0: float) -> float:
+    """Expected entropy drop over the candidates if o were answered.
+
+    Causes that say nothing about o spread evenly over its n answers, so they
+    are summed in closed form; only the causes that constrain o are visited:
+    H = log2(z) - (1/z) * sum(x log2 x) for unnormalised posteriors x.
+    """
+    n = len(model.cells[o].labels)
+    cons = [(prior[c], plogp.get(c, 0.0), model.like[c][o]) for c in model.constrainers[o] if c in prior]
+    if not cons:
+        return 0.0
+    mass_con = sum(p for p, _, _ in cons)
+    mass_free = max(1.0 - mass_con, 0.0)
+    free_xlogx = ((sum_plogp - sum(pl for _, pl, _ in cons)) - mass_free * math.log2(n)) / n
+    gain = 0.0
+    for k in range(n):
+        z = mass_free / n
+        xlogx = free_xlogx
+        for p, _, table in cons:
+            x = p * table[k]
+            z += x
+            if x > 0:
+                xlogx += x * math.log2(x)
+        answer_p = z - mass_free / n + mass_free * (1 - DONT_KNOW_IF_UNCONSTRAINED) / n
+        if z <= 0 or answer_p <= 0:
+            continue
+        gain += answer_p * (h0 - (math.log2(z) - xlogx / z))
+    return gain
 
 
 def splits(model: CompiledModel, alive: list[CauseState], q: QuestionDef) -> list[AnswerSplit]:

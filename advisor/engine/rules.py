@@ -47,46 +47,85 @@ def _value_tests(cond: Condition) -> list[Any]:
     return [P(cond.holds)]
 
 
-def _recorder(firing: Firing) -> Callable[[Any], None]:
+def _recorder(firings: tuple[Firing, ...]) -> Callable[[Any], None]:
     def fire(self: Any) -> None:
-        self.fired.append(firing)
+        self.fired.extend(firings)
 
-    fire.__name__ = f"{firing.kind}_{firing.cause}_{firing.alt}_{firing.obs}".replace(".", "_")
+    first = firings[0]
+    fire.__name__ = f"{first.kind}_{first.cause}_{first.alt}_{first.obs}".replace(".", "_")
     return fire
 
 
+def _key(cond: Condition) -> str:
+    """Identity of a condition's test, so equal tests share one rule."""
+    return cond.model_dump_json(exclude={"weight"}, by_alias=True)
+
+
 def build_engine_class(kb: KnowledgeBase) -> tuple[type[KnowledgeEngine], RuleStats]:
-    """Generate the KnowledgeEngine subclass whose rules encode every cause."""
+    """Generate the KnowledgeEngine subclass whose rules encode every cause.
+
+    Single-observation rules with the same test (e.g. `call_direction =
+    termination`, required or supported by many causes) are generated once and
+    record every cause they concern: fewer Rete nodes, same verdicts.
+    """
     attrs: dict[str, Any] = {}
     stats = RuleStats()
+    shared: dict[tuple[str, str], tuple[Any, list[Firing]]] = {}
 
-    def add(firing: Firing, *patterns: Any) -> None:
+    def add(firings: tuple[Firing, ...], *patterns: Any) -> None:
         name = f"r{stats.rules:05d}"
-        attrs[name] = Rule(*patterns)(_recorder(firing))
+        attrs[name] = Rule(*patterns)(_recorder(firings))
         stats.rules += 1
-        stats.per_kind[firing.kind] = stats.per_kind.get(firing.kind, 0) + 1
+        for f in firings:
+            stats.per_kind[f.kind] = stats.per_kind.get(f.kind, 0) + 1
+
+    def add_single(firing: Firing, obs: str, test_key: str, test: Any) -> None:
+        shared.setdefault((obs, test_key), (test, []))[1].append(firing)
 
     for cause in kb.causes.values():
         for ai, alt in enumerate(cause.requires):
             names = list(alt)
             for combo in itertools.product(*(_value_tests(alt[o]) for o in names)):
-                add(Firing("satisfies", cause.id, ai), *(Obs(id=o, value=v) for o, v in zip(names, combo, strict=True)))
+                add((Firing("satisfies", cause.id, ai),), *(Obs(id=o, value=v) for o, v in zip(names, combo, strict=True)))
             for o, cond in alt.items():
-                add(Firing("violates", cause.id, ai, o), Obs(id=o, value=P(_negate(cond))))
-        for o, cond in cause.supports.items():
-            for v in _value_tests(cond):
-                add(Firing("supports", cause.id, -1, o), Obs(id=o, value=v))
-        for o, cond in cause.contradicts.items():
-            for v in _value_tests(cond):
-                add(Firing("contradicts", cause.id, -1, o), Obs(id=o, value=v))
+                add_single(Firing("violates", cause.id, ai, o), o, "not " + _key(cond), _negate(cond))
+        for role in ("supports", "contradicts"):
+            for o, cond in getattr(cause, role).items():
+                for v in _value_tests(cond):
+                    add_single(Firing(role, cause.id, -1, o), o, _key(cond) if not isinstance(v, str) else "=" + v, v)
+    for (obs, _), (test, firings) in shared.items():
+        add(tuple(firings), Obs(id=obs, value=test))
 
     def __init__(self: Any) -> None:
         KnowledgeEngine.__init__(self)
         self.fired = []
+        # The Rete network is fixed once built; experta walks it on every
+        # get_activations() to find the conflict-set nodes, so walk it once.
+        nodes = self.matcher._get_conflict_set_nodes()
+        self.matcher._get_conflict_set_nodes = lambda: nodes
+        # Likewise reset() rediscovers the DefFacts by introspection every time.
+        deffacts = KnowledgeEngine.get_deffacts(self)
+        self.get_deffacts = lambda: deffacts
+
+    def run_all(self: Any) -> None:
+        """Fire every activation found in one matching pass.
+
+        Our actions only record what matched and never change working memory,
+        so no firing can create or remove activations: one pass of the
+        matcher is complete, instead of experta's one pass per firing.
+        """
+        added, removed = self.get_activations()
+        self.strategy.update_agenda(self.agenda, added, removed)
+        while (activation := self.agenda.get_next()) is not None:
+            activation.rule(self, **{k: v for k, v in activation.context.items() if not k.startswith("__")})
 
     attrs["__init__"] = __init__
+    attrs["run_all"] = run_all
     return type("GeneratedTrunkRules", (KnowledgeEngine,), attrs), stats
 
 
 def _negate(cond: Condition) -> Callable[[Any], bool]:
-    return lambda value: not cond.holds(value)
+    def test(value: Any) -> bool:
+        return not cond.holds(value)
+
+    return test

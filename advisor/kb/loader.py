@@ -12,6 +12,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from advisor.kb.models import (
     UNKNOWN,
     AlertDef,
+    CatalogFile,
     CauseDef,
     Condition,
     FamilyDef,
@@ -30,6 +31,7 @@ from advisor.kb.yamlsrc import PathKey, Problem, SourceDoc, read_yaml
 M = TypeVar("M", bound=BaseModel)
 
 TOP_FILES = ("observations.yaml", "questions.yaml", "symptoms.yaml", "tips.yaml", "trace.yaml")
+OPTIONAL_FILES = ("catalog.yaml",)
 
 
 class KBError(Exception):
@@ -63,6 +65,7 @@ class KnowledgeBase:
     alerts: list[AlertDef]
     trace: TraceFile
     where: dict[str, Located] = field(default_factory=dict, repr=False)
+    catalog: list[str] = field(default_factory=list)
 
     @property
     def question_for(self) -> dict[str, QuestionDef]:
@@ -127,8 +130,15 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
         problems += errs
         if doc is not None:
             cause_docs.append(doc)
+    catalog: list[str] = []
+    if (root / "catalog.yaml").is_file():
+        cdoc, errs = read_yaml(root / "catalog.yaml", display(root / "catalog.yaml"))
+        problems += errs
+        if cdoc is not None:
+            got = _validate(cdoc, CatalogFile, (), cdoc.data, problems)
+            catalog = list(got.catalog) if got else []
     for extra in sorted(root.glob("*.y*ml")):
-        if extra.name not in TOP_FILES:
+        if extra.name not in TOP_FILES + OPTIONAL_FILES:
             problems.append(Problem(display(extra), 1, f"unknown knowledge file (expected one of: {', '.join(TOP_FILES)})"))
 
     where: dict[str, Located] = {}
@@ -159,7 +169,7 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
         trace = _validate(trdoc, TraceFile, (), trdoc.data, problems)
 
     kb = KnowledgeBase(root, observations, questions, causes, families, symptoms, tips, alerts,
-                       trace or _empty_trace(), where)
+                       trace or _empty_trace(), where, catalog)
     if not problems:
         problems += cross_check(kb)
     if problems:

@@ -281,3 +281,7 @@ class TraceFile(StrictModel):
     carrier: CarrierDef
     reason_patterns: list[ReasonPattern]
     thresholds: dict[str, float | list[float]] = Field(default_factory=dict)
+
+
+class CatalogFile(StrictModel):
+    catalog: list[str] = Field(min_length=1)

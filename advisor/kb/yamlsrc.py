@@ -15,6 +15,9 @@ import yaml
 
 PathKey = tuple[str | int, ...]
 
+# libyaml's parser when PyYAML was built with it (about 5x faster); same nodes and marks.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -52,7 +55,7 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[SourceDoc | None,
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(name, 1, f"cannot read file: {exc.__class__.__name__}: {exc}")]
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

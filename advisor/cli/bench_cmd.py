@@ -1,0 +1,88 @@
+"""`advisor bench ...`: speed and quality measurements (never timed unit tests)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from typing import Any
+
+from advisor.cli.common import fail, print_json, progress, progress_done
+
+
+def register(sub: Any) -> None:
+    bench = sub.add_parser("bench", help="run a benchmark and print its numbers")
+    bsub = bench.add_subparsers(dest="bench_command", metavar="BENCHMARK", parser_class=type(bench))
+    q = bsub.add_parser("questions", help="questions needed to confirm each catalog cause vs the guide's order")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(handler=run_questions)
+    e = bsub.add_parser("engine", help="knowledge load+compile and diagnose-step time, shipped and 10x")
+    e.add_argument("--factor", type=int, default=10, help="size of the generated knowledge base (default 10x)")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(handler=run_engine)
+    t = bsub.add_parser("trace", help="trace reading throughput and memory vs sip-doctor and tshark")
+    t.add_argument("--packets", type=int, default=1_000_000)
+    t.add_argument("--no-peers", action="store_true", help="measure only the advisor")
+    t.add_argument("--workdir", help="where to write the generated capture (default: a temp dir)")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(handler=run_trace)
+    s = bsub.add_parser("session", help="session save time and history query time")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=run_session)
+    u = bsub.add_parser("tui", help="time to first question and key-to-screen latency")
+    u.add_argument("--json", action="store_true")
+    u.set_defaults(handler=run_tui)
+    bench.set_defaults(handler=lambda args: (bench.print_help(), 2)[1])
+
+
+def _emit(args: argparse.Namespace, result: Any, goals_attr: str = "goals_met") -> int:
+    progress_done()
+    if args.json:
+        print_json(result)
+    else:
+        print(result.render())
+    return 0 if getattr(result, goals_attr, True) else 1
+
+
+def run_questions(args: argparse.Namespace) -> int:
+    from advisor.bench.questions_bench import run_questions_bench
+    from advisor.cli.common import load_kb_or_exit
+    from advisor.engine.diagnosis import Advisor
+
+    progress("simulating an engineer for every cause…")
+    return _emit(args, run_questions_bench(Advisor(load_kb_or_exit(args))))
+
+
+def run_engine(args: argparse.Namespace) -> int:
+    from advisor.bench.engine_bench import run_engine_bench
+
+    if args.factor < 1:
+        fail("--factor must be at least 1")
+    progress(f"timing the shipped knowledge base and a generated {args.factor}x one…")
+    return _emit(args, run_engine_bench(args.factor))
+
+
+def _optional(module: str, name: str) -> Any:
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ModuleNotFoundError, AttributeError):
+        fail(f"this benchmark is not available in this build ({module}.{name} missing)")
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    bench = _optional("advisor.bench.trace_bench", "run_trace_bench")
+    if args.packets < 1000:
+        fail("--packets must be at least 1000")
+    result = bench(packets=args.packets, workdir=args.workdir, peers=not args.no_peers, progress=progress)
+    return _emit(args, result)
+
+
+def run_session(args: argparse.Namespace) -> int:
+    bench = _optional("advisor.bench.session_bench", "run_session_bench")
+    progress("timing session saves and history queries…")
+    return _emit(args, bench())
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    bench = _optional("advisor.bench.tui_bench", "run_tui_bench")
+    progress("starting the TUI headless…")
+    return _emit(args, bench())
