@@ -1,0 +1,294 @@
+"""The history index: one SQLite row per saved session, for listing and searching.
+
+The JSON files are the truth; this index is a cache kept in sync on every save
+(an upsert of one row) and rebuilt from the files when it is missing, corrupt
+or of an older layout. Columns that `advisor history` filters on are indexed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from advisor.session.events import (
+    AnswerChanged,
+    AnswerGiven,
+    ContextEntered,
+    DiagnosisReached,
+    ExportMade,
+    FamilyChosen,
+    NoteTyped,
+    SessionRecord,
+    TextReported,
+)
+
+INDEX_VERSION = 1
+INDEX_FILE = "history.sqlite3"
+
+
+class IndexCorrupt(Exception):
+    """The index file is unreadable; the store rebuilds it from the JSON files."""
+
+
+class Verdict(BaseModel):
+    """The diagnosis a history row shows: recorded (DiagnosisReached) or live (current session state)."""
+
+    status: str
+    cause: str | None = None
+    confidence: float = 0.0
+
+
+class HistoryEntry(BaseModel):
+    id: str
+    created: datetime
+    updated: datetime = Field(description="time of the last event (exports excluded)")
+    duration_s: float = Field(description="seconds from the first to the last event")
+    title: str = ""
+    customer: str | None = None
+    ticket: str | None = None
+    family: str | None = None
+    symptom: str | None = None
+    status: str | None = Field(default=None, description="conclusion status (confirmed, in_progress, ...)")
+    cause: str | None = None
+    confidence: float = 0.0
+    concluded: bool = Field(False, description="the session recorded a DiagnosisReached")
+    events: int = 0
+    answers: int = 0
+    notes: int = 0
+    path: str = ""
+
+
+class HistoryQuery(BaseModel):
+    cause: str | None = Field(default=None, description="exact cause id, or a prefix (term.403)")
+    since: datetime | None = None
+    until: datetime | None = Field(default=None, description="exclusive upper bound")
+    text: str | None = None
+    limit: int | None = 50
+
+
+def summarize(record: SessionRecord, verdict: Verdict | None = None,
+              path: str = "") -> tuple[HistoryEntry, str]:
+    """The index row of a record, and its search text (lower-cased notes, title, customer, ticket...).
+
+    `verdict` is the live diagnosis when the caller has one; otherwise the last
+    DiagnosisReached of the record is shown.
+    """
+    customer = ticket = family = symptom = None
+    texts: list[str] = [record.title, record.id]
+    answers = notes = 0
+    recorded: DiagnosisReached | None = None
+    first = last = None
+    for ev in record.events:
+        if first is None:
+            first = ev.at
+        if not isinstance(ev, ExportMade):
+            last = ev.at
+        if isinstance(ev, ContextEntered):
+            customer, ticket = ev.context.customer, ev.context.ticket
+            texts += [x for x in (ev.context.customer, ev.context.ticket, ev.context.termination_uri,
+                                  ev.context.origination_uri, ev.context.pbx_public_address) if x]
+            texts += ev.context.numbers
+        elif isinstance(ev, FamilyChosen):
+            family, symptom = ev.family, ev.symptom
+        elif isinstance(ev, AnswerGiven | AnswerChanged):
+            answers += 1
+        elif isinstance(ev, NoteTyped):
+            notes += 1
+            texts.append(ev.text)
+        elif isinstance(ev, TextReported):
+            texts.append(ev.text)
+        elif isinstance(ev, DiagnosisReached):
+            recorded = ev
+    if verdict is None and recorded is not None:
+        verdict = Verdict(status=recorded.status, cause=recorded.cause, confidence=recorded.confidence)
+    created = record.created
+    entry = HistoryEntry(
+        id=record.id, created=created, updated=last or created,
+        duration_s=round(((last or created) - (first or created)).total_seconds(), 3),
+        title=record.title, customer=customer, ticket=ticket, family=family, symptom=symptom,
+        status=verdict.status if verdict else None, cause=verdict.cause if verdict else None,
+        confidence=verdict.confidence if verdict else 0.0, concluded=recorded is not None,
+        events=len(record.events), answers=answers, notes=notes, path=path)
+    return entry, "\n".join(t for t in texts if t).lower()
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    duration_s REAL NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    customer TEXT,
+    ticket TEXT,
+    family TEXT,
+    symptom TEXT,
+    status TEXT,
+    cause TEXT,
+    confidence REAL NOT NULL DEFAULT 0,
+    concluded INTEGER NOT NULL DEFAULT 0,
+    events INTEGER NOT NULL DEFAULT 0,
+    answers INTEGER NOT NULL DEFAULT 0,
+    notes INTEGER NOT NULL DEFAULT 0,
+    path TEXT NOT NULL DEFAULT '',
+    search TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS sessions_created ON sessions (created);
+CREATE INDEX IF NOT EXISTS sessions_updated ON sessions (updated);
+CREATE INDEX IF NOT EXISTS sessions_cause ON sessions (cause);
+"""
+
+_COLUMNS = ("id", "created", "updated", "duration_s", "title", "customer", "ticket", "family", "symptom",
+            "status", "cause", "confidence", "concluded", "events", "answers", "notes", "path", "search")
+_UPSERT = (f"INSERT INTO sessions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
+           f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c}=excluded.{c}' for c in _COLUMNS[1:])}")
+
+
+def _ts(dt: datetime) -> float:
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
+
+
+def _row(entry: HistoryEntry, search: str) -> tuple[object, ...]:
+    return (entry.id, _ts(entry.created), _ts(entry.updated), entry.duration_s, entry.title, entry.customer,
+            entry.ticket, entry.family, entry.symptom, entry.status, entry.cause, entry.confidence,
+            int(entry.concluded), entry.events, entry.answers, entry.notes, entry.path, search)
+
+
+def _entry(row: sqlite3.Row) -> HistoryEntry:
+    data = {k: row[k] for k in row.keys() if k != "search"}  # noqa: SIM118 (sqlite3.Row is not a dict)
+    data["created"] = datetime.fromtimestamp(row["created"], UTC)
+    data["updated"] = datetime.fromtimestamp(row["updated"], UTC)
+    data["concluded"] = bool(row["concluded"])
+    return HistoryEntry.model_validate(data)
+
+
+def _like(text: str) -> str:
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class HistoryIndex:
+    """The SQLite index file; every method raises IndexCorrupt when the file is not a usable database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+
+    # ---- connection ----------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self._open()
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)
+            row = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+            if row is None:
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(INDEX_VERSION),))
+            elif row[0] != str(INDEX_VERSION):
+                conn.close()
+                raise IndexCorrupt(f"{self.path}: index layout {row[0]}, expected {INDEX_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"{self.path}: {exc}") from None
+        return conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[sqlite3.Connection]:
+        try:
+            yield self.conn
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            raise IndexCorrupt(f"{self.path}: {exc}") from None
+
+    def is_empty(self) -> bool:
+        with self._guard() as conn:
+            return conn.execute("SELECT 1 FROM sessions LIMIT 1").fetchone() is None
+
+    # ---- writing ---------------------------------------------------------------
+    def upsert(self, entry: HistoryEntry, search: str = "") -> None:
+        with self._guard() as conn:
+            conn.execute(_UPSERT, _row(entry, search))
+
+    def upsert_many(self, rows: Iterable[tuple[HistoryEntry, str]]) -> int:
+        n = 0
+        with self._guard() as conn:
+            conn.execute("BEGIN")
+            try:
+                for entry, search in rows:
+                    conn.execute(_UPSERT, _row(entry, search))
+                    n += 1
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return n
+
+    def delete(self, session_id: str) -> None:
+        with self._guard() as conn:
+            conn.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+
+    def clear(self) -> None:
+        with self._guard() as conn:
+            conn.execute("DELETE FROM sessions")
+
+    # ---- reading ---------------------------------------------------------------
+    def query(self, q: HistoryQuery | None = None) -> list[HistoryEntry]:
+        """Matching sessions, newest first."""
+        q = q or HistoryQuery()
+        where: list[str] = []
+        params: list[object] = []
+        if q.cause:
+            where.append("(cause = ? OR cause LIKE ? ESCAPE '\\')")
+            prefix = q.cause.rstrip(".").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params += [q.cause, prefix + ".%"]
+        if q.since is not None:
+            where.append("created >= ?")
+            params.append(_ts(q.since))
+        if q.until is not None:
+            where.append("created < ?")
+            params.append(_ts(q.until))
+        if q.text:
+            for word in q.text.split():
+                where.append("search LIKE ? ESCAPE '\\'")
+                params.append(_like(word))
+        sql = "SELECT * FROM sessions"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created DESC, id DESC"
+        if q.limit is not None and q.limit > 0:
+            sql += " LIMIT ?"
+            params.append(q.limit)
+        with self._guard() as conn:
+            return [_entry(r) for r in conn.execute(sql, params).fetchall()]
+
+    def latest_id(self) -> str | None:
+        """The session worked on last (by its last non-export event)."""
+        with self._guard() as conn:
+            row = conn.execute("SELECT id FROM sessions ORDER BY updated DESC, id DESC LIMIT 1").fetchone()
+        return None if row is None else str(row[0])
+
+    def ids(self) -> set[str]:
+        with self._guard() as conn:
+            return {str(r[0]) for r in conn.execute("SELECT id FROM sessions")}
+
+    def count(self) -> int:
+        with self._guard() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])

@@ -1,0 +1,420 @@
+"""Sessions on disk: one JSON file per session, rewritten atomically after every event.
+
+Layout under the data directory (platformdirs' user data dir for
+"sip-trunk-advisor", or $ADVISOR_DATA_DIR):
+
+    sessions/<id>.json     the SessionRecord, pretty-printed
+    history.sqlite3        the history index (a cache of the JSON files)
+
+Every save writes a temporary file in the same directory, flushes and fsyncs
+it, then `os.replace`s it over the old file: a crash or `kill -9` at any point
+leaves either the previous or the new complete file, never a torn one.
+
+For the TUI and the CLI:
+    store = SessionStore()                 # or SessionStore(root)
+    session = new_session(advisor)         # a fresh Session, saved after every event
+    session = load_session(None)           # the last session, resumed and still saved
+    store.attach(session)                  # save an existing Session after every event
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from advisor.session.events import (
+    SCHEMA_VERSION,
+    AnswerChanged,
+    AnswerGiven,
+    DiagnosisReached,
+    Event,
+    FamilyChosen,
+    ProbeRun,
+    SessionRecord,
+    TextReported,
+    TraceAttached,
+)
+from advisor.session.history import INDEX_FILE, HistoryIndex, IndexCorrupt, Verdict, summarize
+
+if TYPE_CHECKING:
+    from advisor.engine.diagnosis import Advisor
+    from advisor.session.core import Listener, Session
+
+ENV_VAR = "ADVISOR_DATA_DIR"
+APP_NAME = "sip-trunk-advisor"
+SESSIONS_DIR = "sessions"
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# Events that change the observations, hence the diagnosis.
+FACT_EVENTS = (FamilyChosen, AnswerGiven, AnswerChanged, TextReported, TraceAttached, ProbeRun)
+
+
+class SessionStoreError(Exception):
+    """A one-line, user-facing problem with a stored session (str() is the message)."""
+
+
+class SessionNotFound(SessionStoreError):
+    pass
+
+
+class SessionCorrupt(SessionStoreError):
+    pass
+
+
+def data_dir() -> Path:
+    """$ADVISOR_DATA_DIR, else the platform's user data directory for the advisor."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+# ---- reading and writing records -------------------------------------------
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older record's JSON to the current schema (version 1 is the first: nothing to do yet).
+
+    A future SCHEMA_VERSION bump adds a step here: `if version == 1: ...; version = 2`.
+    """
+    version = data.get("schema_version", 1)
+    if not isinstance(version, int):
+        raise ValueError(f"schema_version is {version!r}, not a number")
+    if version > SCHEMA_VERSION:
+        raise ValueError(f"written by a newer advisor (schema {version}; this one reads {SCHEMA_VERSION})")
+    data["schema_version"] = SCHEMA_VERSION
+    return data
+
+
+def parse_record(text: str | bytes, where: str) -> SessionRecord:
+    """A SessionRecord from JSON text; SessionCorrupt with a one-line reason otherwise.
+
+    A top-level "expected" key (transcripts may carry one) is ignored here.
+    """
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SessionCorrupt(f"{where}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise SessionCorrupt(f"{where}: not a session record (expected a JSON object)")
+    data.pop("expected", None)
+    try:
+        data = migrate(data)
+        return SessionRecord.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"]) or "record"
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise SessionCorrupt(f"{where}: invalid session record: {loc}: {err['msg']}{more}") from None
+    except ValueError as exc:
+        raise SessionCorrupt(f"{where}: {exc}") from None
+
+
+def read_record(path: Path) -> SessionRecord:
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SessionNotFound(f"{path}: no such session file") from None
+    except OSError as exc:
+        raise SessionStoreError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not raw.strip():
+        raise SessionCorrupt(f"{path}: empty file")
+    return parse_record(raw, str(path))
+
+
+def dump_record(record: SessionRecord) -> bytes:
+    return (record.model_dump_json(indent=2) + "\n").encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes, fsync: bool = True) -> None:
+    """Replace `path` with `data` so that readers only ever see the old or the new file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            if fsync:
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if fsync and os.name == "posix":
+        # make the rename itself durable (a power cut, not only a killed process)
+        with contextlib.suppress(OSError):
+            dfd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+
+
+# ---- the store ----------------------------------------------------------------
+class SessionStore:
+    """Saved sessions under one data directory, plus their history index."""
+
+    def __init__(self, root: Path | str | None = None, *, fsync: bool = True) -> None:
+        self.root = Path(root).expanduser() if root is not None else data_dir()
+        self.sessions_dir = self.root / SESSIONS_DIR
+        self.index_path = self.root / INDEX_FILE
+        self.fsync = fsync
+        self._index: HistoryIndex | None = None
+        self.index_error: str | None = None
+        """The last index problem swallowed during a save (the JSON file was saved regardless)."""
+
+    # ---- paths and records ---------------------------------------------------
+    def path(self, session_id: str) -> Path:
+        if not _ID_RE.match(session_id):
+            raise SessionStoreError(f"invalid session id {session_id!r}")
+        return self.sessions_dir / f"{session_id}.json"
+
+    def ids(self) -> list[str]:
+        """Every saved session id, sorted."""
+        if not self.sessions_dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.sessions_dir.glob("*.json") if not p.name.startswith("."))
+
+    def save(self, record: SessionRecord, verdict: Verdict | None = None) -> Path:
+        """Write the record atomically, then upsert its history row (index problems never lose the save)."""
+        path = self.path(record.id)
+        try:
+            self.sessions_dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, dump_record(record), fsync=self.fsync)
+        except OSError as exc:
+            why = exc.strerror or exc
+            raise SessionStoreError(f"cannot save session {record.id} to {path}: {why}") from None
+        self._index_record(record, verdict, path)
+        return path
+
+    def load(self, session_id: str) -> SessionRecord:
+        path = self.path(session_id)
+        if not path.is_file():
+            raise SessionNotFound(f"no session {session_id!r} in {self.sessions_dir}")
+        record = read_record(path)
+        if record.id != session_id:
+            raise SessionCorrupt(f"{path}: holds session {record.id!r}, not {session_id!r}")
+        return record
+
+    def resolve(self, ref: str) -> str:
+        """A session id from an exact id, a unique prefix, or "last"/"latest"."""
+        if ref in ("last", "latest"):
+            found = self.latest_id()
+            if found is None:
+                raise SessionNotFound(f"no saved sessions in {self.sessions_dir}")
+            return found
+        if _ID_RE.match(ref) and self.path(ref).is_file():
+            return ref
+        matches = [i for i in self.ids() if i.startswith(ref)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise SessionNotFound(f"no session {ref!r} in {self.sessions_dir} (see `advisor history`)")
+        raise SessionStoreError(f"{ref!r} matches {len(matches)} sessions: {', '.join(matches[:5])}"
+                                + (", ..." if len(matches) > 5 else ""))
+
+    def latest_id(self) -> str | None:
+        """The session with the most recent activity (exports do not count)."""
+        try:
+            found = self.history.latest_id()
+        except (IndexCorrupt, sqlite3.Error):
+            found = None
+        if found is not None and self.path(found).is_file():
+            return found
+        # index unusable or stale: newest file on disk
+        newest = max(self.sessions_dir.glob("*.json"), key=lambda p: p.stat().st_mtime, default=None) \
+            if self.sessions_dir.is_dir() else None
+        return newest.stem if newest is not None else None
+
+    def latest(self) -> SessionRecord:
+        """The last session worked on; SessionNotFound when there is none."""
+        found = self.latest_id()
+        if found is None:
+            raise SessionNotFound(f"no saved sessions in {self.sessions_dir}")
+        return self.load(found)
+
+    def delete(self, session_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path(session_id).unlink()
+        with contextlib.suppress(IndexCorrupt, sqlite3.Error):
+            self.history.delete(session_id)
+
+    def set_title(self, record: SessionRecord, title: str) -> None:
+        """Name a session (shown and searched in history) and save it."""
+        record.title = title
+        self.save(record)
+
+    # ---- live sessions ---------------------------------------------------------
+    def attach(self, session: Session,
+               on_error: Callable[[SessionStoreError], None] | None = None) -> Listener:
+        """Save `session` after every event from now on (and index it). Returns the listener.
+
+        The history row shows the session's live diagnosis: it is computed only
+        after events that change the facts, through `session.diagnosis()`, whose
+        cache the UI then reuses. A failed save raises SessionStoreError from
+        `session.add` unless `on_error` takes it.
+        """
+        last: dict[str, Verdict | None] = {"verdict": None}
+
+        def verdict(event: Event | None) -> Verdict | None:
+            if isinstance(event, DiagnosisReached):
+                return Verdict(status=event.status, cause=event.cause, confidence=event.confidence)
+            if event is None or isinstance(event, FACT_EVENTS) or last["verdict"] is None:
+                if not any(isinstance(ev, FACT_EVENTS) for ev in session.record.events):
+                    return last["verdict"]
+                try:
+                    d = session.diagnosis()
+                except Exception:  # the index is a convenience; never let it break a save
+                    return last["verdict"]
+                top = next((c for c in d.causes if c.id == d.conclusion.cause), None)
+                return Verdict(status=d.conclusion.status, cause=d.conclusion.cause,
+                               confidence=top.confidence if top else 0.0)
+            return last["verdict"]
+
+        def listener(record: SessionRecord, event: Event) -> None:
+            last["verdict"] = verdict(event)
+            try:
+                self.save(record, last["verdict"])
+            except SessionStoreError as exc:
+                if on_error is None:
+                    raise
+                on_error(exc)
+
+        session.listeners.append(listener)
+        if session.record.events and not self.path(session.record.id).is_file():
+            last["verdict"] = verdict(None)
+            self.save(session.record, last["verdict"])
+        return listener
+
+    # ---- history index ---------------------------------------------------------
+    @property
+    def history(self) -> HistoryIndex:
+        """The index, opened on first use; rebuilt from the JSON files when missing or corrupt."""
+        if self._index is None:
+            existed = self.index_path.is_file()
+            index = HistoryIndex(self.index_path)
+            try:
+                index.conn  # noqa: B018 (opens and checks the file)
+            except IndexCorrupt:
+                index.close()
+                self._discard_index()
+                index = HistoryIndex(self.index_path)
+                existed = False
+            self._index = index
+            if not existed and self.ids():
+                self.reindex()
+        return self._index
+
+    def _discard_index(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.index_path) + suffix)
+            with contextlib.suppress(FileNotFoundError):
+                if suffix:
+                    p.unlink()
+                else:
+                    p.replace(p.with_name(p.name + f".corrupt-{int(time.time())}"))
+
+    def reindex(self, advisor: Advisor | None = None,
+                progress: Callable[[int, int], None] | None = None) -> tuple[int, list[str]]:
+        """Rebuild the index from the JSON files; returns (rows written, one-line problems).
+
+        With an `advisor`, sessions without a recorded DiagnosisReached get their
+        diagnosis computed (slower); otherwise they show no verdict.
+        """
+        ids = self.ids()
+        problems: list[str] = []
+        try:
+            index = self._index or HistoryIndex(self.index_path)
+            index.conn  # noqa: B018
+        except IndexCorrupt:
+            index.close()
+            self._discard_index()
+            index = HistoryIndex(self.index_path)
+        self._index = index
+
+        def rows() -> Iterator[tuple[Any, str]]:
+            for n, sid in enumerate(ids, 1):
+                if progress is not None:
+                    progress(n, len(ids))
+                path = self.path(sid)
+                try:
+                    record = read_record(path)
+                except SessionStoreError as exc:
+                    problems.append(str(exc))
+                    continue
+                live = None
+                if advisor is not None and not any(isinstance(e, DiagnosisReached) for e in record.events):
+                    live = live_verdict(record, advisor)
+                yield summarize(record, live, str(path))
+
+        index.clear()
+        written = index.upsert_many(rows())
+        self.index_error = None
+        return written, problems
+
+    def _index_record(self, record: SessionRecord, verdict: Verdict | None, path: Path) -> None:
+        try:
+            self.history.upsert(*summarize(record, verdict, str(path)))
+            self.index_error = None
+        except (IndexCorrupt, sqlite3.Error) as exc:
+            # the JSON file is saved; the index is rebuilt on the next `advisor history --reindex`
+            # or automatically when the file turns out corrupt
+            self.index_error = str(exc)
+            if isinstance(exc, IndexCorrupt) and self._index is not None:
+                self._index.close()
+                self._index = None
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+
+def live_verdict(record: SessionRecord, advisor: Advisor) -> Verdict | None:
+    """The current diagnosis of a record's facts (None when there are no facts yet)."""
+    from advisor.session.core import Session
+
+    if not any(isinstance(ev, FACT_EVENTS) for ev in record.events):
+        return None
+    d = Session(advisor, record).diagnosis()
+    top = next((c for c in d.causes if c.id == d.conclusion.cause), None)
+    return Verdict(status=d.conclusion.status, cause=d.conclusion.cause,
+                   confidence=top.confidence if top else 0.0)
+
+
+# ---- for the TUI and the CLI ---------------------------------------------------
+def new_session(advisor: Advisor | None = None, store: SessionStore | None = None) -> Session:
+    """A fresh Session that is saved after every event."""
+    from advisor.engine.diagnosis import Advisor as _Advisor
+    from advisor.session.core import Session
+
+    session = Session(advisor or _Advisor())
+    (store or SessionStore()).attach(session)
+    return session
+
+
+def load_session(session_id: str | None = None, *, store: SessionStore | None = None,
+                 advisor: Advisor | None = None, attach: bool = True) -> Session:
+    """Resume a saved session (None = the last one), saved after every new event unless attach=False.
+
+    `session_id` may be an exact id, a unique prefix or "last". Raises
+    SessionNotFound / SessionCorrupt / SessionStoreError (str() is a one-line message).
+    """
+    from advisor.engine.diagnosis import Advisor as _Advisor
+    from advisor.session.core import Session
+
+    store = store or SessionStore()
+    record = store.load(store.resolve(session_id or "last"))
+    session = Session(advisor or _Advisor(), record)
+    if attach:
+        store.attach(session)
+    return session
