@@ -73,6 +73,11 @@ class Reasoner:
                 st.contradicts.append(f.obs)
         for cid, st in states.items():
             cause = self.kb.causes[cid]
+            # Firing order follows declaration order; verdicts must not.
+            st.supports = [o for o in cause.supports if o in st.supports]
+            st.contradicts = [o for o in cause.contradicts if o in st.contradicts]
+            for alt, broken in st.violated.items():
+                st.violated[alt] = [o for o in cause.requires[alt] if o in broken]
             st.excluded_by = [o for o in st.contradicts if (cause.contradicts[o].weight or 0) >= 1.0]
             if len(st.violated) == len(cause.requires) or st.excluded_by:
                 st.status = "ruled_out"

@@ -40,7 +40,15 @@ class SourceDoc:
     lines: dict[PathKey, int] = field(default_factory=dict)
 
     def line_of(self, path: PathKey) -> int:
-        """Line of the deepest known prefix of `path` (1 if nothing matches)."""
+        """Line of the deepest known prefix of `path` (1 if nothing matches).
+
+        A model may wrap a single mapping into a one-item list (e.g. `requires`);
+        such paths carry an index 0 the YAML does not have, so try without it.
+        """
+        if tuple(path) not in self.lines:
+            squeezed = tuple(p for i, p in enumerate(path) if not (p == 0 and i > 0 and isinstance(path[i - 1], str)))
+            if squeezed in self.lines:
+                return self.lines[squeezed]
         for cut in range(len(path), -1, -1):
             line = self.lines.get(tuple(path[:cut]))
             if line is not None:
