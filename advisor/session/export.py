@@ -33,6 +33,7 @@ from advisor.session.events import (
     TextReported,
     TraceAttached,
 )
+from advisor.session.history import SYMPTOM_OBSERVATION
 from advisor.session.redact import redact_data, redact_model, redact_text
 
 if TYPE_CHECKING:
@@ -226,6 +227,8 @@ def build_export(session: Session, redact_numbers: bool = False) -> SessionExpor
             family, symptom = ev.family, ev.symptom
         elif isinstance(ev, AnswerGiven | AnswerChanged):
             o = ev.observation
+            if o.id == SYMPTOM_OBSERVATION and o.value != "unknown":
+                symptom = str(o.value)
             qid, qtext = _question_text(kb, ev.question, o.id)
             prev = ev.previous if isinstance(ev, AnswerChanged) else None
             path.append(Step(n=len(path) + 1, at=ev.at, question_id=qid, question=qtext, observation=o.id,

@@ -28,6 +28,8 @@ from advisor.session.events import (
 )
 
 INDEX_VERSION = 1
+SYMPTOM_OBSERVATION = "symptom"
+"""The observation whose answer is the guide heading (when not picked on the start screen)."""
 INDEX_FILE = "history.sqlite3"
 
 
@@ -97,6 +99,8 @@ def summarize(record: SessionRecord, verdict: Verdict | None = None,
             family, symptom = ev.family, ev.symptom
         elif isinstance(ev, AnswerGiven | AnswerChanged):
             answers += 1
+            if ev.observation.id == SYMPTOM_OBSERVATION and ev.observation.value != "unknown":
+                symptom = str(ev.observation.value)
         elif isinstance(ev, NoteTyped):
             notes += 1
             texts.append(ev.text)
