@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from advisor import __version__
 from advisor.cli.common import CliError, fail
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _default_tui():  # type: ignore[no-untyped-def]
+def _default_tui() -> Callable[[argparse.Namespace], int] | None:
     try:
         from advisor.cli.tui_cmd import run_tui
     except ModuleNotFoundError:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from advisor.kb.loader import KnowledgeBase
 
 
 class CliError(Exception):
@@ -23,7 +26,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise CliError(f"advisor: {message}", code)
 
 
-def load_kb_or_exit(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def load_kb_or_exit(args: argparse.Namespace) -> KnowledgeBase:
     """Load the knowledge base; a broken one prints one line per problem and exits 1."""
     from advisor.kb.loader import KBError, load_kb
 

@@ -125,13 +125,13 @@ class Advisor:
                         f" but it is {values.get(obs_id)}")
         else:
             alts = sorted(st.satisfied - set(st.violated)) or st.open_alternatives()
-            alt = cause.requires[alts[0]] if alts else {}
-            for obs_id, cond in alt.items():
+            chosen = cause.requires[alts[0]] if alts else {}
+            for obs_id, cond in chosen.items():
                 if obs_id in values and values[obs_id] != UNKNOWN:
                     add(obs_id, "meets_requirement", f"{obs_id} {cond.describe()} as required")
             for obs_id in missing_required(self.reasoner.model, st, values):
-                add(obs_id, "still_needed", f"needs {obs_id} {alt[obs_id].describe()} to confirm"
-                    if obs_id in alt else f"needs {obs_id}")
+                add(obs_id, "still_needed", f"needs {obs_id} {chosen[obs_id].describe()} to confirm"
+                    if obs_id in chosen else f"needs {obs_id}")
         for obs_id in st.supports:
             add(obs_id, "supports", f"{obs_id} {cause.supports[obs_id].describe()} fits this cause")
         for obs_id in st.contradicts:

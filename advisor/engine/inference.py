@@ -44,9 +44,9 @@ class Reasoner:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.model: CompiledModel = compile_model(kb)
-        engine_class, self.rule_stats = build_engine_class(kb)
+        engine_class, stats = build_engine_class(kb)
+        self.rule_stats: RuleStats = stats
         self._engine = engine_class()
-        self.rule_stats: RuleStats
 
     def infer(self, known: dict[str, Observation]) -> dict[str, CauseState]:
         engine = self._engine

@@ -30,8 +30,8 @@ def build_graph(kb: KnowledgeBase) -> nx.DiGraph:
             g.add_edge(node("symptom", sym.id), node("observation", obs), role="implies")
         if "symptom" in kb.observations:
             g.add_edge(node("symptom", sym.id), node("observation", "symptom"), role="is")
-    for obs in kb.observations.values():
-        g.add_node(node("observation", obs.id), label=obs.id)
+    for obs_def in kb.observations.values():
+        g.add_node(node("observation", obs_def.id), label=obs_def.id)
     for q in kb.questions.values():
         g.add_node(node("question", q.id), label=q.text, cost=q.cost)
         g.add_edge(node("question", q.id), node("observation", q.observation), role="fills")

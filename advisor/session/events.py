@@ -119,7 +119,7 @@ Event = Annotated[
 class SessionRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     id: str = Field(default_factory=lambda: now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
     created: datetime = Field(default_factory=now)
     advisor_version: str = __version__
