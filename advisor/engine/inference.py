@@ -7,6 +7,7 @@ gives: experta has no truth maintenance to get wrong.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -47,8 +48,14 @@ class Reasoner:
         engine_class, stats = build_engine_class(kb)
         self.rule_stats: RuleStats = stats
         self._engine = engine_class()
+        self._lock = threading.Lock()  # one working memory: one step at a time (TUI workers are threads)
 
     def infer(self, known: dict[str, Observation]) -> dict[str, CauseState]:
+        with self._lock:
+            fired = self._match(known)
+        return self._verdicts(fired, known)
+
+    def _match(self, known: dict[str, Observation]) -> list[Firing]:
         engine = self._engine
         engine.reset()
         engine.fired = []
@@ -57,7 +64,9 @@ class Reasoner:
         if facts:
             engine.declare(*facts)  # one call: experta matches once per declare() call
         engine.run_all()
-        fired: list[Firing] = engine.fired
+        return list(engine.fired)
+
+    def _verdicts(self, fired: list[Firing], known: dict[str, Observation]) -> dict[str, CauseState]:
         states = {cid: CauseState(cid, "candidate", alternatives=len(c.requires))
                   for cid, c in self.kb.causes.items()}
         for f in fired:
