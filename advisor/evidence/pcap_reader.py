@@ -31,6 +31,7 @@ import os
 import re
 import socket
 import struct
+from collections.abc import Callable
 from typing import Any, BinaryIO, Literal
 
 import dpkt
@@ -84,7 +85,7 @@ _ET_VLAN = frozenset({0x8100, 0x88A8, 0x9100, 0x9200})
 _MAX_VLAN_TAGS = 8
 _MAX_IPV6_EXT = 10
 
-_CHUNK = 1 << 22  # 4 MiB read size
+_CHUNK = 1 << 20  # 4 MiB read size
 _MAX_RECORD = 1 << 24  # a record or block above 16 MiB is corruption, not data
 _READ_HEAD = 64
 _TOP_UP = 4096  # refill the buffer when fewer unread bytes than this remain
@@ -106,8 +107,15 @@ _MAX_SIP_BODY = 1 << 20
 _MAX_FIRST_LINE = 8192
 _MAX_OOO_SEGMENTS = 64
 _MAX_OOO_BYTES = 1 << 18
-_MAX_PENDING_SEGMENTS = 8
-_MAX_PENDING_BYTES = 1 << 16
+# segments of a flow not (yet) synced on a SIP message start, kept in case the
+# start arrives late (out of order); a flow stops keeping them after
+# _MAX_UNSYNCED_MISSES such segments, and all flows together keep at most
+# _MAX_PENDING_TOTAL bytes.
+_MAX_PENDING_SEGMENTS = 4
+_MAX_PENDING_BYTES = 1 << 14
+_MAX_PENDING_TOTAL = 1 << 23
+_MAX_UNSYNCED_MISSES = 16
+_MAX_FLOWS = 1 << 16
 _MAX_FRAG_DATAGRAMS = 256
 _MAX_FRAG_BYTES = 65535 + 40
 _SEQ_MASK = 0xFFFFFFFF
@@ -119,8 +127,9 @@ _TCP_SYN = 0x02
 _TCP_RST = 0x04
 
 # stream state list indices (a list per RTP stream, updated in place).  The
-# last timestamp is kept as two numbers (seconds, fraction) that the fast
-# paths store without arithmetic: ts = LAST_A + LAST_B / divisor.
+# last timestamp is kept as the two raw numbers the fast paths read (pcap:
+# seconds and fraction; pcapng: high and low words), turned into seconds by
+# `_Decoder.tsfun` at the end; LAST_B is None when LAST_A already is seconds.
 _S_COUNT = 0
 _S_LAST_A = 1
 _S_LAST_B = 2
@@ -199,6 +208,7 @@ class _TcpFlow:
         "buf",
         "dport",
         "dst",
+        "misses",
         "next_seq",
         "ooo",
         "ooo_bytes",
@@ -227,6 +237,7 @@ class _TcpFlow:
         # segments seen before the flow synced onto a SIP message start
         self.pending: list[tuple[int, bytes, int, float | None, int]] = []
         self.pending_bytes = 0
+        self.misses = 0  # segments seen while not synced
 
     def label(self) -> str:
         return f"{_hostport(self.src, self.sport)} -> {_hostport(self.dst, self.dport)}"
@@ -251,11 +262,12 @@ class _Decoder:
         self.streams: dict[Any, list[Any]] = {}
         self.flows: dict[tuple[bytes, int, bytes, int], _TcpFlow] = {}
         self.frags: dict[tuple[bytes, bytes, int, int], list[Any]] = {}
+        self.pending_total = 0  # bytes held in all flows' pending lists
         self.frames = 0
         # byte order the fast path reads addresses/ports/SSRC in (RTP keys must match it)
         self.order: Literal["little", "big"] = "little"
-        # divisor of the fast paths' timestamp fraction (see _S_LAST_A/B)
-        self.div = 1.0
+        # (LAST_A, LAST_B) -> seconds for the fast paths' raw timestamps (see _S_LAST_A)
+        self.tsfun: Callable[[Any, Any], float] = _no_raw_ts
         # aggregated warnings: kind -> [count, first frame]
         self.counters: dict[str, list[int]] = {}
         self.details: list[str] = []
@@ -501,13 +513,13 @@ class _Decoder:
         ts_a = ts if ts is not None else 0.0
         if st is None:
             self.streams[key] = [
-                1, ts_a, 0, ttl, ttl, ts, frame, pt, _ip_str(src), sport, _ip_str(dst), dport,
+                1, ts_a, None, ttl, ttl, ts, frame, pt, _ip_str(src), sport, _ip_str(dst), dport,
                 int.from_bytes(data[pl + 8 : pl + 12], "big"),
             ]  # fmt: skip
             return
         st[_S_COUNT] += 1
         st[_S_LAST_A] = ts_a
-        st[_S_LAST_B] = 0
+        st[_S_LAST_B] = None
         if ttl < st[_S_MIN_TTL]:
             st[_S_MIN_TTL] = ttl
         elif ttl > st[_S_MAX_TTL]:
@@ -604,7 +616,9 @@ class _Decoder:
             fl.synced = True  # the first data byte is known: it must start a SIP message
             return
         if fl is None:
-            if not payload or not _starts_sip(payload):
+            if not payload:
+                return
+            if len(self.flows) >= _MAX_FLOWS and not _starts_sip(payload):
                 return
             fl = _TcpFlow(_ip_str(src), sport, _ip_str(dst), dport)
             self.flows[key] = fl
@@ -613,6 +627,11 @@ class _Decoder:
         if flags & (_TCP_FIN | _TCP_RST):
             self._flow_end(fl)
             del self.flows[key]
+
+    def _drop_pending(self, fl: _TcpFlow) -> None:
+        self.pending_total -= fl.pending_bytes
+        fl.pending.clear()
+        fl.pending_bytes = 0
 
     def _segment(
         self, fl: _TcpFlow, seq: int, payload: bytes, seglen: int, frame: int, ts: float | None, ttl: int
@@ -625,23 +644,29 @@ class _Decoder:
                 fl.segs.clear()
                 fl.ooo.clear()
                 fl.ooo_bytes = 0
+                fl.misses = 0
                 # segments that arrived earlier but follow this one in the stream
                 for pseq, pdata, pframe, pts, pttl in fl.pending:
                     d = (pseq - seq) & _SEQ_MASK
                     if 0 < d < _SEQ_HALF and len(fl.ooo) < _MAX_OOO_SEGMENTS:
                         fl.ooo[pseq] = (pdata, pframe, pts, pttl)
                         fl.ooo_bytes += len(pdata)
-                fl.pending.clear()
-                fl.pending_bytes = 0
+                self._drop_pending(fl)
             else:
-                if fl.next_seq is not None and seq == fl.next_seq:
-                    fl.next_seq = (seq + len(payload)) & _SEQ_MASK
+                fl.misses += 1
+                if fl.misses > _MAX_UNSYNCED_MISSES:
+                    if fl.pending:
+                        self._drop_pending(fl)
+                    return
+                if len(payload) > _MAX_PENDING_BYTES or self.pending_total + len(payload) > _MAX_PENDING_TOTAL:
+                    return
                 fl.pending.append((seq, payload, frame, ts, ttl))
                 fl.pending_bytes += len(payload)
-                while fl.pending and (
-                    len(fl.pending) > _MAX_PENDING_SEGMENTS or fl.pending_bytes > _MAX_PENDING_BYTES
-                ):
-                    fl.pending_bytes -= len(fl.pending.pop(0)[1])
+                self.pending_total += len(payload)
+                while len(fl.pending) > _MAX_PENDING_SEGMENTS or fl.pending_bytes > _MAX_PENDING_BYTES:
+                    dropped = len(fl.pending.pop(0)[1])
+                    fl.pending_bytes -= dropped
+                    self.pending_total -= dropped
                 return
         if fl.next_seq is None:
             fl.next_seq = seq
@@ -789,6 +814,7 @@ class _Decoder:
             fl.base = 0
 
     def _flow_end(self, fl: _TcpFlow) -> None:
+        self._drop_pending(fl)
         if fl.ooo and fl.synced:
             self._skip_gap(fl, fl.segs[-1][1] if fl.segs else 0)
         if fl.synced and fl.buf.strip(b"\r\n"):
@@ -800,6 +826,15 @@ class _Decoder:
         fl.segs.clear()
 
     # ---------------------------------------------------------------- result
+
+    def settle_timestamps(self) -> None:
+        """Turn the fast paths' raw last timestamps into seconds (before tsfun changes)."""
+        fun = self.tsfun
+        for st in self.streams.values():
+            b = st[_S_LAST_B]
+            if b is not None:
+                st[_S_LAST_A] = fun(st[_S_LAST_A], b)
+                st[_S_LAST_B] = None
 
     def result(self) -> CaptureContents:
         for fl in list(self.flows.values()):
@@ -824,11 +859,11 @@ class _Decoder:
             warnings.append(f"{self.name}: {self.details_dropped} more TCP reassembly warning(s) not shown")
         if self.stop_warning:
             warnings.append(f"{self.name}: {self.stop_warning}")
-        div = self.div
+        self.settle_timestamps()
         rtp: list[RtpStream] = []
         for st in self.streams.values():
             first_ts = st[_S_FIRST]
-            last_ts = st[_S_LAST_A] + st[_S_LAST_B] / div
+            last_ts = st[_S_LAST_A]
             rtp.append(
                 RtpStream(
                     src=st[_S_SRC],
@@ -852,6 +887,10 @@ class _Decoder:
         )
 
 
+def _no_raw_ts(a: Any, b: Any) -> float:
+    return float(a)
+
+
 def _starts_sip(payload: bytes) -> bool:
     return _SIP_START.match(payload.lstrip(b"\r\n")) is not None
 
@@ -869,7 +908,7 @@ def _read_pcap(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
     if linktype not in _SUPPORTED_LINKTYPES:
         raise TraceError(f"{dec.name}: unsupported link type {linktype} in pcap header")
     max_rec = max(min(fh.snaplen, _MAX_RECORD), 262144)
-    dec.div = div
+    dec.tsfun = lambda a, b: a + b / div
     dec.order = "little" if bom == "<" else "big"
     rec_fmt = "IIII" + ("8x" if rec_len == 24 else "")
     rec_unpack = struct.Struct(bom + rec_fmt).unpack_from
@@ -1019,7 +1058,10 @@ def _read_pcapng(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
         nonlocal fast, unpack, fast_et, frag_mask, fast_min, fast_ifs, fast_link, fdiv, ftsoff, full
         ref = next((i for i in ifaces if i.linktype in _SUPPORTED_LINKTYPES), None)
         fast_link = ref.linktype if ref else -1
+        dec.settle_timestamps()  # raw timestamps so far belong to the old clock
         fdiv, ftsoff = (ref.div, ref.tsoffset) if ref else (1e6, 0)
+        div_, off_ = fdiv, ftsoff
+        dec.tsfun = lambda a, b: ((a << 32) | b) / div_ + off_
         fast = _FastLayout(bom, _EPB_FMT, fast_link)
         unpack, fast_et, frag_mask, fast_min = fast.unpack, fast.et, fast.frag_mask, fast.min_frame
         fast_ifs = frozenset(
@@ -1048,11 +1090,11 @@ def _read_pcapng(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
                     and (b0 & 0xC0) == 0x80
                 ):
                     frame += 1
-                    ts = ((hi << 32) | lo) / fdiv + ftsoff
                     st = streams_get((addrs, ports, ssrc))
                     if st is not None:
                         st[0] += 1
-                        st[1] = ts
+                        st[1] = hi
+                        st[2] = lo
                         if ttl < st[3]:
                             st[3] = ttl
                         elif ttl > st[4]:
@@ -1060,6 +1102,7 @@ def _read_pcapng(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
                         off += blen
                         continue
                     if not 72 <= (b1 & 0x7F) <= 76:  # not RTCP
+                        ts = ((hi << 32) | lo) / fdiv + ftsoff
                         slow(buf, off + 28, off + 28 + caplen, frame, ts, fast_link)
                     off += blen
                     continue
