@@ -1,0 +1,28 @@
+"""`advisor tui [--resume [ID]]` (also what plain `advisor` runs): the interactive session."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+LATEST = "__latest__"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("tui", help="the guided troubleshooting session (default when no command is given)",
+                       description="Guided questions, live reasoning, SIP trace ladder and a diagnosis to export.")
+    p.add_argument("--resume", nargs="?", const=LATEST, default=None, metavar="ID",
+                   help="reopen a stored session where it stopped (the latest when no ID is given)")
+    p.add_argument("--light", action="store_true", help="start with the light theme")
+    p.set_defaults(handler=run_tui)
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from advisor.tui.app import DARK, LIGHT, AdvisorApp
+
+    resume = getattr(args, "resume", None)
+    app = AdvisorApp(kb_dir=getattr(args, "kb", None), resume=resume is not None,
+                     resume_id=None if resume in (None, LATEST) else resume,
+                     theme=LIGHT if getattr(args, "light", False) else DARK)
+    code = app.run()
+    return int(code or app.return_code or 0)

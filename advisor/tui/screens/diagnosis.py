@@ -1,0 +1,162 @@
+"""The diagnosis: the cause, its evidence chain with sources, the fix, what else is possible or ruled out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from advisor.engine.diagnosis import Diagnosis
+from advisor.kb.loader import KnowledgeBase
+from advisor.tui.present import bar, diagnosis_view, percent, why_ruled_out
+from advisor.tui.screens.cause import is_trace, reason_prompt
+from advisor.tui.widgets.work import WorkStatus
+
+if TYPE_CHECKING:
+    from advisor.tui.app import AdvisorApp
+
+HEADLINE = {
+    "confirmed": ("Diagnosis", "bold green"),
+    "undecided": ("No question left to separate the remaining causes", "bold yellow"),
+    "no_candidates": ("Every known cause is ruled out", "bold red"),
+    "in_progress": ("Not concluded yet", "bold"),
+}
+
+
+class DiagnosisScreen(Screen[None]):
+    BINDINGS = [
+        Binding("e", "export", "export"),
+        Binding("y", "copy_summary", "copy summary"),
+        Binding("s", "start_over", "start over"),
+        Binding("b", "back", "back"),
+        Binding("c", "change", "change answer"),
+        Binding("t", "attach_trace", "Trace", show=False),
+        Binding("l", "ladder", "Ladder", show=False),
+        Binding("escape", "back_or_cancel", "Back", show=False),
+    ]
+
+    def __init__(self, kb: KnowledgeBase, diagnosis: Diagnosis) -> None:
+        super().__init__(id="diagnosis")
+        self.kb = kb
+        self.diagnosis = diagnosis
+
+    @property
+    def advisor_app(self) -> AdvisorApp:
+        return cast("AdvisorApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        yield VerticalScroll(id="diag-body")
+        with Horizontal(id="diag-actions"):
+            yield Button(Text("Export to ticket (e)"), id="export", variant="primary", compact=True)
+            yield Button(Text("Copy summary (y)"), id="copy", compact=True)
+            yield Button(Text("Start over (s)"), id="start-over", compact=True)
+            yield Button(Text("Back (b)"), id="back", compact=True)
+        yield WorkStatus(id="work")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.show(self.diagnosis)
+
+    def show(self, d: Diagnosis) -> None:
+        self.diagnosis = d
+        body = self.query_one("#diag-body", VerticalScroll)
+        body.remove_children()
+        view = diagnosis_view(self.kb, d)
+        heading, style = HEADLINE.get(view.status, ("Diagnosis", "bold"))
+        widgets: list[Static | Label | OptionList] = [
+            Static(Text(heading, style=style), markup=False, classes="diag-heading"),
+            Static(Text(view.headline), markup=False, classes="diag-headline"),
+        ]
+        if view.cause is not None:
+            c = view.cause
+            widgets.append(Static(Text.assemble(
+                (bar(c.confidence, 10), "green" if c.status == "confirmed" else "cyan"),
+                (f" {percent(c.confidence)} ", "bold"), (c.title, "bold"), (f"  {c.id}", "dim")),
+                markup=False, classes="diag-cause"))
+            if view.mechanism:
+                widgets.append(Label("Why it happens", classes="section"))
+                widgets.append(Static(Text(view.mechanism.strip()), markup=False, classes="mechanism"))
+            widgets.append(Label("Evidence", classes="section"))
+            if view.evidence:
+                widgets.append(OptionList(*[Option(reason_prompt(self.kb, r), id=f"ev-{i}")
+                                            for i, r in enumerate(view.evidence)],
+                                          classes="diag-evidence", markup=False))
+            else:
+                widgets.append(Static(Text("no evidence recorded", style="dim"), markup=False))
+            widgets.append(Label("Fix", classes="section"))
+            fix = Text()
+            for n, step in enumerate(view.fix, 1):
+                fix.append(f"{n}. ", style="bold")
+                fix.append(step.strip() + ("\n" if n < len(view.fix) else ""))
+            widgets.append(Static(fix, markup=False, classes="diag-fix"))
+            if view.guide:
+                widgets.append(Static(Text(f"Guide: {view.guide}", style="dim"), markup=False))
+        if view.still_possible:
+            widgets.append(Label(f"Still possible ({len(view.still_possible)})", classes="section"))
+            other = Text()
+            for i, c in enumerate(view.still_possible):
+                other.append(bar(c.confidence, 6), style="cyan")
+                other.append(f" {percent(c.confidence):>4} ")
+                other.append(c.title + ("\n" if i < len(view.still_possible) - 1 else ""))
+            widgets.append(Static(other, markup=False, classes="diag-possible"))
+        if view.ruled_out:
+            widgets.append(Label(f"Ruled out ({len(view.ruled_out)})", classes="section"))
+            ruled = Text()
+            for i, c in enumerate(view.ruled_out):
+                ruled.append("✗ " + c.title, style="dim strike")
+                ruled.append(f"  {why_ruled_out(c)}" + ("\n" if i < len(view.ruled_out) - 1 else ""),
+                             style="dim italic")
+            widgets.append(Static(ruled, markup=False, classes="diag-ruled"))
+        body.mount_all(widgets)
+        body.scroll_home(animate=False)
+        self.query_one("#export", Button).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        view = diagnosis_view(self.kb, self.diagnosis)
+        index = int((event.option.id or "ev-0").removeprefix("ev-"))
+        if 0 <= index < len(view.evidence):
+            reason = view.evidence[index]
+            if is_trace(reason) and reason.source:
+                self.advisor_app.show_ladder(reason.source)
+            else:
+                self.advisor_app.change_answer(reason.observation)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"export": self.action_export, "copy": self.action_copy_summary,
+                   "start-over": self.action_start_over, "back": self.action_back}
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            action()
+
+    def action_export(self) -> None:
+        self.advisor_app.export()
+
+    def action_copy_summary(self) -> None:
+        self.advisor_app.copy_summary()
+
+    def action_start_over(self) -> None:
+        self.advisor_app.start_over()
+
+    def action_back(self) -> None:
+        self.advisor_app.back_to_conversation()
+
+    def action_change(self) -> None:
+        self.advisor_app.change_answer()
+
+    def action_attach_trace(self) -> None:
+        self.advisor_app.ask_trace()
+
+    def action_ladder(self) -> None:
+        self.advisor_app.show_ladder()
+
+    def action_back_or_cancel(self) -> None:
+        if not self.advisor_app.cancel_work():
+            self.action_back()

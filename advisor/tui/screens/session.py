@@ -1,0 +1,171 @@
+"""The conversation: log of questions and answers, the current question, the live reasoning panel."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from advisor.engine.diagnosis import Diagnosis
+from advisor.session.core import Session
+from advisor.tui.present import bar, log_items, percent
+from advisor.tui.widgets.conversation import AnswerEntry, Conversation
+from advisor.tui.widgets.question import QuestionPanel
+from advisor.tui.widgets.reasoning import ReasoningPanel
+from advisor.tui.widgets.work import WorkStatus
+
+if TYPE_CHECKING:
+    from advisor.tui.app import AdvisorApp
+
+NARROW = 110
+"""Below this many columns the reasoning panel collapses to one line (r shows it)."""
+
+
+class SessionScreen(Screen[None]):
+    BINDINGS = [
+        Binding("1", "pick(1)", "answer", key_display="1-9"),
+        *[Binding(str(n), f"pick({n})", show=False) for n in range(2, 10)],
+        Binding("0", "dont_know", "Don't know", key_display="0/d", show=False),
+        Binding("d", "dont_know", "don't know"),
+        Binding("h", "help", "help"),
+        Binding("f1", "help", "help", show=False),
+        Binding("w", "why", "why?"),
+        Binding("question_mark", "why", "why?", show=False),
+        Binding("n", "note", "note"),
+        Binding("c", "change", "change"),
+        Binding("t", "attach_trace", "trace"),
+        Binding("l", "ladder", "Ladder", show=False),
+        Binding("k", "context", "Context", show=False),
+        Binding("r", "toggle_reasoning", "panel"),
+        Binding("x", "diagnosis", "Diagnosis", show=False),
+        Binding("e", "export", "Export", show=False),
+        Binding("y", "copy_summary", "Copy", show=False),
+        Binding("escape", "cancel_work", "Cancel", show=False),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(id="session")
+        self.session = session
+        self.diagnosis: Diagnosis | None = None
+
+    @property
+    def advisor_app(self) -> AdvisorApp:
+        return cast("AdvisorApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Conversation(id="log")
+                yield Static(id="strip", markup=False)
+                yield QuestionPanel(id="question")
+            yield ReasoningPanel(id="reasoning")
+        yield WorkStatus(id="work")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._layout(self.app.size.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout(event.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.set_class(width < NARROW, "narrow")
+
+    # ---- rendering -------------------------------------------------------------------
+    def render_state(self, d: Diagnosis, number: int, focus: bool = True) -> None:
+        """Show the session as it is now (called by the app after every change)."""
+        self.diagnosis = d
+        self.query_one(Conversation).sync(log_items(self.session))
+        self.query_one(ReasoningPanel).show(d)
+        panel = self.query_one(QuestionPanel)
+        previous = panel.question.id if panel.question is not None else None
+        panel.show(d.next_question, number)
+        alive = [c for c in d.causes if c.status != "ruled_out"]
+        strip = Text()
+        if alive:
+            top = alive[0]
+            strip.append(bar(top.confidence, 6), style="cyan")
+            strip.append(f" {percent(top.confidence)} ", style="bold")
+            strip.append(top.title)
+        strip.append(f"  ({len(alive)} possible; r shows all)", style="dim")
+        self.query_one("#strip", Static).update(strip)
+        if focus and (previous != (d.next_question.id if d.next_question else None)
+                      or not self._focus_inside_question()):
+            panel.focus_first()
+
+    def _focus_inside_question(self) -> bool:
+        panel = self.query_one(QuestionPanel)
+        node = self.focused
+        while node is not None:
+            if node is panel:
+                return True
+            node = node.parent  # type: ignore[assignment]
+        return False
+
+    # ---- input -----------------------------------------------------------------------
+    def on_question_panel_answered(self, event: QuestionPanel.Answered) -> None:
+        self.advisor_app.answer(event.observation, event.raw, event.question)
+
+    def on_answer_entry_change_requested(self, event: AnswerEntry.ChangeRequested) -> None:
+        self.advisor_app.change_answer(event.observation, event.question)
+
+    def on_reasoning_panel_cause_chosen(self, event: ReasoningPanel.CauseChosen) -> None:
+        self.advisor_app.show_cause(event.cause)
+
+    def action_pick(self, n: int) -> None:
+        if not self.query_one(QuestionPanel).pick(n):
+            self.app.bell()
+
+    def action_dont_know(self) -> None:
+        if not self.query_one(QuestionPanel).dont_know():
+            self.app.bell()
+
+    def action_help(self) -> None:
+        self.advisor_app.show_help()
+
+    def action_why(self) -> None:
+        self.advisor_app.show_why()
+
+    def action_note(self) -> None:
+        self.advisor_app.add_note()
+
+    def action_change(self) -> None:
+        self.advisor_app.change_answer()
+
+    def action_attach_trace(self) -> None:
+        self.advisor_app.ask_trace()
+
+    def action_ladder(self) -> None:
+        self.advisor_app.show_ladder()
+
+    def action_context(self) -> None:
+        self.advisor_app.edit_context()
+
+    def action_diagnosis(self) -> None:
+        self.advisor_app.show_diagnosis()
+
+    def action_export(self) -> None:
+        self.advisor_app.export()
+
+    def action_copy_summary(self) -> None:
+        self.advisor_app.copy_summary()
+
+    def action_cancel_work(self) -> None:
+        self.advisor_app.cancel_work()
+
+    def action_toggle_reasoning(self) -> None:
+        if self.has_class("narrow"):
+            self.toggle_class("show-reasoning")
+            if self.has_class("show-reasoning"):
+                self.query_one(ReasoningPanel).focus_list()
+            else:
+                self.query_one(QuestionPanel).focus_first()
+        else:
+            self.toggle_class("hide-reasoning")

@@ -1,0 +1,170 @@
+"""Start screen: the problem family (and optionally the exact symptom), the customer's words,
+trunk context, a trace file, or resuming the last stored session."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Collapsible, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from advisor.kb.loader import KnowledgeBase
+from advisor.tui.present import symptoms_of
+from advisor.tui.widgets.context_form import ContextForm
+from advisor.tui.widgets.work import WorkStatus
+
+if TYPE_CHECKING:
+    from advisor.tui.app import AdvisorApp
+
+ANY_SYMPTOM = "__any__"
+
+
+class StartScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start", priority=True),
+        Binding("ctrl+r", "resume", "Resume last", show=False),
+        Binding("1", "number(1)", "Choose", key_display="1-9", show=True),
+        *[Binding(str(n), f"number({n})", show=False) for n in range(2, 10)],
+        Binding("0", "number(0)", show=False),
+        Binding("escape", "cancel_work", "Cancel", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="start")
+        self.family: str | None = None
+        self.mounted = False
+
+    @property
+    def advisor_app(self) -> AdvisorApp:
+        return cast("AdvisorApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        with VerticalScroll(id="start-form"):
+            yield Button("Resume last session", id="resume", compact=True)
+            yield Label("1. What is failing?", classes="heading")
+            yield OptionList(id="families", markup=False)
+            yield Label("2. The exact symptom, if you know it (Enter starts)", classes="heading")
+            yield OptionList(id="symptoms", markup=False)
+            yield Label("What the customer reports, in their words (optional)", classes="heading")
+            yield Input(placeholder="e.g. outbound calls get 403 since this morning", id="report")
+            with Collapsible(title="Trunk context (optional)", id="context-box"):
+                yield ContextForm(id="start-context")
+            yield Label("SIP trace file to attach (optional: pcap, pcapng, sngrep, PBX log)", classes="heading")
+            yield Input(placeholder="path/to/capture.pcap", id="trace-path")
+            with Horizontal(id="start-actions"):
+                yield Button("Start (Ctrl+S)", id="start-button", variant="primary", compact=True)
+            yield Static(id="start-hint", markup=False)
+        yield WorkStatus(id="work")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#resume", Button).display = False
+        self.title = "SIP Trunk Advisor"
+        self.sub_title = "new session"
+        app = self.advisor_app
+        if app.advisor is not None:
+            self.populate(app.advisor.kb)
+        self.show_resume()
+        self.mounted = True
+
+    def show_resume(self) -> None:
+        latest = self.advisor_app.latest_stored
+        button = self.query_one("#resume", Button)
+        if latest is None:
+            button.display = False
+            return
+        title = f" - {latest.title}" if latest.title else ""
+        button.label = Text(f"Resume last session {latest.id}{title} (Ctrl+R)")
+        button.display = True
+
+    def populate(self, kb: KnowledgeBase) -> None:
+        families = self.query_one("#families", OptionList)
+        families.set_options([Option(Text.assemble((f"{i}  ", "bold"), fam.title), id=fam.id)
+                              for i, fam in enumerate(kb.families.values(), 1)])
+        families.highlighted = 0
+        self._fill_symptoms(next(iter(kb.families), None))
+        families.focus()
+        self.query_one("#start-hint", Static).update(Text(
+            "Enter on a problem, then Enter on a symptom (or 'any') to start. Tab reaches the optional "
+            "fields; context and traces can also be added later (k, t).", style="dim"))
+
+    def _fill_symptoms(self, family: str | None) -> None:
+        app = self.advisor_app
+        symptoms = self.query_one("#symptoms", OptionList)
+        if family is None or app.advisor is None:
+            symptoms.clear_options()
+            return
+        items = symptoms_of(app.advisor.kb, family)
+        content = [Option(Text.assemble(("0  ", "bold"), "Any / not sure which"), id=ANY_SYMPTOM)]
+        content += [Option(Text.assemble((f"{i}  ", "bold"), title), id=sid)
+                    for i, (sid, title) in enumerate(items, 1)]
+        symptoms.set_options(content)
+        symptoms.highlighted = 0
+
+    # ---- events ----------------------------------------------------------------------
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "families" and event.option.id != self.family:
+            self._fill_symptoms(event.option.id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "families":
+            self.family = event.option.id
+            self._fill_symptoms(self.family)
+            self.query_one("#symptoms", OptionList).focus()
+        elif event.option_list.id == "symptoms":
+            self.action_start(None if event.option.id == ANY_SYMPTOM else event.option.id)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start-button":
+            self.action_start()
+        elif event.button.id == "resume":
+            self.action_resume()
+
+    # ---- actions ---------------------------------------------------------------------
+    def action_number(self, n: int) -> None:
+        focused = self.focused
+        if not isinstance(focused, OptionList) or focused.id not in ("families", "symptoms"):
+            return
+        index = n - 1 if focused.id == "families" else n
+        if 0 <= index < focused.option_count:
+            focused.highlighted = index
+            focused.action_select()
+
+    def action_start(self, symptom: str | None = None) -> None:
+        app = self.advisor_app
+        if app.advisor is None:
+            app.notify("Still loading the knowledge base...", severity="warning")
+            return
+        families = self.query_one("#families", OptionList)
+        family = self.family
+        if family is None and families.highlighted_option is not None:
+            family = families.highlighted_option.id
+        if family is None:
+            app.notify("Choose what is failing first.", severity="warning")
+            return
+        if symptom is None:
+            symptoms = self.query_one("#symptoms", OptionList)
+            chosen = symptoms.highlighted_option
+            if self.focused is symptoms and chosen is not None and chosen.id != ANY_SYMPTOM:
+                symptom = chosen.id
+        try:
+            context = self.query_one("#start-context", ContextForm).value()
+        except ValueError as exc:
+            app.notify(str(exc), title="Trunk context", severity="error", markup=False)
+            return
+        report = self.query_one("#report", Input).value.strip()
+        trace = self.query_one("#trace-path", Input).value.strip()
+        app.start_session(family, symptom, report=report, context=context, trace_path=trace or None)
+
+    def action_resume(self) -> None:
+        if self.advisor_app.latest_stored is not None:
+            self.advisor_app.resume_session(None)
+
+    def action_cancel_work(self) -> None:
+        self.advisor_app.cancel_work()

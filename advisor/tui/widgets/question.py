@@ -1,0 +1,156 @@
+"""The current question: its options as buttons (keys 1-9), "I don't know" (0 or d), a number input."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, Input, Static
+
+from advisor.engine.diagnosis import AnswerOption, NextQuestion
+from advisor.kb.models import UNKNOWN
+
+NUMBER_CHARS = set("0123456789.,-")
+
+
+class NumberInput(Input):
+    """A number field that lets letter keys (d, n, h, w, ...) reach the screen's bindings."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and character in NUMBER_CHARS
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable and (event.character or "") not in NUMBER_CHARS:
+            event.prevent_default()  # not typed: the key bubbles up to the screen's bindings
+
+
+class OptionButton(Button):
+    """One answer; up/down move between the answers."""
+
+    BINDINGS = [
+        Binding("up", "move(-1)", "Previous answer", show=False),
+        Binding("down", "move(1)", "Next answer", show=False),
+    ]
+
+    def __init__(self, label: Content, value: str, index: int) -> None:
+        super().__init__(label, compact=True, classes="option" + (" dont-know" if value == UNKNOWN else ""))
+        self.value = value
+        self.index = index
+
+    def action_move(self, delta: int) -> None:
+        parent = self.parent
+        if parent is None:
+            return
+        buttons = list(parent.query(OptionButton))
+        i = buttons.index(self) + delta
+        if 0 <= i < len(buttons):
+            buttons[i].focus()
+
+
+class QuestionPanel(Vertical):
+    """Shows one NextQuestion and posts `Answered` with the raw value chosen or typed."""
+
+    class Answered(Message):
+        def __init__(self, observation: str, question: str, raw: str) -> None:
+            super().__init__()
+            self.observation = observation
+            self.question = question
+            self.raw = raw
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.question: NextQuestion | None = None
+        self.number = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="q-title", markup=False)
+        yield Static(id="q-text", markup=False)
+        yield VerticalScroll(id="q-options")
+        yield NumberInput(placeholder="type a number, Enter", id="q-number", type="text")
+        yield Static(id="q-hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#q-number").display = False
+
+    def answer_options(self) -> list[AnswerOption]:
+        if self.question is None:
+            return []
+        return [o for o in self.question.options if o.value != UNKNOWN]
+
+    def show(self, question: NextQuestion | None, number: int) -> None:
+        self.question = question
+        self.number = number
+        title = self.query_one("#q-title", Static)
+        text = self.query_one("#q-text", Static)
+        hint = self.query_one("#q-hint", Static)
+        box = self.query_one("#q-options", VerticalScroll)
+        number_input = self.query_one("#q-number", NumberInput)
+        box.remove_children()
+        if question is None:
+            title.update(Text("No question left", style="bold"))
+            text.update(Text("Nothing more to ask: see the diagnosis."))
+            number_input.display = False
+            hint.update("")
+            return
+        title.update(Text.assemble((f"Question {number}", "bold"), (f"   cost {question.cost}", "dim"),
+                                   ("   h help · w why", "dim")))
+        text.update(Text(question.text, style="bold"))
+        buttons: list[OptionButton] = []
+        if question.type == "number":
+            number_input.display = True
+            number_input.value = ""
+            unit = f" ({question.unit})" if question.unit else ""
+            number_input.placeholder = f"type a number{unit}, Enter"
+            ranges = " · ".join(o.label for o in self.answer_options())
+            hint.update(Text(f"ranges that matter: {ranges}" if ranges else "", style="dim"))
+        else:
+            number_input.display = False
+            hint.update("")
+            for i, opt in enumerate(self.answer_options()):
+                key = str(i + 1) if i < 9 else " "
+                buttons.append(OptionButton(Content.assemble((key, "bold"), "  ", Content(opt.label)), opt.value, i))
+        buttons.append(OptionButton(Content.assemble(("0", "bold"), "  ", Content("I don't know")), UNKNOWN, 99))
+        box.mount_all(buttons)
+        box.scroll_home(animate=False)
+
+    def focus_first(self) -> None:
+        if self.question is not None and self.question.type == "number":
+            self.query_one("#q-number", NumberInput).focus()
+            return
+        buttons = list(self.query(OptionButton))
+        if buttons:
+            buttons[0].focus()
+
+    def pick(self, n: int) -> bool:
+        """Answer with option n (1-based); False when there is no such option."""
+        opts = self.answer_options()
+        if self.question is None or self.question.type == "number" or not 1 <= n <= len(opts):
+            return False
+        self._answered(opts[n - 1].value)
+        return True
+
+    def dont_know(self) -> bool:
+        if self.question is None:
+            return False
+        self._answered(UNKNOWN)
+        return True
+
+    def _answered(self, raw: str) -> None:
+        assert self.question is not None
+        self.post_message(self.Answered(self.question.observation, self.question.id, raw))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if isinstance(event.button, OptionButton):
+            event.stop()
+            self._answered(event.button.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "q-number":
+            event.stop()
+            raw = event.value.strip().replace(",", ".")
+            if raw and self.question is not None:
+                self._answered(raw)
