@@ -266,6 +266,7 @@ class _Decoder:
         self.frames = 0
         # byte order the fast path reads addresses/ports/SSRC in (RTP keys must match it)
         self.order: Literal["little", "big"] = "little"
+        self.set_byte_order("<")
         # (LAST_A, LAST_B) -> seconds for the fast paths' raw timestamps (see _S_LAST_A)
         self.tsfun: Callable[[Any, Any], float] = _no_raw_ts
         # aggregated warnings: kind -> [count, first frame]
@@ -273,6 +274,14 @@ class _Decoder:
         self.details: list[str] = []
         self.details_dropped = 0
         self.stop_warning: str | None = None
+
+    def set_byte_order(self, bom: str) -> None:
+        """Byte order of the fast paths' reads (RTP keys are built in it)."""
+        self.order = "little" if bom == "<" else "big"
+        # from an IPv4 / IPv6 header on: the fields a packet of a known RTP stream needs
+        self.ip4_rtp = struct.Struct(bom + _IP4_UDP_RTP).unpack_from
+        self.ip6_rtp = struct.Struct(bom + "B5xBB32sI4xBB6xI").unpack_from
+        self.frag_mask = 0x3FFF if bom == ">" else 0xFF3F
 
     # ---------------------------------------------------------------- warnings
 
@@ -343,6 +352,22 @@ class _Decoder:
                 return
             et = (data[q + 2] << 8) | data[q + 3]
             q += 4
+        # ---- a packet of an RTP stream already seen (VLAN-tagged, IPv6, ...: not the loops' fast path)
+        if et == _ET_IPV4:
+            if q + 40 <= end:
+                vihl, frag, ttl, proto, addrs4, ports, b0, _, ssrc = self.ip4_rtp(data, q)
+                if vihl == 0x45 and proto == 17 and not frag & self.frag_mask and (b0 & 0xC0) == 0x80:
+                    st = self.streams.get((addrs4, ports, ssrc))
+                    if st is not None:
+                        self._rtp_seen(st, ts, ttl)
+                        return
+        elif et == _ET_IPV6 and q + 60 <= end:
+            v, nh, ttl, addrs6, ports, b0, _, ssrc = self.ip6_rtp(data, q)
+            if v >> 4 == 6 and nh == 17 and (b0 & 0xC0) == 0x80:
+                st = self.streams.get((addrs6, ports, ssrc))
+                if st is not None:
+                    self._rtp_seen(st, ts, ttl)
+                    return
         # ---- network layer
         if et == _ET_IPV4:
             if q + 20 > end:
@@ -517,8 +542,12 @@ class _Decoder:
                 int.from_bytes(data[pl + 8 : pl + 12], "big"),
             ]  # fmt: skip
             return
+        self._rtp_seen(st, ts, ttl)
+
+    @staticmethod
+    def _rtp_seen(st: list[Any], ts: float | None, ttl: int) -> None:
         st[_S_COUNT] += 1
-        st[_S_LAST_A] = ts_a
+        st[_S_LAST_A] = ts if ts is not None else 0.0
         st[_S_LAST_B] = None
         if ttl < st[_S_MIN_TTL]:
             st[_S_MIN_TTL] = ttl
@@ -819,9 +848,7 @@ class _Decoder:
             self._skip_gap(fl, fl.segs[-1][1] if fl.segs else 0)
         if fl.synced and fl.buf.strip(b"\r\n"):
             frame = fl.segs[0][1] if fl.segs else 0
-            self.detail(
-                f"incomplete SIP message at the end of TCP flow {fl.label()} (starts at frame {frame})"
-            )
+            self.detail(f"incomplete SIP message at the end of TCP flow {fl.label()} (starts at frame {frame})")
         fl.buf.clear()
         fl.segs.clear()
 
@@ -909,7 +936,7 @@ def _read_pcap(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
         raise TraceError(f"{dec.name}: unsupported link type {linktype} in pcap header")
     max_rec = max(min(fh.snaplen, _MAX_RECORD), 262144)
     dec.tsfun = lambda a, b: a + b / div
-    dec.order = "little" if bom == "<" else "big"
+    dec.set_byte_order(bom)
     rec_fmt = "IIII" + ("8x" if rec_len == 24 else "")
     rec_unpack = struct.Struct(bom + rec_fmt).unpack_from
     fast = _FastLayout(bom, rec_fmt, linktype)
@@ -929,9 +956,7 @@ def _read_pcap(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
         while True:
             if off + full <= n:
                 # record header and (if the record is long enough) the RTP fast-path fields
-                ts_s, ts_f, caplen, _, et, vihl, frag, ttl, proto, addrs, ports, b0, b1, ssrc = unpack(
-                    buf, off
-                )
+                ts_s, ts_f, caplen, _, et, vihl, frag, ttl, proto, addrs, ports, b0, b1, ssrc = unpack(buf, off)
                 end = off + rec_len + caplen
                 if end <= n and caplen <= max_rec:
                     frame += 1
@@ -1009,11 +1034,7 @@ class _Iface:
 
 
 def _parse_idb(block: bytes, bom: str) -> _Iface:
-    idb = (
-        dpkt.pcapng.InterfaceDescriptionBlockLE(block)
-        if bom == "<"
-        else dpkt.pcapng.InterfaceDescriptionBlock(block)
-    )
+    idb = dpkt.pcapng.InterfaceDescriptionBlockLE(block) if bom == "<" else dpkt.pcapng.InterfaceDescriptionBlock(block)
     div = 1e6
     tsoffset = 0
     for opt in idb.opts:
@@ -1027,9 +1048,7 @@ def _parse_idb(block: bytes, bom: str) -> _Iface:
     return _Iface(int(idb.linktype), int(idb.snaplen), div, tsoffset)
 
 
-_EPB_FMT = (
-    "IIIIIII"  # block type, block length, interface id, ts high, ts low, captured length, original length
-)
+_EPB_FMT = "IIIIIII"  # block type, block length, interface id, ts high, ts low, captured length, original length
 
 
 def _read_pcapng(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
@@ -1065,17 +1084,15 @@ def _read_pcapng(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
         fast = _FastLayout(bom, _EPB_FMT, fast_link)
         unpack, fast_et, frag_mask, fast_min = fast.unpack, fast.et, fast.frag_mask, fast.min_frame
         fast_ifs = frozenset(
-            k
-            for k, i in enumerate(ifaces)
-            if i.linktype == fast_link and i.div == fdiv and i.tsoffset == ftsoff
+            k for k, i in enumerate(ifaces) if i.linktype == fast_link and i.div == fdiv and i.tsoffset == ftsoff
         )
         full = 28 + fast_min
 
     try:
         while True:
             if off + full <= n:
-                bt, blen, ifid, hi, lo, caplen, _, et, vihl, frag, ttl, proto, addrs, ports, b0, b1, ssrc = (
-                    unpack(buf, off)
+                bt, blen, ifid, hi, lo, caplen, _, et, vihl, frag, ttl, proto, addrs, ports, b0, b1, ssrc = unpack(
+                    buf, off
                 )
                 if (
                     bt == 6
@@ -1123,15 +1140,11 @@ def _read_pcapng(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
                 bo = buf[off + 8 : off + 12]
                 if bo not in _PCAPNG_BOMS:
                     if first:
-                        raise TraceError(
-                            f"{dec.name}: not a readable capture (pcapng byte-order magic missing)"
-                        )
-                    dec.stop_warning = (
-                        f"corrupt capture: bad section header after frame {frame}; stopped reading"
-                    )
+                        raise TraceError(f"{dec.name}: not a readable capture (pcapng byte-order magic missing)")
+                    dec.stop_warning = f"corrupt capture: bad section header after frame {frame}; stopped reading"
                     break
                 bom = "<" if bo == _PCAPNG_BOMS[0] else ">"
-                dec.order = "little" if bom == "<" else "big"
+                dec.set_byte_order(bom)
                 blk_unpack = struct.Struct(bom + "II").unpack_from
             first = False
             bt, blen = blk_unpack(buf, off)
@@ -1188,9 +1201,7 @@ def _read_pcapng(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
                 try:
                     ifc = _parse_idb(buf[boff:off], bom)
                 except (dpkt.Error, struct.error, ValueError, IndexError, TypeError):
-                    dec.stop_warning = (
-                        f"corrupt capture: bad interface block after frame {frame}; stopped reading"
-                    )
+                    dec.stop_warning = f"corrupt capture: bad interface block after frame {frame}; stopped reading"
                     break
                 if ifc.linktype in _SUPPORTED_LINKTYPES:
                     any_supported = True
@@ -1200,15 +1211,11 @@ def _read_pcapng(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
                 refresh_fast()
             elif bt == 0x0A0D0D0A:  # section header block: interfaces restart
                 if blen < 28:
-                    dec.stop_warning = (
-                        f"corrupt capture: bad section header after frame {frame}; stopped reading"
-                    )
+                    dec.stop_warning = f"corrupt capture: bad section header after frame {frame}; stopped reading"
                     break
                 major = struct.unpack_from(bom + "H", buf, boff + 12)[0]
                 if major != 1:
-                    dec.stop_warning = (
-                        f"unsupported pcapng version {major} after frame {frame}; stopped reading"
-                    )
+                    dec.stop_warning = f"unsupported pcapng version {major} after frame {frame}; stopped reading"
                     break
                 ifaces = []
                 refresh_fast()
@@ -1255,6 +1262,4 @@ def read_capture(path: str) -> CaptureContents:
     except MemoryError:
         raise TraceError(f"{name}: capture too large to read into memory") from None
     except Exception as exc:  # last resort: never let a decoding bug escape as a traceback
-        raise TraceError(
-            f"{name}: unreadable capture ({type(exc).__name__}: {exc})".splitlines()[0]
-        ) from None
+        raise TraceError(f"{name}: unreadable capture ({type(exc).__name__}: {exc})".splitlines()[0]) from None
