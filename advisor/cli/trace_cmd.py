@@ -1,0 +1,120 @@
+"""`advisor trace`: read SIP traces, list the calls and what they prove.
+
+Also `observations_from_traces`, which `advisor diagnose --trace` uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from advisor.cli.common import fail, load_kb_or_exit, print_json
+
+if TYPE_CHECKING:
+    from advisor.context import TrunkContext
+    from advisor.engine.observations import Observation
+    from advisor.evidence.analyze import TraceAnalysis
+    from advisor.kb.loader import KnowledgeBase
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("trace", help="read SIP traces: calls, messages and findings",
+                       description="Read SIP traces (pcap, pcapng, or pasted text: raw SIP, sngrep, Asterisk,"
+                                   " FreeSWITCH, tcpdump) and print the calls found, their messages and the"
+                                   " findings with the message that proves each.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="trace file(s), read together as one session")
+    p.add_argument("--json", action="store_true", help="print the whole analysis as one JSON object")
+    p.add_argument("--termination-uri", help="trunk termination URI, helps tell the carrier's side apart")
+    p.add_argument("--pbx-address", help="the PBX's public address")
+    p.add_argument("--full", action="store_true", help="print every message in full, not just its first line")
+    p.set_defaults(handler=run)
+
+
+def analyze_or_fail(kb: KnowledgeBase, paths: list[str], context: TrunkContext) -> TraceAnalysis:
+    from advisor.evidence.analyze import analyze_files
+    from advisor.evidence.records import TraceError
+
+    try:
+        return analyze_files(paths, kb, context)
+    except TraceError as exc:
+        fail(_one_line(str(exc)))
+
+
+def observations_from_traces(kb: KnowledgeBase, paths: list[str],
+                             context: TrunkContext) -> tuple[list[Observation], list[str]]:
+    """Findings of the traces as observations, plus warnings (truncated input, call choice)."""
+    analysis = analyze_or_fail(kb, paths, context)
+    return analysis.observations(), [*analysis.warnings, *analysis.notes]
+
+
+def run(args: argparse.Namespace) -> int:
+    from advisor.context import TrunkContext
+
+    kb = load_kb_or_exit(args)
+    context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
+    analysis = analyze_or_fail(kb, list(args.files), context)
+    if args.json:
+        print_json(analysis)
+    else:
+        print(render(analysis, full=args.full))
+    return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "unreadable trace"
+
+
+def render(analysis: TraceAnalysis, full: bool = False) -> str:
+    out: list[str] = []
+    for f in analysis.files:
+        out.append(f"{f.path}: {f.format}, {f.sip_messages} SIP message(s)"
+                   + (f", {f.rtp_streams} RTP stream(s)" if f.rtp_streams else "")
+                   + f"; capture point: {f.capture_point}" + (f" ({f.capture_note})" if f.capture_note else ""))
+    if not analysis.calls:
+        out.append("")
+        out.append("No call (INVITE) found.")
+    for call in analysis.calls:
+        out.append("")
+        mark = " [focus]" if call.focus else ""
+        direction = call.direction or "direction unknown"
+        out.append(f"Call {call.call_id} ({direction}){mark}: {call.summary}")
+        if call.caller or call.callee:
+            out.append(f"  from {call.caller or '?'} to {call.callee or '?'}")
+        for m in call.messages:
+            if m.time is not None:
+                when = m.time.strftime("%H:%M:%S.%f")[:-3]
+            elif m.offset is not None:
+                when = f"+{m.offset:.3f}s"
+            else:
+                when = "-"
+            who = {"carrier": "carrier ", "customer": "PBX     "}.get(m.sender or "", "?       ")
+            route = f"{m.src or '?'} -> {m.dst or '?'}" if (m.src or m.dst) else ""
+            flags = " (retransmission)" if m.retransmission else ""
+            flags += " (same message, other file)" if m.view_of is not None else ""
+            out.append(f"  #{m.index:<4} {when:>12}  {who} {route:<45} {m.first_line}{flags}  [{m.ref}]")
+            if full:
+                out.extend("        " + line for line in m.raw.splitlines())
+    if analysis.rtp:
+        out.append("")
+        out.append("RTP streams:")
+        for s in analysis.rtp:
+            ttl = f", TTL {s.min_ttl}" + (f"-{s.max_ttl}" if s.max_ttl and s.max_ttl != s.min_ttl else "") \
+                if s.min_ttl is not None else ""
+            out.append(f"  {s.src}:{s.sport} -> {s.dst}:{s.dport}  {s.packets} packets{ttl}  ({s.direction})"
+                       + (f"  [{s.ref}]" if s.ref else ""))
+    out.append("")
+    if analysis.findings:
+        out.append("Findings:")
+        for fv in analysis.findings:
+            o = fv.observation
+            value = f"{o.value:g}" if isinstance(o.value, float) else str(o.value)
+            out.append(f"  {o.id} = {value}  [{o.source.label()}]")
+            if o.note:
+                out.append(f"      {o.note}")
+    else:
+        out.append("Findings: none")
+    for n in analysis.notes:
+        out.append(f"Note: {n}")
+    for w in analysis.warnings:
+        out.append(f"Warning: {w}")
+    return "\n".join(out)

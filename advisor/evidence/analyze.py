@@ -1,0 +1,246 @@
+"""Trace files -> calls -> findings -> observations, as one serialisable report.
+
+`analyze_files(paths, kb, context)` is what the CLI (`advisor trace`,
+`advisor diagnose --trace`) and the TUI use: the report holds every call with
+its messages (time, addresses, side, first line, raw text), the RTP streams,
+and the findings with the index of the message that decides each, so a ladder
+diagram and "jump to the message" can be built from it alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from advisor.context import TrunkContext
+from advisor.engine.observations import Observation
+from advisor.evidence.calls import Call, CallSet, Message, build_calls
+from advisor.evidence.findings import FindingsResult, derive_findings
+from advisor.evidence.load import LoadedTrace, load_trace_detailed
+from advisor.evidence.sides import Sides, assign_sides
+from advisor.kb.loader import KnowledgeBase
+
+__all__ = [
+    "CallView",
+    "FileView",
+    "FindingView",
+    "MessageView",
+    "RtpView",
+    "TraceAnalysis",
+    "analyze_files",
+    "analyze_loaded",
+]
+
+Side = Literal["carrier", "customer"]
+
+
+class MessageView(BaseModel):
+    index: int = Field(description="unique in the analysis; findings refer to it")
+    file: str
+    line: int | None = None
+    frame: int | None = None
+    ref: str = Field(description="file:line N or file#frame N")
+    time: datetime | None = Field(None, description="message time when the trace has a date")
+    ts: float | None = Field(None, description="seconds (epoch, or since an arbitrary origin for time-only logs)")
+    offset: float | None = Field(None, description="seconds since the call's first message")
+    src: str | None = None
+    dst: str | None = None
+    transport: str = "udp"
+    sender: Side | None = None
+    party: Literal["caller", "callee"] | None = None
+    first_line: str
+    summary: str
+    retransmission: bool = False
+    view_of: int | None = Field(None, description="index of the same message as first seen in another file")
+    also_in: list[str] = Field(default_factory=list, description="the same message seen in other files")
+    raw: str
+
+
+class CallView(BaseModel):
+    call_id: str
+    direction: Literal["termination", "origination"] | None = None
+    focus: bool = False
+    outcome: str | None = None
+    summary: str = ""
+    caller: str | None = None
+    callee: str | None = None
+    start: datetime | None = None
+    sides_note: str = ""
+    messages: list[MessageView]
+
+
+class FindingView(BaseModel):
+    observation: Observation
+    message_index: int | None = None
+    call_id: str | None = None
+    ref: str | None = None
+
+
+class FileView(BaseModel):
+    path: str
+    format: str
+    capture_point: str
+    capture_note: str = ""
+    sip_messages: int
+    rtp_streams: int
+    packets: int
+
+
+class RtpView(BaseModel):
+    file: str
+    src: str
+    sport: int
+    dst: str
+    dport: int
+    ssrc: int
+    payload_type: int
+    packets: int
+    first_ts: float
+    last_ts: float
+    min_ttl: int | None
+    max_ttl: int | None
+    direction: Literal["carrier_to_pbx", "pbx_to_carrier", "other"]
+    ref: str | None = None
+
+
+class TraceAnalysis(BaseModel):
+    """Everything read from a set of trace files."""
+
+    schema_version: Literal[1] = 1
+    files: list[FileView]
+    calls: list[CallView]
+    other_messages: list[MessageView] = Field(default_factory=list,
+                                              description="messages of Call-IDs without an INVITE")
+    rtp: list[RtpView] = Field(default_factory=list)
+    findings: list[FindingView]
+    focus_call: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    def observations(self) -> list[Observation]:
+        return [f.observation for f in self.findings]
+
+    def message(self, index: int) -> MessageView | None:
+        for call in self.calls:
+            for m in call.messages:
+                if m.index == index:
+                    return m
+        for m in self.other_messages:
+            if m.index == index:
+                return m
+        return None
+
+    def call_of(self, index: int) -> CallView | None:
+        for call in self.calls:
+            if any(m.index == index for m in call.messages):
+                return call
+        return None
+
+
+def analyze_files(paths: Sequence[str | os.PathLike[str]], kb: KnowledgeBase,
+                  context: TrunkContext | None = None) -> TraceAnalysis:
+    """Read every file (TraceError, one line, for unusable ones) and analyse them together."""
+    loaded = [load_trace_detailed(p) for p in paths]
+    return analyze_loaded(loaded, kb, context)
+
+
+def analyze_loaded(loaded: list[LoadedTrace], kb: KnowledgeBase, context: TrunkContext | None = None) -> TraceAnalysis:
+    cs = build_calls(loaded)
+    sides = assign_sides(cs, kb.trace, context)
+    result = derive_findings(cs, sides, kb)
+    return _report(cs, sides, result)
+
+
+def _view(m: Message, origin: float | None) -> MessageView:
+    rec = m.record
+    offset = None
+    if origin is not None and m.ts is not None:
+        offset = round(m.ts - origin, 6)
+    return MessageView(
+        index=m.index, file=m.file, line=m.line, frame=m.frame, ref=m.label, time=m.at, ts=m.ts, offset=offset,
+        src=m.endpoint("src"), dst=m.endpoint("dst"), transport=rec.transport,
+        sender=m.sender if m.sender in ("carrier", "customer") else None,
+        party=m.party if m.party in ("caller", "callee") else None,
+        first_line=m.msg.first_line, summary=m.msg.summary(), retransmission=m.retransmission,
+        view_of=m.view_of.index if m.view_of is not None else None,
+        also_in=[v.label for v in m.views], raw=m.msg.text(),
+    )
+
+
+def _call_view(call: Call, result: FindingsResult) -> CallView:
+    ts = [m.ts for m in call.messages if m.ts is not None and m.file == call.messages[0].file]
+    origin = min(ts) if ts else None
+    verdict = next((v for v in result.verdicts if v.call is call), None)
+    inv = call.initial_invite
+    caller = callee = None
+    if inv is not None:
+        frm = inv.msg.from_
+        caller = frm.uri.raw if frm is not None and frm.uri is not None else None
+        callee = inv.msg.request_uri
+    start = next((m.at for m in call.messages if m.at is not None), None)
+    return CallView(call_id=call.call_id, direction=call.direction,
+                    focus=call is result.focus, outcome=verdict.outcome if verdict else None,
+                    summary=verdict.summary if verdict else "", caller=caller, callee=callee, start=start,
+                    sides_note=call.sides_note,
+                    messages=[_view(m, origin) for m in call.messages]
+                    + [_view(v, origin) for m in call.messages for v in m.views])
+
+
+def _report(cs: CallSet, sides: Sides, result: FindingsResult) -> TraceAnalysis:
+    files = []
+    warnings: list[str] = []
+    rtp: list[RtpView] = []
+    carrier = sides.carrier
+    for lt in cs.loaded:
+        cc = lt.contents
+        fs = sides.files.get(cc.file)
+        files.append(FileView(path=cc.file, format=cc.format, capture_point=fs.capture_point if fs else "unknown",
+                              capture_note=fs.note if fs else "", sip_messages=len(cc.sip), rtp_streams=len(cc.rtp),
+                              packets=cc.packets))
+        warnings.extend(cc.warnings)
+        for s in cc.rtp:
+            if carrier.in_media(s.src) or s.src.lower() in sides.carrier_addresses:
+                direction: Literal["carrier_to_pbx", "pbx_to_carrier", "other"] = "carrier_to_pbx"
+            elif carrier.in_media(s.dst) or s.dst.lower() in sides.carrier_addresses:
+                direction = "pbx_to_carrier"
+            else:
+                direction = "other"
+            rtp.append(RtpView(file=cc.file, src=s.src, sport=s.sport, dst=s.dst, dport=s.dport, ssrc=s.ssrc,
+                               payload_type=s.payload_type, packets=s.packets, first_ts=s.first_ts,
+                               last_ts=s.last_ts, min_ttl=s.min_ttl if s.max_ttl else None,
+                               max_ttl=s.max_ttl or None, direction=direction,
+                               ref=s.first_ref.label() if s.first_ref else None))
+    warnings.extend(cs.warnings)
+    warnings.extend(sides.warnings)
+    calls = [_call_view(c, result) for c in cs.calls]
+    other: list[MessageView] = []
+    for d in cs.dialogs:
+        ts = [m.ts for m in d.messages if m.ts is not None]
+        origin = min(ts) if ts else None
+        other.extend(_view(m, origin) for m in d.messages)
+    findings = []
+    for f in result.findings:
+        m = f.message
+        findings.append(FindingView(observation=f.observation(), message_index=m.index if m is not None else None,
+                                    call_id=f.call.call_id if f.call is not None else None,
+                                    ref=m.label if m is not None else (
+                                        f.rtp.first_ref.label() if f.rtp is not None and f.rtp.first_ref else None)))
+    if not cs.messages:
+        warnings.append("no SIP message in the trace(s)")
+    return TraceAnalysis(files=files, calls=calls, other_messages=other, rtp=rtp, findings=findings,
+                         focus_call=result.focus.call_id if result.focus is not None else None,
+                         notes=result.notes, warnings=_unique(warnings))
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for i in items:
+        if i not in seen:
+            seen.add(i)
+            out.append(i)
+    return out

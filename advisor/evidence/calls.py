@@ -1,0 +1,389 @@
+"""From parsed messages to transactions, dialogs and calls.
+
+* A call is everything with one Call-ID that contains an INVITE (or a response
+  to one); other Call-IDs (OPTIONS pings, REGISTER...) are kept as dialogs
+  without a call.
+* Transactions are keyed by the top Via branch plus CSeq number and method
+  (RFC 3261 17.2.3); an ACK for a 2xx and a CANCEL are transactions of their own.
+* A message equal to an earlier one of the same file (same request with the
+  same branch, or same response) is a retransmission; the same message in a
+  second file is a second view of it (another capture point), not a
+  retransmission.
+* Within a call, every message is sent by the caller (the From tag of the
+  initial INVITE) or the callee; which of them is the carrier is decided in
+  `advisor.evidence.sides`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from advisor.evidence.load import LoadedTrace
+from advisor.evidence.records import SipRecord
+from advisor.evidence.sipmsg import SipMessage, SipParseError, parse_message
+
+__all__ = ["Call", "CallSet", "Message", "Transaction", "build_calls"]
+
+ABSOLUTE_TS = 1e8  # below this a ts is "seconds since some origin", not an epoch time
+
+TEXT_FORMATS = frozenset({"raw", "sngrep_txt", "asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace",
+                          "tcpdump_text"})
+
+
+@dataclass(eq=False)
+class Message:
+    index: int
+    record: SipRecord
+    msg: SipMessage
+    file: str
+    file_index: int
+    seq: int  # position in its file
+    fmt: str
+    direction: str | None = None  # sent | received, seen from the host that wrote the log
+    party: str | None = None  # caller | callee (within its call)
+    sender: str | None = None  # carrier | customer (set by sides)
+    retransmission: bool = False
+    view_of: Message | None = None
+    views: list[Message] = field(default_factory=list)
+
+    @property
+    def ts(self) -> float | None:
+        return self.record.ts
+
+    @property
+    def absolute(self) -> bool:
+        return self.record.ts is not None and self.record.ts >= ABSOLUTE_TS
+
+    @property
+    def line(self) -> int | None:
+        return self.record.ref.line
+
+    @property
+    def frame(self) -> int | None:
+        return self.record.ref.frame
+
+    @property
+    def label(self) -> str:
+        return self.record.ref.label()
+
+    @property
+    def at(self) -> datetime | None:
+        """Message time as a datetime: UTC for captures, the log's own wall clock (naive) for text."""
+        ts = self.record.ts
+        if ts is None or ts < ABSOLUTE_TS:
+            return None
+        try:
+            dt = datetime.fromtimestamp(ts, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return dt.replace(tzinfo=None) if self.fmt in TEXT_FORMATS else dt
+
+    @property
+    def is_request(self) -> bool:
+        return self.msg.is_request
+
+    @property
+    def method(self) -> str | None:
+        return self.msg.method
+
+    @property
+    def status(self) -> int | None:
+        return self.msg.status
+
+    @property
+    def src(self) -> str | None:
+        return self.record.src
+
+    @property
+    def dst(self) -> str | None:
+        return self.record.dst
+
+    def endpoint(self, which: str) -> str | None:
+        host = self.record.src if which == "src" else self.record.dst
+        port = self.record.sport if which == "src" else self.record.dport
+        if host is None:
+            return None
+        h = f"[{host}]" if ":" in host else host
+        return f"{h}:{port}" if port is not None else h
+
+    def all_views(self) -> list[Message]:
+        return [self, *self.views]
+
+    def short(self) -> str:
+        return self.msg.summary()
+
+
+@dataclass(eq=False)
+class Transaction:
+    method: str
+    cseq: int
+    branch: str | None
+    requests: list[Message] = field(default_factory=list)
+    responses: list[Message] = field(default_factory=list)
+
+    @property
+    def request(self) -> Message | None:
+        return self.requests[0] if self.requests else None
+
+    @property
+    def sends(self) -> int:
+        return len(self.requests)
+
+    @property
+    def final(self) -> Message | None:
+        for r in self.responses:
+            if r.status is not None and r.status >= 200:
+                return r
+        return None
+
+    def finals(self) -> list[Message]:
+        return [r for r in self.responses if r.status is not None and r.status >= 200]
+
+    @property
+    def provisional(self) -> list[Message]:
+        return [r for r in self.responses if r.status is not None and r.status < 200]
+
+    @property
+    def has_credentials(self) -> bool:
+        req = self.request
+        return bool(req and (req.msg.has("authorization") or req.msg.has("proxy-authorization")))
+
+
+@dataclass(eq=False)
+class Call:
+    call_id: str
+    messages: list[Message] = field(default_factory=list)
+    transactions: list[Transaction] = field(default_factory=list)
+    caller_tag: str | None = None
+    carrier_party: str | None = None  # caller | callee
+    sides_note: str = ""
+
+    # -- structure
+    @property
+    def invites(self) -> list[Transaction]:
+        """Initial INVITE transactions (no To tag), in order: the challenge chain."""
+        out = []
+        for t in self.transactions:
+            if t.method != "INVITE" or t.request is None:
+                continue
+            to = t.request.msg.to
+            if to is None or not to.tag:
+                out.append(t)
+        if not out:  # only a re-INVITE, or only the responses were captured
+            out = [t for t in self.transactions if t.method == "INVITE"][:1]
+        return out
+
+    @property
+    def initial_invite(self) -> Message | None:
+        invs = self.invites
+        return invs[0].request if invs and invs[0].request else None
+
+    @property
+    def last_invite(self) -> Transaction | None:
+        invs = self.invites
+        return invs[-1] if invs else None
+
+    @property
+    def direction(self) -> str | None:
+        if self.carrier_party == "callee":
+            return "termination"
+        if self.carrier_party == "caller":
+            return "origination"
+        return None
+
+    def ok_transaction(self) -> Transaction | None:
+        for t in self.invites:
+            f = t.final
+            if f is not None and f.status is not None and 200 <= f.status < 300:
+                return t
+        return None
+
+    def oks(self) -> list[Message]:
+        """Every 2xx to the answered initial INVITE (first one plus retransmissions)."""
+        t = self.ok_transaction()
+        if t is None:
+            return []
+        return [r for r in t.responses if r.status is not None and 200 <= r.status < 300]
+
+    def acks_for(self, ok: Message) -> list[Message]:
+        """ACKs for a 2xx: same CSeq number, method ACK, own transaction (RFC 3261 13.2.2.4)."""
+        cseq = ok.msg.cseq
+        if cseq is None:
+            return []
+        return [m for m in self.messages if m.is_request and m.method == "ACK" and m.msg.cseq
+                and m.msg.cseq[0] == cseq[0] and (m.msg.to is not None and m.msg.to.tag)]
+
+    def requests(self, method: str) -> list[Message]:
+        return [m for m in self.messages if m.is_request and m.method == method]
+
+    def first_bye(self) -> Message | None:
+        byes = [m for m in self.requests("BYE") if not m.retransmission]
+        return byes[0] if byes else None
+
+    def cancelled(self) -> bool:
+        return any(m.method == "CANCEL" for m in self.messages if m.is_request)
+
+    def start_ts(self) -> float | None:
+        ts = [m.ts for m in self.messages if m.ts is not None]
+        return min(ts) if ts else None
+
+    def files(self) -> list[str]:
+        out: list[str] = []
+        for m in self.messages:
+            for v in m.all_views():
+                if v.file not in out:
+                    out.append(v.file)
+        return out
+
+    def other(self, party: str) -> str:
+        return "callee" if party == "caller" else "caller"
+
+    @property
+    def carrier_sends(self) -> str | None:
+        return self.carrier_party
+
+    @property
+    def customer_party(self) -> str | None:
+        return self.other(self.carrier_party) if self.carrier_party else None
+
+
+@dataclass
+class CallSet:
+    messages: list[Message]
+    calls: list[Call]
+    dialogs: list[Call]  # Call-IDs without an INVITE (OPTIONS, REGISTER, ...)
+    warnings: list[str]
+    loaded: list[LoadedTrace]
+
+
+def _tag(m: SipMessage, which: str) -> str | None:
+    na = m.from_ if which == "from" else m.to
+    return na.tag if na is not None else None
+
+
+def _key(m: SipMessage) -> tuple[object, ...]:
+    cseq = m.cseq or (0, "")
+    if m.is_request:
+        return ("req", m.call_id, m.method, cseq[0], m.branch or "", _tag(m, "from") or "", _tag(m, "to") or "",
+                m.request_uri or "")
+    return ("resp", m.call_id, m.status, cseq[0], cseq[1], m.branch or "", _tag(m, "to") or "")
+
+
+def build_calls(loaded: list[LoadedTrace]) -> CallSet:
+    warnings: list[str] = []
+    messages: list[Message] = []
+    for fi, lt in enumerate(loaded):
+        cc = lt.contents
+        for seq, rec in enumerate(cc.sip):
+            try:
+                msg = parse_message(rec.raw)
+            except SipParseError as exc:
+                warnings.append(f"{rec.ref.label()}: skipped a malformed SIP message: {exc}")
+                continue
+            for w in msg.warnings:
+                warnings.append(f"{rec.ref.label()}: {w}")
+            direction = lt.directions[seq] if seq < len(lt.directions) else None
+            messages.append(Message(index=len(messages), record=rec, msg=msg, file=cc.file, file_index=fi, seq=seq,
+                                    fmt=cc.format, direction=direction))
+    # Retransmissions (same file) and views (other files).
+    primaries: dict[tuple[object, ...], list[Message]] = defaultdict(list)
+    occurrence: dict[tuple[object, ...], int] = defaultdict(int)
+    for m in messages:
+        k = _key(m.msg)
+        n = occurrence[(m.file_index, k)]
+        occurrence[(m.file_index, k)] = n + 1
+        prim = primaries[k]
+        if n < len(prim) and prim[n].file_index != m.file_index:
+            m.view_of = prim[n]
+            prim[n].views.append(m)
+            continue
+        if any(p.file_index == m.file_index for p in prim):
+            m.retransmission = True
+        prim.append(m)
+    by_call: dict[str, Call] = {}
+    order: list[str] = []
+    for m in messages:
+        if m.view_of is not None:
+            continue
+        cid = m.msg.call_id or ""
+        if cid not in by_call:
+            by_call[cid] = Call(call_id=cid)
+            order.append(cid)
+        by_call[cid].messages.append(m)
+    calls: list[Call] = []
+    dialogs: list[Call] = []
+    for cid in order:
+        call = by_call[cid]
+        _sort(call)
+        _transactions(call)
+        _parties(call)
+        if any(t.method == "INVITE" for t in call.transactions):
+            calls.append(call)
+        else:
+            dialogs.append(call)
+    return CallSet(messages=messages, calls=calls, dialogs=dialogs, warnings=warnings, loaded=loaded)
+
+
+def _sort(call: Call) -> None:
+    msgs = call.messages
+    if len({m.file_index for m in msgs}) > 1 and all(m.absolute for m in msgs):
+        msgs.sort(key=lambda m: (m.ts or 0.0, m.file_index, m.seq))
+    else:
+        msgs.sort(key=lambda m: (m.file_index, m.seq))
+
+
+def _transactions(call: Call) -> None:
+    index: dict[tuple[object, ...], Transaction] = {}
+    for m in call.messages:
+        cseq = m.msg.cseq
+        if cseq is None:
+            continue
+        num, cmethod = cseq
+        if m.is_request:
+            method = m.method or cmethod
+            key: tuple[object, ...] = (method, num, m.msg.branch or _tag(m.msg, "from") or "")
+            t = index.get(key)
+            if t is None:
+                t = Transaction(method=method, cseq=num, branch=m.msg.branch)
+                index[key] = t
+                call.transactions.append(t)
+            t.requests.append(m)
+        else:
+            key = (cmethod, num, m.msg.branch or _tag(m.msg, "from") or "")
+            t = index.get(key)
+            if t is None:
+                # response whose request is not in the trace
+                t = Transaction(method=cmethod, cseq=num, branch=m.msg.branch)
+                index[key] = t
+                call.transactions.append(t)
+            t.responses.append(m)
+
+
+def _parties(call: Call) -> None:
+    inv = call.initial_invite
+    caller_tag = _tag(inv.msg, "from") if inv is not None else None
+    if caller_tag is None:
+        for m in call.messages:
+            if m.msg.cseq_method in ("INVITE", "ACK", "CANCEL"):
+                caller_tag = _tag(m.msg, "from")
+                if caller_tag:
+                    break
+    call.caller_tag = caller_tag
+    caller_addr = inv.src if inv is not None else None
+    for m in call.messages:
+        ftag = _tag(m.msg, "from")
+        if caller_tag is not None and ftag is not None:
+            requester = "caller" if ftag == caller_tag else "callee"
+        elif m.is_request and m.method in ("INVITE", "ACK", "CANCEL") and _tag(m.msg, "to") is None:
+            requester = "caller"
+        elif caller_addr is not None and m.src is not None:
+            sent_by_caller = m.src == caller_addr
+            requester = ("caller" if sent_by_caller else "callee") if m.is_request else (
+                "callee" if sent_by_caller else "caller")
+        else:
+            requester = "caller" if (m.msg.cseq_method in ("INVITE", "ACK", "CANCEL")) else "callee"
+        m.party = requester if m.is_request else call.other(requester)
+        for v in m.views:
+            v.party = m.party

@@ -1,0 +1,387 @@
+"""Which side is the carrier, which way the call goes, and where the trace was taken.
+
+Evidence, strongest first (each call is decided on its own, by votes for its
+caller and callee):
+
+1. the trunk context: the termination URI in a Request-URI means the request
+   goes to the carrier; the PBX's public address identifies the customer;
+2. the carrier's published signalling/media networks (knowledge/trace.yaml) as
+   packet source or destination, in a Via sent-by or Request-URI, and the
+   carrier's domains in a Request-URI;
+3. the host that wrote a log (Asterisk, FreeSWITCH, raw stamps with one
+   address) is the customer's PBX;
+4. Server/User-Agent patterns of the carrier;
+5. weak hints: Record-Route through a carrier address, private packet source
+   addresses (the carrier's packets never come from one).
+
+The carrier's own private addresses (its internal networks, e.g. 172.16/12 in
+Contact and Via, 172.18.x in SDP o=) are normal and never count against it.
+
+Capture point per file: `pbx_log` (the PBX's own SIP log), `host_log` (a log
+written by the customer-side host, raw text with one address per stamp),
+`pbx_host` (a packet capture in which the PBX's packets carry a private
+address, i.e. taken on the PBX or inside its LAN), `edge` (the PBX's packets
+carry a public address while the PBX itself advertises a private one: the
+outside of a NAT), `unknown`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from advisor.context import TrunkContext
+from advisor.evidence.calls import Call, CallSet
+from advisor.evidence.sipmsg import ip_or_none, parse_uri
+from advisor.kb.models import TraceFile
+
+__all__ = ["CarrierInfo", "FileSide", "Sides", "assign_sides", "is_private"]
+
+PBX_LOG_FORMATS = frozenset({"asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace"})
+PACKET_FORMATS = frozenset({"pcap", "pcapng", "tcpdump_text"})
+
+_SHARED = ipaddress.ip_network("100.64.0.0/10")
+_PRIVATE_SUFFIXES = (".local", ".lan", ".home", ".internal", ".localdomain", ".intranet", ".corp", ".home.arpa")
+
+
+def is_private(host: str | None) -> bool | None:
+    """True when an address is not globally routable (RFC 1918, 100.64/10, link-local,
+    loopback, ULA, ...); None for names that say nothing either way."""
+    if not host:
+        return None
+    ip = ip_or_none(host)
+    if ip is None:
+        low = host.lower().rstrip(".")
+        return "." not in low or low.endswith(_PRIVATE_SUFFIXES) or low == "localhost"
+    if isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED:
+        return True
+    return not ip.is_global
+
+
+class CarrierInfo:
+    """The carrier as knowledge/trace.yaml and the trunk context describe it."""
+
+    def __init__(self, trace: TraceFile, context: TrunkContext | None = None) -> None:
+        c = trace.carrier
+        self.name = c.name
+        self.domains = [d.lower().strip(".") for d in c.domains]
+        self.signalling = [ipaddress.ip_network(n.cidr, strict=False) for n in c.signalling_networks]
+        self.media = [ipaddress.ip_network(n.cidr, strict=False) for n in c.media_networks]
+        self.internal = [ipaddress.ip_network(n, strict=False) for n in c.internal_networks]
+        self.ua_patterns = [re.compile(p) for p in c.user_agent_patterns]
+        self._domain_res = []
+        for d in self.domains:
+            first, _, rest = d.partition(".")
+            if rest and "." in rest:
+                # Regional variants insert labels: name.pstn.sydney.twilio.com for pstn.twilio.com.
+                self._domain_res.append(re.compile(
+                    r"(?:^|\.)" + re.escape(first) + r"\.(?:[a-z0-9-]{1,63}\.){0,3}" + re.escape(rest) + r"$"))
+        ctx = context or TrunkContext()
+        self.termination_host = _host_of(ctx.termination_uri)
+        self.pbx_address = _host_of(ctx.pbx_public_address)
+        self.cps_limit = ctx.cps_limit
+        self.numbers = {n.strip() for n in ctx.numbers}
+
+    def is_carrier_domain(self, host: str | None) -> bool:
+        if not host:
+            return False
+        h = host.lower().rstrip(".")
+        if self.termination_host and h == self.termination_host:
+            return True
+        if any(h == d or h.endswith("." + d) for d in self.domains):
+            return True
+        return any(rx.search(h) for rx in self._domain_res)
+
+    def in_signalling(self, host: str | None) -> bool:
+        ip = ip_or_none(host)
+        return ip is not None and any(ip in n for n in self.signalling if n.version == ip.version)
+
+    def in_media(self, host: str | None) -> bool:
+        ip = ip_or_none(host)
+        return ip is not None and any(ip in n for n in self.media if n.version == ip.version)
+
+    def in_internal(self, host: str | None) -> bool:
+        ip = ip_or_none(host)
+        return ip is not None and any(ip in n for n in self.internal if n.version == ip.version)
+
+    def is_carrier_address(self, host: str | None) -> bool:
+        return self.in_signalling(host) or self.in_media(host) or self.is_carrier_domain(host)
+
+    def is_pbx_address(self, host: str | None) -> bool:
+        return bool(host and self.pbx_address and host.lower().strip("[]") == self.pbx_address)
+
+    def ua_is_carrier(self, ua: str | None) -> bool:
+        return bool(ua) and any(rx.search(ua or "") for rx in self.ua_patterns)
+
+    def termination_match(self, host: str | None) -> bool | None:
+        """Does a Request-URI host name the trunk? None when there is no host."""
+        if not host:
+            return None
+        h = host.lower().rstrip(".")
+        if self.termination_host:
+            return h == self.termination_host
+        if ip_or_none(h) is not None:
+            return False
+        return self.is_carrier_domain(h)
+
+
+def _host_of(value: str | None) -> str | None:
+    if not value:
+        return None
+    v = value.strip()
+    if ":" in v and not v.startswith("["):
+        uri = parse_uri(v if v.lower().startswith(("sip:", "sips:")) else "sip:" + v)
+        if uri is not None and uri.host:
+            return uri.host.lower()
+    if "://" in v or v.lower().startswith(("sip:", "sips:")):
+        uri = parse_uri(v)
+        if uri is not None and uri.host:
+            return uri.host.lower()
+    return v.strip("[]").split("/")[0].lower()
+
+
+@dataclass
+class FileSide:
+    file: str
+    format: str
+    capture_point: str  # pbx_log | host_log | pbx_host | edge | unknown
+    note: str = ""
+    customer_ips: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Sides:
+    carrier: CarrierInfo
+    files: dict[str, FileSide]
+    pbx_addresses: set[str]  # addresses the customer side uses or advertises
+    carrier_addresses: set[str]
+    warnings: list[str] = field(default_factory=list)
+
+    def capture_point(self, file: str) -> str:
+        fs = self.files.get(file)
+        return fs.capture_point if fs else "unknown"
+
+
+def assign_sides(cs: CallSet, trace: TraceFile, context: TrunkContext | None) -> Sides:
+    carrier = CarrierInfo(trace, context)
+    warnings: list[str] = []
+    learned: dict[str, str] = {}
+    undecided: list[Call] = []
+    for call in cs.calls + cs.dialogs:
+        scores = _score(call, carrier, learned)
+        if not _decide(call, scores):
+            undecided.append(call)
+        else:
+            _learn(call, learned)
+    # Second pass: calls without evidence of their own, by the addresses learned from the others.
+    still: list[Call] = []
+    for call in undecided:
+        if _decide(call, _score(call, carrier, learned)):
+            _learn(call, learned)
+        else:
+            still.append(call)
+    if still and not any(c.carrier_party for c in cs.calls):
+        # Nothing at all identifies the carrier: for a PBX log, the far end is the best guess.
+        for call in still:
+            if _assume_far_end(call):
+                call.sides_note = ("carrier not recognised (no known address, domain or Server/User-Agent):"
+                                   " assumed to be the far end of the PBX log")
+        if any(c.carrier_party for c in still):
+            warnings.append("the carrier could not be recognised in the trace; the far end of the log is taken as"
+                            " the carrier (give --termination-uri/--pbx-address to be sure)")
+    for call in cs.calls + cs.dialogs:
+        for m in call.messages:
+            role = None
+            if call.carrier_party and m.party:
+                role = "carrier" if m.party == call.carrier_party else "customer"
+            m.sender = role
+            for v in m.views:
+                v.sender = role
+    pbx_addrs, carrier_addrs = _addresses(cs, carrier)
+    files = _capture_points(cs, pbx_addrs)
+    return Sides(carrier=carrier, files=files, pbx_addresses=pbx_addrs, carrier_addresses=carrier_addrs,
+                 warnings=warnings)
+
+
+def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[str, float]:
+    score = {"caller": 0.0, "callee": 0.0}
+    reasons: list[str] = []
+
+    def vote(party: str | None, value: float, why: str) -> None:
+        if party is None:
+            return
+        score[party] += value
+        if len(reasons) < 6 and why not in reasons:
+            reasons.append(why)
+
+    for m in call.messages:
+        p = m.party
+        if p is None:
+            continue
+        o = call.other(p)
+        for v in m.all_views():
+            if carrier.in_signalling(v.src) or carrier.in_media(v.src):
+                vote(p, 3, f"{v.src} is a carrier address")
+            elif carrier.is_pbx_address(v.src):
+                vote(p, -3, f"{v.src} is the PBX address")
+            elif v.src in learned:
+                vote(p, 1 if learned[v.src] == "carrier" else -1, f"{v.src} seen on the same side before")
+            elif is_private(v.src) and ip_or_none(v.src) is not None and not carrier.in_internal(v.src):
+                vote(p, -0.5, f"{v.src} is private")
+            if carrier.in_signalling(v.dst) or carrier.in_media(v.dst):
+                vote(o, 3, f"{v.dst} is a carrier address")
+            elif carrier.is_pbx_address(v.dst):
+                vote(o, -3, f"{v.dst} is the PBX address")
+            elif v.dst in learned:
+                vote(o, 1 if learned[v.dst] == "carrier" else -1, f"{v.dst} seen on the same side before")
+            if v.direction == "sent":
+                vote(p, -2, "sent by the host that wrote the log")
+            elif v.direction == "received":
+                vote(o, -2, "received by the host that wrote the log")
+        msg = m.msg
+        if carrier.ua_is_carrier(msg.user_agent):
+            vote(p, 2, f"Server/User-Agent {msg.user_agent!r}")
+        if msg.is_request:
+            ruri = msg.ruri
+            if ruri is not None and (carrier.is_carrier_domain(ruri.host) or carrier.in_signalling(ruri.host)):
+                vote(o, 2, f"Request-URI host {ruri.host}")
+            top = msg.top_via
+            if top is not None:
+                if carrier.in_signalling(top.host) or carrier.is_carrier_domain(top.host):
+                    vote(p, 2, f"Via {top.host}")
+                elif carrier.is_pbx_address(top.host):
+                    vote(p, -3, f"Via {top.host} is the PBX address")
+            if msg.method == "INVITE" and msg.record_route and any(
+                    rr.uri and (carrier.in_signalling(rr.uri.host) or carrier.is_carrier_domain(rr.uri.host))
+                    for rr in msg.record_route):
+                vote(p, 1, "Record-Route through the carrier")
+        for c in msg.contacts[:1]:
+            if c.uri is not None and carrier.is_pbx_address(c.uri.host):
+                vote(p, -3, f"Contact {c.uri.host} is the PBX address")
+    call.sides_note = "; ".join(r for r in reasons if r)
+    return score
+
+
+def _decide(call: Call, score: dict[str, float]) -> bool:
+    a, b = score["caller"], score["callee"]
+    if a <= 0 and b <= 0:
+        return False  # no positive evidence for a carrier on either side
+    if a > b:
+        call.carrier_party = "caller"
+    elif b > a:
+        call.carrier_party = "callee"
+    else:
+        return False
+    return True
+
+
+def _assume_far_end(call: Call) -> bool:
+    local_parties = Counter(m.party for m in call.messages for v in m.all_views() if v.direction == "sent")
+    if not local_parties:
+        return False
+    local = local_parties.most_common(1)[0][0]
+    if local is None:
+        return False
+    call.carrier_party = call.other(local)
+    return True
+
+
+def _learn(call: Call, learned: dict[str, str]) -> None:
+    for m in call.messages:
+        role = "carrier" if m.party == call.carrier_party else "customer"
+        other = "customer" if role == "carrier" else "carrier"
+        for v in m.all_views():
+            if v.src and v.src not in learned:
+                learned[v.src] = role
+            if v.dst and v.dst not in learned:
+                learned[v.dst] = other
+
+
+def _addresses(cs: CallSet, carrier: CarrierInfo) -> tuple[set[str], set[str]]:
+    pbx: set[str] = set()
+    car: set[str] = set()
+    if carrier.pbx_address:
+        pbx.add(carrier.pbx_address)
+    for call in cs.calls:
+        if call.carrier_party is None:
+            continue
+        for m in call.messages:
+            if m.party is None:
+                continue
+            mine = pbx if m.party != call.carrier_party else car
+            theirs = car if mine is pbx else pbx
+            for v in m.all_views():
+                if v.src:
+                    mine.add(v.src)
+                if v.dst:
+                    theirs.add(v.dst)
+            msg = m.msg
+            if msg.is_request and msg.top_via is not None and msg.top_via.host:
+                mine.add(msg.top_via.host)
+            for c in msg.contacts[:1]:
+                if c.uri is not None and c.uri.host:
+                    mine.add(c.uri.host)
+            sdp = msg.sdp
+            if sdp is not None:
+                addr = sdp.audio_address()
+                if addr:
+                    mine.add(addr)
+            if (msg.is_request and msg.method == "INVITE" and m.party == call.carrier_party and msg.ruri
+                    and ip_or_none(msg.ruri.host) is not None):
+                pbx.add(msg.ruri.host)  # the carrier addresses its INVITE to the PBX
+    pbx.discard("")
+    car.discard("")
+    return {p.lower() for p in pbx}, {c.lower() for c in car}
+
+
+def _capture_points(cs: CallSet, pbx_addrs: set[str]) -> dict[str, FileSide]:
+    files: dict[str, FileSide] = {}
+    for lt in cs.loaded:
+        cc = lt.contents
+        fmt = cc.format
+        if fmt in PBX_LOG_FORMATS:
+            files[cc.file] = FileSide(cc.file, fmt, "pbx_log", "the PBX's own SIP log")
+            continue
+        if any(d is not None for d in lt.directions):
+            files[cc.file] = FileSide(cc.file, fmt, "host_log",
+                                      "a log written on the customer-side host (one address per message)")
+            continue
+        packet_ips: list[str] = []
+        advertised: list[str] = []
+        for m in cs.messages:
+            if m.file != cc.file or m.sender is None:
+                continue
+            ip = m.src if m.sender == "customer" else m.dst
+            if ip and ip not in packet_ips:
+                packet_ips.append(ip)
+            if m.sender == "customer":
+                msg = m.msg
+                if msg.is_request and msg.top_via is not None:
+                    advertised.append(msg.top_via.host)
+                for c in msg.contacts[:1]:
+                    if c.uri is not None:
+                        advertised.append(c.uri.host)
+                sdp = msg.sdp
+                if sdp is not None and sdp.audio_address():
+                    advertised.append(sdp.audio_address() or "")
+        ips = [ip for ip in packet_ips if ip_or_none(ip) is not None]
+        if not ips:
+            files[cc.file] = FileSide(cc.file, fmt, "unknown", "no addresses of the PBX's packets")
+            continue
+        private = [ip for ip in ips if is_private(ip)]
+        if private:
+            files[cc.file] = FileSide(cc.file, fmt, "pbx_host",
+                                      f"the PBX's packets use the private address {private[0]}: taken on the PBX"
+                                      " host (or inside its LAN)", customer_ips=ips)
+        elif advertised and all(is_private(a) for a in advertised if ip_or_none(a) is not None) and any(
+                ip_or_none(a) is not None for a in advertised):
+            files[cc.file] = FileSide(cc.file, fmt, "edge",
+                                      f"the PBX's packets carry the public address {ips[0]} while it advertises"
+                                      " a private one: taken outside the NAT (edge)", customer_ips=ips)
+        else:
+            files[cc.file] = FileSide(cc.file, fmt, "unknown",
+                                      f"the PBX's packets use the public address {ips[0]}: on the PBX host or at"
+                                      " the edge, the trace cannot tell", customer_ips=ips)
+    return files

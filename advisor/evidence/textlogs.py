@@ -1,0 +1,824 @@
+"""Text traces: detect the format and cut it into SipRecords (and RTP streams for tcpdump).
+
+Formats (see shared/samples/README.md):
+
+* raw            bare SIP messages, blank-line separated, optional stamp lines
+                 (`[date time] --> ip:port`, `------ time src > dst ------`,
+                 `#N date time src -> dst`, ngrep's `U date time src -> dst`)
+* sngrep_txt     `YYYY/MM/DD HH:MM:SS.uuuuuu src:port -> dst:port` + message
+* asterisk_pjsip `<--- Received SIP request (N bytes) from UDP:ip:port --->`
+* asterisk_chan_sip `<--- SIP read from UDP:ip:port --->` ... `<------------->`,
+                 `Reliably Transmitting (NAT) to ip:port:` ... `---`
+* freeswitch_siptrace `recv N bytes from udp/[ip]:port at HH:MM:SS.uuuuuu:` +
+                 72 dashes + message indented three spaces + 72 dashes
+* tcpdump_text   `tcpdump -nn -v` (also -A payloads, -tt/-tttt stamps, names
+                 instead of numbers); UDP packets that are not SIP become RTP
+                 stream candidates with the TTL of their IP line
+
+One driver handles them all: every line is stripped of a known log prefix
+(Asterisk `full` log, syslog) and of the format's indentation; format markers
+carry time and addresses for the next message; a SIP start line begins a
+message, which runs to the blank line after its headers plus a body measured
+by Content-Length (tolerant of pasted text that lost CRs and trailing blanks).
+Every loop advances by at least one line, and every regular expression is
+anchored, bounded and applied to lines of bounded length.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from advisor.evidence.records import CaptureContents, RtpStream, SipRecord, TraceError, TraceRef
+from advisor.evidence.sipmsg import canonical_name, ip_or_none, is_start_line
+
+__all__ = ["FORMATS", "detect_format", "read_text", "read_text_detailed"]
+
+FORMATS = ("raw", "sngrep_txt", "asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace", "tcpdump_text")
+
+MAX_MARKER_LINE = 600  # longer lines are never markers (keeps every regex cheap)
+MAX_LINES = 5_000_000
+
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                       "nov", "dec"), start=1)}
+_SERVICES = {"sip": 5060, "sip-tls": 5061, "sips": 5061, "mmcc": 5050, "domain": 53, "ntp": 123, "rtp": None}
+
+_ADDR = r"(?:\[([0-9A-Fa-f:.]{2,45})\]|(\d{1,3}(?:\.\d{1,3}){3}))(?::(\d{1,5}))?"
+_ADDR_RE = re.compile(r"(?<![\w.])" + _ADDR + r"(?![\w.])")
+_TIME = r"(\d{1,2}):(\d\d):(\d\d)(?:[.,](\d{1,9}))?"
+_TIME_RE = re.compile(r"(?<!\d)" + _TIME + r"(?!\d)")
+_DATE_RE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_DMY_RE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)")
+_MON_RE = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.? +(\d{1,2})\b(?:,? +(\d{4})\b)?",
+                     re.IGNORECASE)
+_EPOCH_RE = re.compile(r"^(\d{9,11})\.(\d{1,9})\b")
+
+# Log prefixes stripped from every line before anything else.
+_PREFIXES = (
+    # Asterisk full log: [Mar 24 11:21:20] VERBOSE[1234][C-0000001a] res_pjsip_logger.c:
+    re.compile(r"^\[([^\]\n]{6,40})\] +(?:VERBOSE|DEBUG|NOTICE|WARNING|ERROR|DTMF|SECURITY|INFO)\[\d{1,10}\]"
+               r"(?:\[[^\]\n]{0,40}\])? +[\w./-]{1,64}:(?:\d{1,6} +[\w]{1,64}:)? ?"),
+    # syslog: Mar 24 11:21:20 host program[pid]:
+    re.compile(r"^((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?) "
+               r"[\w.-]{1,64} [\w./-]{1,64}(?:\[\d{1,10}\])?: "),
+    # RFC 5424-ish syslog: 2024-03-24T11:21:20.123+00:00 host program[pid]:
+    re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) "
+               r"[\w.-]{1,64} [\w./-]{1,64}(?:\[\d{1,10}\])?: "),
+)
+
+_PJSIP_RE = re.compile(
+    r"<---\s*(Received|Transmitting)\s+SIP\s+(request|response)\s*(?:\(\s*(\d+)\s*bytes?\s*\))?\s*"
+    r"(from|to)\s+([A-Za-z]{2,4}):" + _ADDR + r"\s*-*>?", re.IGNORECASE)
+_CHAN_READ_RE = re.compile(r"<---\s*SIP read from\s+([A-Za-z]{2,4}):" + _ADDR + r"\s*-*>?", re.IGNORECASE)
+_CHAN_SEND_RE = re.compile(
+    r"^(?:<---\s*)?(?:Reliably\s+)?(Re)?transmitting\b(?: +#\d{1,3})?(?: *\((?:no )?NAT\))? *to +" + _ADDR
+    + r"\s*(?:-*>|:)?\s*$", re.IGNORECASE)
+_CHAN_SEP_RE = re.compile(r"^(?:<-{5,}>|-{3})\s*$")
+_FS_RE = re.compile(r"^(recv|send)\s+(\d+)\s+bytes?\s+(from|to)\s+([A-Za-z]{2,4})/\[?([0-9A-Fa-f:.]{2,45}?)\]?:(\d{1,5})"
+                    r"(?:\s+at\s+" + _TIME + r")?\s*:?\s*$", re.IGNORECASE)
+_FS_DATE_RE = re.compile(r"^(?:[0-9a-fA-F-]{36} +)?(\d{4})-(\d\d)-(\d\d) +" + _TIME)
+_DASHES_RE = re.compile(r"^-{20,}\s*$")
+_SNGREP_RE = re.compile(r"^(\d{4})/(\d\d)/(\d\d) +" + _TIME + r" +" + _ADDR + r" +-> +" + _ADDR + r"\s*$")
+_TCPDUMP_IP_RE = re.compile(
+    r"^(?:(\d{4})-(\d\d)-(\d\d) +|(\d{9,11})\.(\d{1,9}) +)?(?:" + _TIME + r" +)?(?:[\w:]{1,20} +(?:[<>] +|In +|Out +))?"
+    r"(IP6?) +(.*)$")
+_TCPDUMP_FLOW_RE = re.compile(r"^\s*([\w.:-]{1,80})\.([\w-]{1,20}) > ([\w.:-]{1,80})\.([\w-]{1,20}):\s*(.*)$")
+_EMBEDDED_START_RE = re.compile(
+    r"(?:(?<![A-Za-z])[A-Z]{3,10} (?:sips?|tel):[^ \t]{1,500} SIP/2\.0\s*$|SIP/2\.0 [1-6]\d\d\b)")
+_HEADERISH_RE = re.compile(r"^[A-Za-z0-9!%*+`'~._-]{1,64} *[:：]")
+_SDP_LINE_RE = re.compile(r"^[a-z] ?=")
+_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+_STAMP_WORDS = frozenset({
+    "udp", "tcp", "tls", "ws", "wss", "sctp", "sip", "bytes", "byte", "at", "msg", "message", "packet", "frame",
+    "in", "out", "incoming", "outgoing", "outbound", "inbound", "request", "response", "req", "resp", "len",
+    "length", "ipv4", "ipv6", "ip", "proto", "via", "on", "am", "pm", "utc", "gmt", "and",
+    "mon", "tue", "wed", "thu", "fri", "sat", "sun", "to", "from", "sent", "send", "recv", "received",
+})
+_ARROW_RE = re.compile(r"(-{1,3}>|<-{1,3}|→|←|(?<= )[<>](?= )|\b(?:to|from|sent|recv|received|send)\b)",
+                       re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Marker:
+    kind: str  # meta | sep | end | ip | date
+    line: int = 0
+    ts: float | None = None
+    src: str | None = None
+    sport: int | None = None
+    dst: str | None = None
+    dport: int | None = None
+    transport: str | None = None
+    ttl: int | None = None
+    direction: str | None = None  # sent | received (relative to the host that wrote the log)
+    is_sip: bool = True
+    length: int | None = None
+    tail: str | None = None  # text after the flow on a tcpdump line (may hold "SIP: INVITE ...")
+
+
+# --------------------------------------------------------------------------- time
+
+
+class _Clock:
+    """Turns printed dates/times into `ts`: epoch seconds when the date is known, else
+    seconds since an arbitrary origin (day rollover when the time of day jumps back)."""
+
+    def __init__(self) -> None:
+        self.date: tuple[int, int, int] | None = None
+        self.yearless: tuple[int, int] | None = None
+        self.last_tod: float | None = None
+        self.day_offset = 0
+
+    def note_date(self, y: int, m: int, d: int) -> None:
+        if 1970 <= y <= 2200 and 1 <= m <= 12 and 1 <= d <= 31:
+            self.date = (y, m, d)
+            self.last_tod = None
+
+    def stamp(self, tod: float, date: tuple[int, int, int] | None = None,
+              yearless: tuple[int, int] | None = None) -> float:
+        if date is not None and 1970 <= date[0] <= 2200 and 1 <= date[1] <= 12 and 1 <= date[2] <= 31:
+            self.date = date
+            self.last_tod = tod
+            return calendar.timegm((date[0], date[1], date[2], 0, 0, 0)) + tod
+        if yearless is not None:
+            self.yearless = yearless
+            self.last_tod = tod
+            month, day = yearless
+            return ((month - 1) * 31 + day) * 86400.0 + tod
+        if self.last_tod is not None and tod < self.last_tod - 43200:
+            self.day_offset += 1
+            if self.date is not None:
+                y, m, d = self.date
+                base = calendar.timegm((y, m, d, 0, 0, 0)) + 86400
+                t = __import__("time").gmtime(base)
+                self.date = (t.tm_year, t.tm_mon, t.tm_mday)
+                self.day_offset = 0
+        self.last_tod = tod
+        if self.date is not None:
+            y, m, d = self.date
+            return calendar.timegm((y, m, d, 0, 0, 0)) + tod
+        if self.yearless is not None:
+            month, day = self.yearless
+            return ((month - 1) * 31 + day + self.day_offset) * 86400.0 + tod
+        return self.day_offset * 86400.0 + tod
+
+
+def _tod(h: str, mi: str, s: str, frac: str | None) -> float | None:
+    hh, mm, ss = int(h), int(mi), int(s)
+    if hh > 23 or mm > 59 or ss > 60:
+        return None
+    return hh * 3600 + mm * 60 + ss + (float("0." + frac) if frac else 0.0)
+
+
+def _stamp_from_text(text: str, clock: _Clock) -> float | None:
+    """Date and time anywhere in a short text (a stamp line or a log prefix)."""
+    tm = _TIME_RE.search(text)
+    if not tm:
+        return None
+    tod = _tod(*tm.groups())
+    if tod is None:
+        return None
+    dm = _DATE_RE.search(text)
+    if dm:
+        return clock.stamp(tod, date=(int(dm.group(1)), int(dm.group(2)), int(dm.group(3))))
+    dmy = _DMY_RE.search(text)
+    if dmy:
+        return clock.stamp(tod, date=(int(dmy.group(3)), int(dmy.group(2)), int(dmy.group(1))))
+    mon = _MON_RE.search(text)
+    if mon:
+        month = _MONTHS[mon.group(1)[:3].lower()]
+        if mon.group(3):
+            return clock.stamp(tod, date=(int(mon.group(3)), month, int(mon.group(2))))
+        return clock.stamp(tod, yearless=(month, int(mon.group(2))))
+    return clock.stamp(tod)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _addr(groups: tuple[str | None, ...], offset: int = 0) -> tuple[str | None, int | None]:
+    v6, v4, port = groups[offset], groups[offset + 1], groups[offset + 2]
+    host = v6 or v4
+    return host, int(port) if port and int(port) <= 65535 else None
+
+
+def _strip_prefix(line: str) -> tuple[str, str | None]:
+    if not line or line[0] not in "[ADFJMNOS0123456789":
+        return line, None
+    if len(line) > 4096:
+        return line, None
+    for rx in _PREFIXES:
+        m = rx.match(line)
+        if m:
+            return line[m.end():], m.group(1)
+    return line, None
+
+
+def _split_lines(text: str) -> list[str]:
+    # CRLF, LF and lone CR line ends, mixed; keep empty lines.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if len(lines) > MAX_LINES:
+        raise TraceError(f"more than {MAX_LINES} lines of text")
+    return lines
+
+
+def _tcpdump_port(text: str) -> int | None:
+    if text.isdigit():
+        v = int(text)
+        return v if v <= 65535 else None
+    return _SERVICES.get(text.lower())
+
+
+# --------------------------------------------------------------------------- formats
+
+
+class _Format:
+    name = "raw"
+    indent: str | None = None  # exact indentation to remove from message lines
+    perspective = False  # markers say sent/received relative to the logging host
+
+    def marker(self, text: str, lineno: int, clock: _Clock) -> Marker | None:
+        return _raw_stamp(text, lineno, clock)
+
+    def content(self, text: str) -> str:
+        ind = self.indent
+        if ind and text.startswith(ind):
+            return text[len(ind):]
+        return text
+
+
+def _raw_stamp(text: str, lineno: int, clock: _Clock) -> Marker | None:
+    """A stamp line before a raw message: time and/or addresses with an arrow."""
+    t = text.strip()
+    if not t or len(t) > 300 or is_start_line(t):
+        return None
+    if _HEADERISH_RE.match(t) and not t.startswith(("[", "#", "-", "U ", "T ")):
+        return None
+    addrs = []
+    for i, m in enumerate(_ADDR_RE.finditer(t)):
+        if i >= 4:
+            break
+        addrs.append((m.start(), _addr(m.groups())))
+    if not addrs:
+        return None
+    arrows = list(_ARROW_RE.finditer(t))
+    if not arrows:
+        return None
+    # Everything else on the line must be stamp vocabulary, not prose.
+    residue = _ADDR_RE.sub(" ", t)
+    residue = _ARROW_RE.sub(" ", residue)
+    for word in _WORD_RE.findall(residue):
+        if word.lower() not in _STAMP_WORDS and word[:3].lower() not in _MONTHS:
+            return None
+    ts = _stamp_from_text(t, clock)
+    mk = Marker(kind="meta", line=lineno, ts=ts)
+    low = t.lower()
+    if " tcp" in low or "tcp:" in low or low.startswith("t "):
+        mk.transport = "tcp"
+    elif " tls" in low or "tls:" in low:
+        mk.transport = "tls"
+    elif " udp" in low or "udp:" in low or low.startswith("u "):
+        mk.transport = "udp"
+    if len(addrs) >= 2:
+        (p0, a0), (p1, a1) = addrs[0], addrs[1]
+        between = [a for a in arrows if p0 < a.start() < p1]
+        left = any(a.group(0).startswith("<") or a.group(0) == "←" for a in between)
+        (mk.src, mk.sport), (mk.dst, mk.dport) = (a1, a0) if left else (a0, a1)
+        return mk
+    pos, (host, port) = addrs[0]
+    before = [a.group(0).lower() for a in arrows if a.start() < pos]
+    if not before:
+        return None
+    arrow = before[-1]
+    if arrow.endswith(">") or arrow in ("→", "to", "sent", "send"):
+        mk.direction, mk.dst, mk.dport = "sent", host, port
+    elif arrow.startswith("<") or arrow in ("←", "from", "recv", "received"):
+        mk.direction, mk.src, mk.sport = "received", host, port
+    else:
+        return None
+    return mk
+
+
+class _Raw(_Format):
+    name = "raw"
+
+
+class _Sngrep(_Format):
+    name = "sngrep_txt"
+
+    def marker(self, text: str, lineno: int, clock: _Clock) -> Marker | None:
+        if len(text) > MAX_MARKER_LINE or not text[:1].isdigit():
+            return None
+        m = _SNGREP_RE.match(text)
+        if not m:
+            return None
+        g = m.groups()
+        tod = _tod(g[3], g[4], g[5], g[6])
+        ts = clock.stamp(tod, date=(int(g[0]), int(g[1]), int(g[2]))) if tod is not None else None
+        src, sport = _addr(g, 7)
+        dst, dport = _addr(g, 10)
+        return Marker(kind="meta", line=lineno, ts=ts, src=src, sport=sport, dst=dst, dport=dport)
+
+
+class _Pjsip(_Format):
+    name = "asterisk_pjsip"
+    perspective = True
+
+    def marker(self, text: str, lineno: int, clock: _Clock) -> Marker | None:
+        if len(text) > MAX_MARKER_LINE or "<---" not in text:
+            return None
+        m = _PJSIP_RE.search(text)
+        if not m:
+            return None
+        g = m.groups()
+        host, port = _addr(g, 5)
+        mk = Marker(kind="meta", line=lineno, transport=g[4].lower(), length=int(g[2]) if g[2] else None)
+        if g[0].lower() == "received":
+            mk.direction, mk.src, mk.sport = "received", host, port
+        else:
+            mk.direction, mk.dst, mk.dport = "sent", host, port
+        return mk
+
+
+class _ChanSip(_Format):
+    name = "asterisk_chan_sip"
+    perspective = True
+
+    def marker(self, text: str, lineno: int, clock: _Clock) -> Marker | None:
+        t = text.strip()
+        if len(t) > MAX_MARKER_LINE or not t:
+            return None
+        if _CHAN_SEP_RE.match(t):
+            return Marker(kind="sep", line=lineno)
+        if t.startswith("--- (") and t.endswith(") ---"):
+            return Marker(kind="sep", line=lineno)
+        if "SIP read from" in t or "sip read from" in t.lower():
+            m = _CHAN_READ_RE.search(t)
+            if m:
+                g = m.groups()
+                host, port = _addr(g, 1)
+                return Marker(kind="meta", line=lineno, transport=g[0].lower(), direction="received",
+                              src=host, sport=port)
+        if "ransmitting" in t:
+            m = _CHAN_SEND_RE.match(t)
+            if m:
+                host, port = _addr(m.groups(), 1)
+                return Marker(kind="meta", line=lineno, direction="sent", dst=host, dport=port)
+        return None
+
+
+class _FreeSwitch(_Format):
+    name = "freeswitch_siptrace"
+    indent = "   "
+    perspective = True
+
+    def marker(self, text: str, lineno: int, clock: _Clock) -> Marker | None:
+        t = text.strip()
+        if len(t) > MAX_MARKER_LINE or not t:
+            return None
+        if _DASHES_RE.match(t):
+            return Marker(kind="sep", line=lineno)
+        if t[:4].lower() in ("recv", "send"):
+            m = _FS_RE.match(t)
+            if m:
+                g = m.groups()
+                host, port = g[4], int(g[5]) if int(g[5]) <= 65535 else None
+                ts = None
+                if g[6] is not None:
+                    tod = _tod(g[6], g[7], g[8], g[9])
+                    ts = clock.stamp(tod) if tod is not None else None
+                mk = Marker(kind="meta", line=lineno, ts=ts, transport=g[3].lower(), length=int(g[1]))
+                if g[0].lower() == "recv":
+                    mk.direction, mk.src, mk.sport = "received", host, port
+                else:
+                    mk.direction, mk.dst, mk.dport = "sent", host, port
+                return mk
+        if t[:1].isalnum() and not text.startswith(" "):
+            d = _FS_DATE_RE.match(t)
+            if d:
+                clock.note_date(int(d.group(1)), int(d.group(2)), int(d.group(3)))
+                return Marker(kind="date", line=lineno)
+        return None
+
+
+class _Tcpdump(_Format):
+    name = "tcpdump_text"
+    indent = "\t"
+
+    def __init__(self) -> None:
+        self.pending: Marker | None = None
+
+    def content(self, text: str) -> str:
+        if text.startswith("\t"):
+            return text[1:]
+        if text.startswith("        "):  # a tab turned into spaces by a paste
+            return text[8:]
+        return text
+
+    def marker(self, text: str, lineno: int, clock: _Clock) -> Marker | None:
+        if len(text) > MAX_MARKER_LINE or not text or text.startswith("\t"):
+            return None
+        t = text.strip()
+        if "IP" in t[:48]:
+            m = _TCPDUMP_IP_RE.match(t)
+            if m:
+                g = m.groups()
+                ts: float | None = None
+                if g[3] is not None:
+                    ts = float(f"{g[3]}.{g[4]}")
+                elif g[5] is not None:
+                    tod = _tod(g[5], g[6], g[7], g[8])
+                    if tod is not None:
+                        date = (int(g[0]), int(g[1]), int(g[2])) if g[0] else None
+                        ts = clock.stamp(tod, date=date)
+                rest = g[10]
+                ttl_m = re.search(r"\b(?:ttl|hlim) (\d{1,3})\b", rest)
+                proto_m = re.search(r"\bproto (\w{1,8})|next-header (\w{1,8})", rest)
+                mk = Marker(kind="ip", line=lineno, ts=ts, ttl=int(ttl_m.group(1)) if ttl_m else None)
+                if proto_m:
+                    mk.transport = (proto_m.group(1) or proto_m.group(2) or "").lower()
+                # Non-verbose: the flow is on the same line ("IP a.b > c.d: ...").
+                if ") " in rest and rest.startswith("("):
+                    depth = 0
+                    for i, ch in enumerate(rest):
+                        if ch == "(":
+                            depth += 1
+                        elif ch == ")":
+                            depth -= 1
+                            if depth == 0:
+                                rest = rest[i + 1:]
+                                break
+                flow = _TCPDUMP_FLOW_RE.match(rest) if " > " in rest else None
+                self.pending = mk
+                if flow:
+                    return self._flow(flow, lineno)
+                return mk
+        if " > " in t and self.pending is not None:
+            flow = _TCPDUMP_FLOW_RE.match(t)
+            if flow:
+                return self._flow(flow, lineno)
+        return None
+
+    def _flow(self, flow: re.Match[str], lineno: int) -> Marker:
+        ip = self.pending or Marker(kind="ip", line=lineno)
+        self.pending = None
+        src, sport_t, dst, dport_t, tail = flow.groups()
+        mk = Marker(kind="meta", line=ip.line, ts=ip.ts, ttl=ip.ttl, transport=ip.transport,
+                    src=src, sport=_tcpdump_port(sport_t), dst=dst, dport=_tcpdump_port(dport_t), tail=tail)
+        low = tail.lower()
+        if low.startswith("flags ["):
+            mk.transport = "tcp"
+        mk.is_sip = (bool(re.search(r"\bsip\b", tail[:200], re.IGNORECASE)) or "SIP/2.0" in tail
+                     or sport_t.lower() in ("sip", "sip-tls") or dport_t.lower() in ("sip", "sip-tls"))
+        if not mk.transport:
+            mk.transport = "udp" if "udp" in low[:10] else None
+        lm = re.search(r"length:? (\d{1,6})", tail[:200])
+        mk.length = int(lm.group(1)) if lm else None
+        return mk
+
+
+_FORMAT_CLASSES: dict[str, type[_Format]] = {
+    "raw": _Raw, "sngrep_txt": _Sngrep, "asterisk_pjsip": _Pjsip, "asterisk_chan_sip": _ChanSip,
+    "freeswitch_siptrace": _FreeSwitch, "tcpdump_text": _Tcpdump,
+}
+
+# --------------------------------------------------------------------------- detection
+
+_DETECT = (
+    ("freeswitch_siptrace", re.compile(r"^\s*(?:recv|send) \d+ bytes? (?:from|to) [A-Za-z]{2,4}/", re.IGNORECASE)),
+    ("asterisk_pjsip", re.compile(r"<--- ?(?:Received|Transmitting) SIP (?:request|response)", re.IGNORECASE)),
+    ("asterisk_chan_sip", re.compile(r"(?:<--- ?SIP read from|ransmitting(?: #\d+)? \((?:no )?NAT\) to)",
+                                     re.IGNORECASE)),
+    ("tcpdump_text", re.compile(r"(?:: SIP, length: \d|^\s*(?:\S+ )?IP6? \((?:tos|flowlabel)|: UDP, length \d)")),
+    ("sngrep_txt", re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ -> \S+\s*$")),
+)
+
+
+def detect_format(text: str) -> str | None:
+    """The text format, or None when the text holds no SIP start line at all."""
+    counts: Counter[str] = Counter()
+    has_start = False
+    for n, raw in enumerate(_split_lines(text[:8_000_000])):
+        if n > 200_000:
+            break
+        line, _ = _strip_prefix(raw)
+        if len(line) > MAX_MARKER_LINE:
+            continue
+        if not has_start:
+            s = line.strip()
+            if is_start_line(s) or _EMBEDDED_START_RE.search(s):
+                has_start = True
+        for name, rx in _DETECT:
+            if rx.search(line):
+                counts[name] += 1
+                break
+    if counts:
+        order = [name for name, _ in _DETECT]
+        return max(counts, key=lambda k: (counts[k], -order.index(k)))
+    return "raw" if has_start else None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _State:
+    file: str
+    fmt: _Format
+    lines: list[str]
+    contents: list[str]
+    stripped: list[str]  # after the log prefix, before the format's indentation
+    clock: _Clock = field(default_factory=_Clock)
+    records: list[SipRecord] = field(default_factory=list)
+    directions: list[str | None] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rtp: dict[tuple[str, int, str, int], RtpStream] = field(default_factory=dict)
+    packets: int = 0
+    sip_ports: set[tuple[str, int]] = field(default_factory=set)
+
+
+def read_text(text: str, file: str, fmt_name: str | None = None) -> CaptureContents:
+    """Cut a text trace into records. Raises TraceError only for unusable input."""
+    return read_text_detailed(text, file, fmt_name)[0]
+
+
+def read_text_detailed(text: str, file: str, fmt_name: str | None = None) -> tuple[CaptureContents, list[str | None]]:
+    """Like read_text, plus per record "sent"/"received" when the log is written by one
+    of the two hosts (Asterisk, FreeSWITCH, raw stamps with one address), else None."""
+    name = fmt_name or detect_format(text)
+    if name is None:
+        cc = CaptureContents(file=file, format="raw")
+        cc.warnings.append(f"{file}: no SIP message found (expected raw SIP messages or a SIP log)")
+        return cc, []
+    if name not in _FORMAT_CLASSES:
+        raise TraceError(f"{file}: unknown text format {name!r}")
+    fmt = _FORMAT_CLASSES[name]()
+    lines = _split_lines(text)
+    stripped: list[str] = []
+    prefix_times: list[str | None] = []
+    for raw in lines:
+        s, pt = _strip_prefix(raw)
+        stripped.append(s)
+        prefix_times.append(pt)
+    st = _State(file=file, fmt=fmt, lines=lines, contents=[fmt.content(s) for s in stripped], stripped=stripped)
+    _drive(st, prefix_times)
+    if fmt.perspective or any(d is not None for d in st.directions):
+        _fill_local_address(st)
+    rtp = [s for key, s in st.rtp.items() if (key[0], key[1]) not in st.sip_ports and (key[2], key[3]) not in st.sip_ports]
+    cc = CaptureContents(file=file, format=name, sip=st.records, rtp=rtp, packets=st.packets or len(st.records),
+                         warnings=st.warnings)
+    if not st.records:
+        cc.warnings.append(f"{file}: no complete SIP message found ({name} text)")
+    return cc, st.directions
+
+
+def _drive(st: _State, prefix_times: list[str | None]) -> None:
+    fmt = st.fmt
+    n = len(st.lines)
+    meta: Marker | None = None
+    i = 0
+    while i < n:
+        text = st.stripped[i]
+        content = st.contents[i]
+        pt = prefix_times[i]
+        prefix_ts = _stamp_from_text(pt, st.clock) if pt else None
+        mk = fmt.marker(text, i + 1, st.clock)
+        if mk is not None:
+            if mk.kind == "meta":
+                if mk.ts is None:
+                    mk.ts = prefix_ts
+                meta = mk
+                if isinstance(fmt, _Tcpdump):
+                    st.packets += 1
+                    if not mk.is_sip:
+                        nxt = st.contents[i + 1] if i + 1 < n else ""
+                        if len(nxt) <= 4096 and _EMBEDDED_START_RE.search(nxt):
+                            mk.is_sip = True  # tcpdump -A payload of a packet not decoded as SIP
+                        else:
+                            _add_rtp(st, mk)
+                            meta = None
+                    elif mk.tail and "SIP/2.0" in mk.tail:
+                        # "...: SIP: INVITE sip:x SIP/2.0" printed on the flow line itself
+                        em = _EMBEDDED_START_RE.search(mk.tail)
+                        start_text = _start_from(mk.tail, em) if em else None
+                        if start_text:
+                            i = _take_message(st, i, start_text, meta)
+                            meta = None
+                            continue
+            elif mk.kind in ("end", "ip"):
+                meta = None
+            i += 1
+            continue
+        start = content.strip() if is_start_line(content) else None
+        if start is None and meta is not None and isinstance(fmt, _Tcpdump) and len(content) <= 4096:
+            em = _EMBEDDED_START_RE.search(content)
+            if em:  # tcpdump -A: the payload follows the IP/UDP header bytes printed as dots
+                start = _start_from(content, em)
+        if start is not None:
+            if meta is None and prefix_ts is not None:
+                meta = Marker(kind="meta", line=i + 1, ts=prefix_ts)
+            i = _take_message(st, i, start, meta)
+            meta = None
+            continue
+        if content.strip():
+            meta = None  # a marker describes the message right after it, not one further down
+        i += 1
+
+
+def _start_from(text: str, m: re.Match[str]) -> str | None:
+    start = text[m.start():].strip()
+    return start if is_start_line(start) else None
+
+
+def _is_stop(st: _State, j: int) -> bool:
+    """A line that can never belong to the current message (a marker or a new message)."""
+    text = st.stripped[j]
+    content = st.contents[j]
+    if is_start_line(content):
+        return True
+    fmt = st.fmt
+    if isinstance(fmt, _Tcpdump):
+        if text.startswith("\t") or text.startswith("        "):
+            return False
+        t = text.strip()
+        return bool(t) and bool(_TCPDUMP_IP_RE.match(t) or _TCPDUMP_FLOW_RE.match(t)) if len(t) < MAX_MARKER_LINE else False
+    if isinstance(fmt, _FreeSwitch):
+        t = text.strip()
+        return len(t) < MAX_MARKER_LINE and bool(_DASHES_RE.match(t) or _FS_RE.match(t))
+    probe = _Clock()  # markers must not move the real clock while we only look
+    return fmt.marker(text, j + 1, probe) is not None
+
+
+def _take_message(st: _State, i: int, start: str, meta: Marker | None) -> int:
+    """Collect the message whose start line is at index i; return the index after it."""
+    n = len(st.lines)
+    head = [start]
+    j = i + 1
+    ended_blank = False
+    while j < n:
+        c = st.contents[j]
+        if not c.strip():
+            ended_blank = True
+            j += 1
+            break
+        if _is_stop(st, j):
+            break
+        if c[:1] in (" ", "\t") and len(head) > 1:
+            head.append(c)
+            j += 1
+            continue
+        if _HEADERISH_RE.match(c):
+            head.append(c.rstrip())
+            j += 1
+            continue
+        # Neither header nor marker: junk interleaved by the log (or a cut-off header); stop here.
+        break
+    clen = _content_length(head)
+    ctype = _content_type(head)
+    body: list[str] = []
+    if ended_blank and (clen is None or clen > 0):
+        size = 0
+        k = j
+        while k < n:
+            c = st.contents[k]
+            if clen is not None and size >= clen:
+                break
+            if not c.strip():
+                if ctype == "application/sdp" or clen is None or _blank_ends_body(st, k):
+                    break
+                body.append("")
+                size += 2
+                k += 1
+                continue
+            if _is_stop(st, k):
+                break
+            if (ctype in (None, "application/sdp") and not _SDP_LINE_RE.match(c.strip())
+                    and (clen is None or ctype == "application/sdp")):
+                break
+            body.append(c.rstrip("\r\n"))
+            size += len(c.encode("utf-8", "replace")) + 2
+            k += 1
+        j = max(j, k)
+    text = "\r\n".join(head) + "\r\n\r\n" + ("\r\n".join(body) + "\r\n" if body else "")
+    ref = TraceRef(file=st.file, line=i + 1)
+    rec = SipRecord(raw=text.encode("utf-8", "replace"), ref=ref)
+    if meta is not None:
+        rec.ts = meta.ts
+        rec.src, rec.sport, rec.dst, rec.dport = meta.src, meta.sport, meta.dst, meta.dport
+        rec.ttl = meta.ttl
+        if meta.transport in ("udp", "tcp", "tls"):
+            rec.transport = meta.transport
+        elif meta.transport in ("ws", "wss"):
+            rec.transport = "tcp"
+        else:
+            rec.transport = _via_transport(head) or "unknown"
+        if meta.src and meta.sport:
+            st.sip_ports.add((meta.src, meta.sport))
+        if meta.dst and meta.dport:
+            st.sip_ports.add((meta.dst, meta.dport))
+    else:
+        rec.transport = _via_transport(head) or "unknown"
+    st.records.append(rec)
+    st.directions.append(meta.direction if meta is not None else None)
+    return max(j, i + 1)
+
+
+def _blank_ends_body(st: _State, k: int) -> bool:
+    """A blank line inside a non-SDP body ends it when what follows is a new message, a marker or EOF."""
+    n = len(st.lines)
+    m = k + 1
+    limit = k + 50
+    while m < n and m < limit and not st.contents[m].strip():
+        m += 1
+    return m >= n or m >= limit or _is_stop(st, m)
+
+
+def _content_length(head: list[str]) -> int | None:
+    for line in head[1:]:
+        name, sep, value = line.partition(":")
+        if sep and canonical_name(name) == "content-length":
+            v = value.strip()
+            return int(v) if v.isdigit() and len(v) < 9 else None
+    return None
+
+
+def _content_type(head: list[str]) -> str | None:
+    for line in head[1:]:
+        name, sep, value = line.partition(":")
+        if sep and canonical_name(name) == "content-type":
+            return value.split(";", 1)[0].strip().lower()
+    return None
+
+
+def _via_transport(head: list[str]) -> str | None:
+    for line in head[1:]:
+        name, sep, value = line.partition(":")
+        if sep and canonical_name(name) == "via":
+            v = value.upper()
+            for t in ("UDP", "TCP", "TLS", "WSS", "WS"):
+                if f"/{t}" in v.replace(" ", ""):
+                    return {"WS": "tcp", "WSS": "tls"}.get(t, t.lower())
+    return None
+
+
+def _add_rtp(st: _State, mk: Marker) -> None:
+    if not (mk.src and mk.dst and mk.sport and mk.dport):
+        return
+    if mk.transport not in (None, "udp", "17"):
+        return
+    if mk.sport < 1024 or mk.dport < 1024 or mk.sport in (5060, 5061) or mk.dport in (5060, 5061):
+        return
+    key = (mk.src, mk.sport, mk.dst, mk.dport)
+    s = st.rtp.get(key)
+    ts = mk.ts or 0.0
+    if s is None:
+        if len(st.rtp) > 100_000:
+            return
+        s = RtpStream(src=mk.src, sport=mk.sport, dst=mk.dst, dport=mk.dport, ssrc=0, payload_type=-1,
+                      first_ts=ts, last_ts=ts, first_ref=TraceRef(file=st.file, line=mk.line))
+        st.rtp[key] = s
+    s.packets += 1
+    s.last_ts = max(s.last_ts, ts)
+    if mk.ttl is not None:
+        s.min_ttl = min(s.min_ttl, mk.ttl)
+        s.max_ttl = max(s.max_ttl, mk.ttl)
+
+
+def _fill_local_address(st: _State) -> None:
+    """Logs print only the far end; the local address comes from what the host itself sent."""
+    from advisor.evidence.sipmsg import SipParseError, parse_message
+
+    via_votes: Counter[tuple[str, int | None]] = Counter()
+    contact_votes: Counter[tuple[str, int | None]] = Counter()
+    ruri_votes: Counter[tuple[str, int | None]] = Counter()
+    for rec, direction in zip(st.records, st.directions, strict=True):
+        if direction is None:
+            continue
+        try:
+            msg = parse_message(rec.raw)
+        except SipParseError:
+            continue
+        if direction == "sent":
+            if msg.is_request and msg.top_via and ip_or_none(msg.top_via.host):
+                via_votes[(msg.top_via.host, msg.top_via.port)] += 1
+            for c in msg.contacts[:1]:
+                if c.uri and ip_or_none(c.uri.host):
+                    contact_votes[(c.uri.host, c.uri.port)] += 1
+        elif msg.is_request and msg.ruri and ip_or_none(msg.ruri.host):
+            ruri_votes[(msg.ruri.host, msg.ruri.port)] += 1
+    local: tuple[str, int | None] | None = None
+    for votes in (via_votes, contact_votes, ruri_votes):
+        if votes:
+            local = votes.most_common(1)[0][0]
+            break
+    if local is None:
+        return
+    host, port = local
+    for rec, direction in zip(st.records, st.directions, strict=True):
+        if direction == "sent" and rec.src is None:
+            rec.src, rec.sport = host, port or 5060
+        elif direction == "received" and rec.dst is None:
+            rec.dst, rec.dport = host, port or 5060
+
