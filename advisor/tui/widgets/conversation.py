@@ -61,9 +61,6 @@ class LogEntry(Static):
                          + (" superseded" if item.superseded else ""))
         self.item = item
 
-    def key(self) -> tuple[int, bool, str]:
-        return (self.item.index, self.item.superseded, self.item.body)
-
 
 class AnswerEntry(LogEntry):
     """An answer in the log; Enter or a click asks to change it."""
@@ -107,11 +104,11 @@ class Conversation(VerticalScroll):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._keys: list[tuple[int, bool, str]] = []
+        self._keys: list[LogItem] = []
 
     def sync(self, items: list[LogItem]) -> None:
         """Show these items; keeps the unchanged prefix and (re)mounts the rest."""
-        keys = [(i.index, i.superseded, i.body) for i in items]
+        keys = list(items)
         same = 0
         while same < min(len(keys), len(self._keys)) and keys[same] == self._keys[same]:
             same += 1
