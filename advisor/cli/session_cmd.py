@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -265,12 +266,15 @@ def render_history(entries: list[Any]) -> str:
             verdict = "no candidates"
         else:
             verdict = f"{e.cause or '-'} ({e.status.replace('_', ' ')})"
-        rows.append((_local(e.created), who, symptom, verdict, _duration(e.duration_s), e.id))
+        rows.append((time.strftime("%Y-%m-%d %H:%M", time.localtime(e.created.timestamp())), who, symptom,
+                     verdict, _duration(e.duration_s), e.id))
     caps = (16, 30, 26, 58, 8, 40)
-    cut = [tuple(c if len(c) <= w else c[: w - 1] + "…" for c, w in zip(r, caps, strict=True)) for r in rows]
-    widths = [max(len(r[i]) for r in cut) for i in range(len(caps))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cut]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    columns = list(zip(*rows, strict=True))
+    cut = [[c if len(c) <= w else c[: w - 1] + "…" for c in col] for col, w in zip(columns, caps, strict=True)]
+    padded = [[c.ljust(w) for c in col] for col in cut for w in (max(map(len, col)),)]
+    padded[-1] = cut[-1]  # the last column needs no padding
+    lines = ["  ".join(r) for r in zip(*padded, strict=True)]
+    lines.insert(1, "  ".join("-" * max(map(len, col)) for col in cut))
     return "\n".join(lines)
 
 

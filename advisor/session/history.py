@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from pydantic import BaseModel, Field
 
@@ -20,7 +21,6 @@ from advisor.session.events import (
     AnswerGiven,
     ContextEntered,
     DiagnosisReached,
-    ExportMade,
     FamilyChosen,
     NoteTyped,
     SessionRecord,
@@ -85,25 +85,32 @@ def summarize(record: SessionRecord, verdict: Verdict | None = None,
     answers = notes = 0
     recorded: DiagnosisReached | None = None
     first = last = None
+    # dispatch on the `kind` discriminator: this runs on every save, over every event
     for ev in record.events:
+        kind = ev.kind
         if first is None:
             first = ev.at
-        if not isinstance(ev, ExportMade):
-            last = ev.at
-        if isinstance(ev, ContextEntered):
-            customer, ticket = ev.context.customer, ev.context.ticket
-            texts += [x for x in (ev.context.customer, ev.context.ticket, ev.context.termination_uri,
-                                  ev.context.origination_uri, ev.context.pbx_public_address) if x]
-            texts += ev.context.numbers
+        if kind == "export":
+            continue
+        last = ev.at
+        if kind == "question_shown":
+            continue
+        if kind == "answer" or kind == "answer_changed":
+            answers += 1
+            obs = cast("AnswerGiven | AnswerChanged", ev).observation
+            if obs.id == SYMPTOM_OBSERVATION and obs.value != "unknown":
+                symptom = str(obs.value)
+        elif kind == "note":
+            notes += 1
+            texts.append(cast(NoteTyped, ev).text)
+        elif isinstance(ev, ContextEntered):
+            ctx = ev.context
+            customer, ticket = ctx.customer, ctx.ticket
+            texts += [x for x in (ctx.customer, ctx.ticket, ctx.termination_uri, ctx.origination_uri,
+                                  ctx.pbx_public_address) if x]
+            texts += ctx.numbers
         elif isinstance(ev, FamilyChosen):
             family, symptom = ev.family, ev.symptom
-        elif isinstance(ev, AnswerGiven | AnswerChanged):
-            answers += 1
-            if ev.observation.id == SYMPTOM_OBSERVATION and ev.observation.value != "unknown":
-                symptom = str(ev.observation.value)
-        elif isinstance(ev, NoteTyped):
-            notes += 1
-            texts.append(ev.text)
         elif isinstance(ev, TextReported):
             texts.append(ev.text)
         elif isinstance(ev, DiagnosisReached):
@@ -164,12 +171,13 @@ def _row(entry: HistoryEntry, search: str) -> tuple[object, ...]:
             int(entry.concluded), entry.events, entry.answers, entry.notes, entry.path, search)
 
 
-def _entry(row: sqlite3.Row) -> HistoryEntry:
-    data = {k: row[k] for k in row.keys() if k != "search"}  # noqa: SIM118 (sqlite3.Row is not a dict)
-    data["created"] = datetime.fromtimestamp(row["created"], UTC)
-    data["updated"] = datetime.fromtimestamp(row["updated"], UTC)
-    data["concluded"] = bool(row["concluded"])
-    return HistoryEntry.model_validate(data)
+_READ = _COLUMNS[:-1]  # everything but the search text
+_SELECT = f"SELECT {', '.join(_READ)} FROM sessions"
+
+
+def _entry(row: tuple[object, ...]) -> HistoryEntry:
+    # pydantic reads the epoch floats as UTC datetimes and 0/1 as booleans (its fast path)
+    return HistoryEntry.model_validate(dict(zip(_READ, row, strict=True)))
 
 
 def _like(text: str) -> str:
@@ -194,7 +202,6 @@ class HistoryIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
-            conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA)
@@ -273,7 +280,7 @@ class HistoryIndex:
             for word in q.text.split():
                 where.append("search LIKE ? ESCAPE '\\'")
                 params.append(_like(word))
-        sql = "SELECT * FROM sessions"
+        sql = _SELECT
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created DESC, id DESC"

@@ -78,7 +78,7 @@ def _mask_value(m: re.Match[str]) -> str:
         if groups.get("qv") == MASK:
             return m.group(0)
         return f"{key}{kq}{sep}{q}{MASK}{q}"
-    if groups.get("uv") == MASK:
+    if groups.get("uv") is not None and m.string.startswith(MASK, m.start("uv")):
         return m.group(0)
     return f"{key}{kq}{sep}{MASK}"
 

@@ -131,12 +131,50 @@ def read_record(path: Path) -> SessionRecord:
     return parse_record(raw, str(path))
 
 
-def dump_record(record: SessionRecord) -> bytes:
-    return (record.model_dump_json(indent=2) + "\n").encode("utf-8")
+class DumpCache:
+    """Serialized events of one session, in order, with the event objects they came from."""
+
+    __slots__ = ("blobs", "events")
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.blobs: list[bytes] = []
+
+
+def dump_record(record: SessionRecord, cache: DumpCache | None = None) -> bytes:
+    """The record as pretty-printed JSON (what `record.model_dump_json(indent=2)` gives, plus a newline).
+
+    With a `cache` (kept per session by the store), each event is serialized
+    once: events are never changed after they are added, so a save after event
+    n only serializes event n, not the whole session again.
+    """
+    if cache is None:
+        return (record.model_dump_json(indent=2) + "\n").encode("utf-8")
+    events = record.events
+    keep = min(len(cache.events), len(events))
+    for i, (a, b) in enumerate(zip(cache.events, events, strict=False)):
+        if a is not b:
+            keep = i
+            break
+    del cache.events[keep:], cache.blobs[keep:]
+    for ev in events[keep:]:
+        cache.events.append(ev)
+        cache.blobs.append(b"    " + ev.model_dump_json(indent=2).encode("utf-8").replace(b"\n", b"\n    "))
+    head = record.model_dump_json(indent=2, exclude={"events"}).encode("utf-8")
+    if not events:
+        return head[:-2] + b',\n  "events": []\n}\n'
+    return head[:-2] + b',\n  "events": [\n' + b",\n".join(cache.blobs) + b"\n  ]\n}\n"
 
 
 def write_atomic(path: Path, data: bytes, fsync: bool = True) -> None:
-    """Replace `path` with `data` so that readers only ever see the old or the new file."""
+    """Replace `path` with `data` so that readers only ever see the old or the new file.
+
+    The data is fsynced before the rename, so the file under `path` is always
+    complete. The directory is fsynced when the file is new (so a session
+    survives a power cut from its first event); later renames are not, which
+    at worst loses the very last event on a power cut, never the file.
+    """
+    new = not path.exists()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -149,7 +187,7 @@ def write_atomic(path: Path, data: bytes, fsync: bool = True) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    if fsync and os.name == "posix":
+    if fsync and new and os.name == "posix":
         # make the rename itself durable (a power cut, not only a killed process)
         with contextlib.suppress(OSError):
             dfd = os.open(path.parent, os.O_RDONLY)
@@ -169,6 +207,7 @@ class SessionStore:
         self.index_path = self.root / INDEX_FILE
         self.fsync = fsync
         self._index: HistoryIndex | None = None
+        self._dumps: dict[str, DumpCache] = {}
         self.index_error: str | None = None
         """The last index problem swallowed during a save (the JSON file was saved regardless)."""
 
@@ -189,7 +228,7 @@ class SessionStore:
         path = self.path(record.id)
         try:
             self.sessions_dir.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, dump_record(record), fsync=self.fsync)
+            write_atomic(path, dump_record(record, self._dumps.setdefault(record.id, DumpCache())), fsync=self.fsync)
         except OSError as exc:
             why = exc.strerror or exc
             raise SessionStoreError(f"cannot save session {record.id} to {path}: {why}") from None
