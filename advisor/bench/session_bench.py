@@ -1,0 +1,306 @@
+"""`advisor bench session`: how long saving after an event and querying history take.
+
+1. Save after event: a 500-event session (answers, changed answers, notes,
+   questions shown, traces with SIP snippets, probes) is built one event at a
+   time and saved by `SessionStore.save` after each one, exactly as the
+   attached listener does: whole-file JSON rewrite to a temp file, fsync,
+   os.replace, directory fsync, history upsert. Goal: p95 < 10 ms.
+   Also shown (no goal): the full listener path through `SessionStore.attach`
+   on a real Session, which adds the live diagnosis after fact events (the UI
+   would compute it anyway; the Session caches it).
+2. History queries: 10,000 sessions in the index; each query is timed the way
+   `advisor history` runs it (fresh store, open the index, query, render).
+   Goal: every query < 200 ms.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from advisor.session.events import Event
+    from advisor.session.history import HistoryEntry
+
+SAVE_GOAL_MS = 10.0
+QUERY_GOAL_MS = 200.0
+
+
+class Timing(BaseModel):
+    n: int
+    mean_ms: float
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+
+    @classmethod
+    def of(cls, samples_s: list[float]) -> Timing:
+        ms = sorted(x * 1000 for x in samples_s)
+        p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+        return cls(n=len(ms), mean_ms=round(statistics.fmean(ms), 3), p50_ms=round(statistics.median(ms), 3),
+                   p95_ms=round(p95, 3), max_ms=round(ms[-1], 3))
+
+
+class QueryTiming(BaseModel):
+    name: str
+    args: str
+    rows: int
+    timing: Timing
+    goal: bool = True
+    """False for whole-table dumps (--limit 0): printing thousands of rows, shown for information."""
+
+
+class SessionBench(BaseModel):
+    events: int
+    sessions: int
+    directory: str
+    fsync: bool
+    file_kb: float
+    save: Timing
+    save_last_100: Timing
+    listener: Timing | None
+    history_fill_s: float
+    queries: list[QueryTiming]
+    save_goal_ms: float = SAVE_GOAL_MS
+    query_goal_ms: float = QUERY_GOAL_MS
+    save_goal_met: bool
+    query_goal_met: bool
+    goals_met: bool
+
+    def render(self) -> str:
+        ok = {True: "met", False: "NOT met"}
+        s, last = self.save, self.save_last_100
+        out = [
+            f"Session store in {self.directory} (fsync {'on' if self.fsync else 'off'})",
+            "",
+            f"Save after event, {self.events}-event session ({self.file_kb:.0f} KB JSON at the end):",
+            f"  all events      mean {s.mean_ms:6.2f} ms  p50 {s.p50_ms:6.2f}  p95 {s.p95_ms:6.2f}  "
+            f"max {s.max_ms:6.2f}",
+            f"  last 100 events mean {last.mean_ms:6.2f} ms  p50 {last.p50_ms:6.2f}  p95 {last.p95_ms:6.2f}  "
+            f"max {last.max_ms:6.2f}",
+        ]
+        if self.listener is not None:
+            li = self.listener
+            out.append(f"  attached Session (save + live diagnosis on fact events): mean {li.mean_ms:.2f} ms, "
+                       f"p95 {li.p95_ms:.2f}, max {li.max_ms:.2f}")
+        out += [f"  goal p95 < {self.save_goal_ms:g} ms: {ok[self.save_goal_met]}", "",
+                f"History on {self.sessions:,} sessions (index filled in {self.history_fill_s:.2f} s); "
+                "each run = open index + query + render:"]
+        for q in self.queries:
+            t = q.timing
+            out.append(f"  {q.name:<22} {q.args:<50} {q.rows:>6} rows  mean {t.mean_ms:7.2f} ms  "
+                       f"max {t.max_ms:7.2f}{'' if q.goal else '  (no goal)'}")
+        out.append(f"  goal every query < {self.query_goal_ms:g} ms (whole-table dumps excepted): "
+                   f"{ok[self.query_goal_met]}")
+        return "\n".join(out)
+
+
+# ---- a long session ---------------------------------------------------------------
+def build_events(n: int, seed: int = 7) -> list[Event]:
+    """n realistic events (no knowledge base needed): the mix a long TUI session produces."""
+    from advisor.context import TrunkContext
+    from advisor.engine.observations import Observation, Source
+    from advisor.session.events import (
+        AnswerChanged,
+        AnswerGiven,
+        ContextEntered,
+        FamilyChosen,
+        NoteTyped,
+        ProbeRun,
+        QuestionShown,
+        TraceAttached,
+    )
+
+    rng = random.Random(seed)
+    obs_ids = [f"observation_{i}" for i in range(40)]
+    given: set[str] = set()
+    events: list[Event] = [
+        ContextEntered(context=TrunkContext(customer="Bench Customer", ticket="ZD-1", cps_limit=None,
+                                            termination_uri="bench.pstn.twilio.com", origination_uri=None,
+                                            pbx_public_address="203.0.113.10", numbers=["+12025550143"])),
+        FamilyChosen(family="calls_out_fail", symptom="term_403", observations=[
+            Observation(id="call_direction", value="termination", note=None,
+                        source=Source(kind="symptom", detail="symptom term_403", at=None))]),
+    ]
+    while len(events) < n:
+        roll = rng.random()
+        oid = rng.choice(obs_ids)
+        if roll < 0.35:
+            events.append(QuestionShown(question=f"q.{oid}", observation=oid))
+        elif roll < 0.7:
+            o = Observation(id=oid, value=rng.choice(["yes", "no", "unknown"]), note=None,
+                            source=Source(kind="answer", detail=f"q.{oid}", at=None))
+            events.append(AnswerChanged(observation=o, previous="unknown", question=f"q.{oid}") if oid in given
+                          else AnswerGiven(observation=o, question=f"q.{oid}"))
+            given.add(oid)
+        elif roll < 0.85:
+            events.append(NoteTyped(text="Customer says the PBX was rebooted at 09:40; checking the log again. "
+                                         * rng.randint(1, 3), question=None))
+        elif roll < 0.95:
+            snippet = ("INVITE sip:+12025550190@bench.pstn.twilio.com SIP/2.0\nVia: SIP/2.0/UDP 203.0.113.10:5060"
+                       ";branch=z9hG4bK776asdhds\nSIP/2.0 403 Forbidden")
+            events.append(TraceAttached(file=f"capture-{len(events)}.pcap", format="pcap", calls=3, observations=[
+                Observation(id=rng.choice(obs_ids), value="yes", note=snippet,
+                            source=Source(kind="trace", detail="bench", file="capture.pcap", frame=12 + i, at=None))
+                for i in range(3)], warnings=[]))
+        else:
+            events.append(ProbeRun(probe="options_ping", target="bench.pstn.twilio.com", ok=False,
+                                   summary="no answer after 7 tries", details={"tries": 7, "rtt_ms": None},
+                                   observations=[]))
+    return events[:n]
+
+
+def _time_saves(root: Path, events: list[Event], fsync: bool) -> tuple[list[float], float]:
+    from advisor.session.events import SessionRecord
+    from advisor.session.store import SessionStore
+
+    store = SessionStore(root, fsync=fsync)
+    record = SessionRecord(id="bench-save")
+    samples = []
+    for ev in events:
+        record.events.append(ev)
+        t0 = time.perf_counter()
+        store.save(record)
+        samples.append(time.perf_counter() - t0)
+    size = store.path(record.id).stat().st_size / 1024
+    store.close()
+    return samples, size
+
+
+def _time_listener(root: Path, n: int, fsync: bool) -> list[float] | None:
+    """The attach path on a real Session with the shipped knowledge base (includes live diagnosis)."""
+    try:
+        from advisor.engine.diagnosis import Advisor
+        from advisor.session.core import Session
+        from advisor.session.store import SessionStore
+
+        advisor = Advisor()
+    except Exception:  # no knowledge base available: skip this informative part
+        return None
+    kb = advisor.kb
+    rng = random.Random(11)
+    store = SessionStore(root, fsync=fsync)
+    session = Session(advisor)
+    store.attach(session)
+    questions = list(kb.questions.values())
+    samples: list[float] = []
+
+    def timed(fn: Callable[..., object], *args: object) -> None:
+        t0 = time.perf_counter()
+        fn(*args)
+        samples.append(time.perf_counter() - t0)
+
+    timed(session.choose_family, "calls_out_fail")
+    while len(samples) < n:
+        q = rng.choice(questions)
+        obs = kb.observations[q.observation]
+        value: str = rng.choice(obs.values) if obs.values else str(rng.randint(1, 60))
+        roll = rng.random()
+        if roll < 0.4:
+            timed(session.show_question, q.id, q.observation)
+        elif roll < 0.8:
+            timed(session.answer, q.observation, value, q.id)
+        else:
+            timed(session.note, "checked the log again; nothing new")
+    store.close()
+    return samples
+
+
+# ---- history ------------------------------------------------------------------------
+def _fill_history(root: Path, sessions: int, seed: int = 3) -> float:
+    from advisor.session.history import HistoryEntry
+    from advisor.session.store import SessionStore
+
+    causes = ["term.403.acl_mismatch", "term.403.credentials_mismatch", "term.503.cps_limit",
+              "orig.drop30.contact_private_ip", "audio.inbound.sdp_private_ip", "term.no_response.dns_unreachable",
+              "orig.415.no_pcmu", "term.drop30.ack_wrong_target", None]
+    words = ["firewall", "moved office", "new fibre", "password rotated", "upgrade", "SBC", "dialer", "trial",
+             "ported number", "geo permissions", "NAT", "reboot"]
+    rng = random.Random(seed)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def rows() -> Iterator[tuple[HistoryEntry, str]]:
+        for i in range(sessions):
+            created = start + timedelta(minutes=rng.randint(0, 525_600))
+            cause = rng.choice(causes)
+            customer = f"Customer {i % 1500:04d}"
+            ticket = f"ZD-{50000 + i}"
+            notes = " ".join(rng.sample(words, 3))
+            entry = HistoryEntry(id=f"bench-{i:05d}", created=created,
+                                 updated=created + timedelta(seconds=rng.randint(60, 3600)),
+                                 duration_s=float(rng.randint(60, 3600)), title="", customer=customer,
+                                 ticket=ticket, family="calls_out_fail", symptom="term_403",
+                                 status="confirmed" if cause else "in_progress", cause=cause,
+                                 confidence=0.9, concluded=cause is not None, events=rng.randint(5, 80),
+                                 answers=rng.randint(1, 12), notes=2, path="")
+            yield entry, f"{customer}\n{ticket}\n{notes}".lower()
+
+    store = SessionStore(root)
+    t0 = time.perf_counter()
+    store.history.upsert_many(rows())
+    elapsed = time.perf_counter() - t0
+    store.close()
+    return elapsed
+
+
+def _time_queries(root: Path, repeat: int) -> list[QueryTiming]:
+    from advisor.cli.session_cmd import render_history
+    from advisor.session.history import HistoryQuery
+    from advisor.session.store import SessionStore
+
+    local = datetime(2025, 6, 1).astimezone()
+    june = {"since": local, "until": local + timedelta(days=30)}
+    cases = [
+        ("default listing", "", HistoryQuery(), True),
+        ("cause exact", "--cause term.403.acl_mismatch", HistoryQuery(cause="term.403.acl_mismatch"), True),
+        ("cause prefix", "--cause term.403", HistoryQuery(cause="term.403"), True),
+        ("text search", "--text 'new fibre'", HistoryQuery(text="new fibre"), True),
+        ("date range", "--since 2025-06-01 --until 2025-06-30", HistoryQuery(**june), True),
+        ("combined", "--cause term.503 --text dialer --since 2025-03-01",
+         HistoryQuery(cause="term.503", text="dialer", since=datetime(2025, 3, 1).astimezone()), True),
+        ("date range, all rows", "--since 2025-06-01 --until 2025-06-30 --limit 0",
+         HistoryQuery(limit=None, **june), True),
+        ("cause prefix, all rows", "--cause term.403 --limit 0", HistoryQuery(cause="term.403", limit=None), True),
+        ("everything", "--limit 0", HistoryQuery(limit=None), False),
+    ]
+    out = []
+    for name, args, q, goal in cases:
+        samples = []
+        rows = 0
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            store = SessionStore(root)
+            entries = store.history.query(q)
+            render_history(entries)
+            samples.append(time.perf_counter() - t0)
+            store.close()
+            rows = len(entries)
+        out.append(QueryTiming(name=name, args=args, rows=rows, timing=Timing.of(samples), goal=goal))
+    return out
+
+
+def run_session_bench(events: int = 500, sessions: int = 10_000, root: Path | str | None = None,
+                      fsync: bool = True, repeat: int = 5, listener: bool = True) -> SessionBench:
+    """Measure save-after-event on an `events`-long session and history queries on `sessions` sessions."""
+    with tempfile.TemporaryDirectory(prefix="advisor-session-bench-", dir=root) as tmp:
+        base = Path(tmp)
+        samples, size = _time_saves(base / "save", build_events(events), fsync)
+        listen = _time_listener(base / "listener", events, fsync) if listener else None
+        fill = _fill_history(base / "history", sessions)
+        queries = _time_queries(base / "history", repeat)
+    save = Timing.of(samples)
+    save_ok = save.p95_ms < SAVE_GOAL_MS
+    query_ok = all(q.timing.max_ms < QUERY_GOAL_MS for q in queries if q.goal)
+    return SessionBench(events=events, sessions=sessions, directory=str(Path(root) if root else Path(tmp).parent),
+                        fsync=fsync, file_kb=round(size, 1), save=save, save_last_100=Timing.of(samples[-100:]),
+                        listener=Timing.of(listen) if listen else None, history_fill_s=round(fill, 3),
+                        queries=queries, save_goal_met=save_ok, query_goal_met=query_ok,
+                        goals_met=save_ok and query_ok)
