@@ -251,14 +251,11 @@ def _verdict(ctx: _Ctx, call: Call) -> CallVerdict:
                                           "pstn_side_hears_nothing": "no RTP from the PBX leaves towards the carrier",
                                           "none": "no RTP either way"}[one_way]
             else:
-                acked = bool(acks)
-                ends_ok = not retrans and (bye is not None or (ctx.after(first_ok) or 0) >= ctx.drop_hi)
-                if acked and ends_ok:
-                    outcome, severity = "completes_normally", 1.0
-                    summary = "answered and ended normally" if bye is not None else "answered, up normally"
-                else:
-                    severity = 1.5 if retrans else 1.0
-                    summary = "answered"
+                # Clean signalling is not "completes normally": whether the far end hears
+                # anything is invisible from the customer side, so call_outcome stays open.
+                severity = 1.5 if retrans else 1.0
+                clean = bool(acks) and not retrans and bye is not None
+                summary = "answered and ended normally (signalling)" if clean else "answered"
     return CallVerdict(call=call, final=final, status=status, outcome=outcome, severity=severity, summary=summary,
                        notes=notes, drop_seconds=drop, ok_copies=len(_copies(ok_list, ok_list[0])) if ok_list else 0,
                        one_way=one_way)
@@ -720,11 +717,6 @@ def _outcome(ctx: _Ctx, call: Call, v: CallVerdict, add: _Add, notes: list[str])
         msg = oks[0] if oks else None
         note = f"{v.summary} ({why})"
         detail = "one-way RTP"
-    elif v.outcome == "completes_normally":
-        msg = call.first_bye() or (call.acks_for(oks[0])[0] if oks and call.acks_for(oks[0]) else None) or \
-            (oks[0] if oks else None)
-        detail = "call ends normally"
-        note = f"{v.summary}: 200 OK acknowledged, no retransmissions"
     if v.notes:
         note += "; " + "; ".join(v.notes)
     if notes:
@@ -852,13 +844,17 @@ def _rates(ctx: _Ctx, cs: CallSet, add: _Add) -> None:
         add(Finding("invite_rate_over_cps_limit", "yes", f"{best} INVITEs in 1 s", note, deciding))
     add(Finding("invites_per_second", float(best), f"{best} INVITEs in 1 s", note, deciding))
     # concurrency: established or ringing calls overlapping a new INVITE
+    # a call counts from its INVITE until its BYE or error response; answered or still
+    # ringing without either, it is up until the end of the trace
     intervals: list[tuple[float, float, Message]] = []
     for ts, inv, call in starts:
-        end_candidates = [m.ts for m in call.messages if m.ts is not None]
-        end = max(end_candidates) if end_candidates else ts
+        end = ctx.file_end.get(inv.file, ts)
         v_final = call.last_invite.final if call.last_invite else None
+        bye = call.first_bye()
         if v_final is not None and v_final.status is not None and v_final.status >= 300 and v_final.ts is not None:
             end = v_final.ts
+        elif bye is not None and bye.ts is not None:
+            end = bye.ts
         intervals.append((ts, end, inv))
     peak, peak_msg = 0, None
     for ts, _end, inv in intervals:

@@ -206,6 +206,7 @@ def assign_sides(cs: CallSet, trace: TraceFile, context: TrunkContext | None) ->
 
 
 def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[str, float]:
+    """Votes per party (positive: carrier); "pbx:<party>" marks a party the context names as the PBX."""
     score = {"caller": 0.0, "callee": 0.0}
     reasons: list[str] = []
 
@@ -213,6 +214,8 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
         if party is None:
             return
         score[party] += value
+        if "PBX address" in why:
+            score["pbx:" + party] = 1.0
         if len(reasons) < 6 and why not in reasons:
             reasons.append(why)
 
@@ -267,7 +270,15 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
 def _decide(call: Call, score: dict[str, float]) -> bool:
     a, b = score["caller"], score["callee"]
     if a <= 0 and b <= 0:
-        return False  # no positive evidence for a carrier on either side
+        # no positive evidence for a carrier; the PBX named in the trunk context still tells
+        # that the other party is the carrier (unless that one looks like the customer too)
+        if "pbx:caller" in score and "pbx:callee" not in score and b >= 0:
+            call.carrier_party = "callee"
+            return True
+        if "pbx:callee" in score and "pbx:caller" not in score and a >= 0:
+            call.carrier_party = "caller"
+            return True
+        return False
     if a > b:
         call.carrier_party = "caller"
     elif b > a:

@@ -578,17 +578,21 @@ def _drive(st: _State, prefix_times: list[str | None]) -> None:
     fmt = st.fmt
     n = len(st.lines)
     meta: Marker | None = None
+    recent_ts: float | None = None  # time of a log prefix on a line of its own just above a marker
+    recent_line = -10
     i = 0
     while i < n:
         text = st.stripped[i]
         content = st.contents[i]
         pt = prefix_times[i]
         prefix_ts = _stamp_from_text(pt, st.clock) if pt else None
+        if prefix_ts is not None:
+            recent_ts, recent_line = prefix_ts, i
         mk = fmt.marker(text, i + 1, st.clock)
         if mk is not None:
             if mk.kind == "meta":
                 if mk.ts is None:
-                    mk.ts = prefix_ts
+                    mk.ts = prefix_ts if prefix_ts is not None else (recent_ts if i - recent_line <= 2 else None)
                 meta = mk
                 if isinstance(fmt, _Tcpdump):
                     st.packets += 1

@@ -1,0 +1,158 @@
+"""Hand-made traces in every text format (tests/fixtures/text), other scenarios than the samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from advisor.context import TrunkContext
+from advisor.engine.diagnosis import Advisor
+from advisor.evidence.analyze import analyze_files
+from advisor.evidence.load import load_trace
+from advisor.kb.loader import KnowledgeBase
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "text"
+EXPECTED: dict[str, dict] = yaml.safe_load((FIXTURES / "expected.yaml").read_text())
+
+
+def line_of(path: Path, text: str, occurrence: int) -> int:
+    seen = 0
+    for n, line in enumerate(path.read_text().splitlines(), start=1):
+        if text in line:
+            seen += 1
+            if seen == max(occurrence, 1):
+                return n
+    raise AssertionError(f"{text!r} not in {path.name}")
+
+
+def test_every_format_has_a_healthy_call_and_a_failing_one() -> None:
+    formats = {spec["format"] for spec in EXPECTED.values()}
+    assert formats == {"raw", "sngrep_txt", "asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace",
+                       "tcpdump_text"}
+    for fmt in formats:
+        kinds = {bool(spec.get("healthy")) for spec in EXPECTED.values() if spec["format"] == fmt}
+        assert kinds == {True, False}, fmt
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_format_detected(name: str) -> None:
+    contents = load_trace(FIXTURES / name)
+    assert contents.format == EXPECTED[name]["format"]
+    assert contents.sip, "no SIP message read"
+    assert not [w for w in contents.warnings if "truncated" in w]
+    for rec in contents.sip:
+        assert rec.ref.file == name
+        assert rec.ref.line is not None and rec.ref.line >= 1
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_diagnosis(kb: KnowledgeBase, advisor: Advisor, name: str) -> None:
+    spec = EXPECTED[name]
+    analysis = analyze_files([FIXTURES / name], kb, TrunkContext())
+    assert not [w for w in analysis.warnings if "skipped" in w], analysis.warnings
+    diagnosis = advisor.diagnose(analysis.observations(), analysis.warnings)
+    got = {f.observation.id: f.observation for f in analysis.findings}
+    if spec.get("healthy"):
+        assert not [c.id for c in diagnosis.causes if c.status == "confirmed"]
+        assert got["invite_final_status"].value == "2xx"
+        return
+    assert diagnosis.causes[0].id in spec["expect"], [(c.id, c.status) for c in diagnosis.causes[:3]]
+    assert diagnosis.causes[0].status == "confirmed"
+    decide = spec["decide"]
+    o = got[decide["observation"]]
+    assert str(o.value) == str(decide["value"])
+    assert o.source.kind == "trace" and o.source.file == name
+    assert o.source.line == line_of(FIXTURES / name, decide["line_contains"], decide["occurrence"]), o
+    for obs_id, value in (spec.get("observations") or {}).items():
+        assert obs_id in got, f"{obs_id} missing"
+        assert str(got[obs_id].value) == str(value), (obs_id, got[obs_id])
+
+
+def test_timestamps_become_datetimes(kb: KnowledgeBase) -> None:
+    # full-date formats carry the wall clock of the log into Source.at
+    for name, year in (("fs_credentials_403.log", 2024), ("sngrep_healthy_orig.txt", 2023),
+                       ("pjsip_full_ack_rewrite.log", 2024), ("raw_orig_via_rewrite.txt", 2023)):
+        analysis = analyze_files([FIXTURES / name], kb, TrunkContext())
+        ats = [f.observation.source.at for f in analysis.findings if f.observation.source.at is not None]
+        assert ats and all(a.year == year for a in ats), name
+
+
+def test_chan_sip_full_log_times_from_the_prefix_line(kb: KnowledgeBase) -> None:
+    analysis = analyze_files([FIXTURES / "chansip_full_healthy_orig.log"], kb, TrunkContext())
+    drop = next(f.observation for f in analysis.findings if f.observation.id == "seconds_until_drop")
+    assert drop.value == pytest.approx(44.0, abs=1.0)  # whole seconds in "[Mar 12 08:30:12]" prefixes
+
+
+def test_local_address_of_logs_comes_from_what_the_pbx_sent() -> None:
+    fs = load_trace(FIXTURES / "fs_credentials_403.log")
+    assert fs.sip[0].src == "41.76.108.46" and fs.sip[0].sport == 5080
+    assert fs.sip[0].dst == "54.252.254.66"
+    cs = load_trace(FIXTURES / "chansip_orig_422.log")
+    assert cs.sip[0].src == "54.172.60.3" and cs.sip[0].dst == "213.160.96.20"
+
+
+def test_tcpdump_rtp_streams_with_ttl() -> None:
+    c = load_trace(FIXTURES / "tcpdump_low_ttl.txt")
+    by_dir = {(s.src, s.dst): s for s in c.rtp}
+    out = by_dir[("100.64.12.7", "168.86.184.200")]
+    back = by_dir[("168.86.184.200", "100.64.12.7")]
+    assert out.min_ttl == out.max_ttl == 8
+    assert back.min_ttl == 49
+    assert out.packets > 100 and back.packets > 100
+    assert out.first_ref is not None and out.first_ref.line is not None
+    # SIP packets keep their own TTL
+    assert {r.ttl for r in c.sip if r.src == "100.64.12.7"} == {64}
+
+
+def test_compact_and_folded_headers_in_raw(kb: KnowledgeBase) -> None:
+    analysis = analyze_files([FIXTURES / "raw_compact_rpid.txt"], kb, TrunkContext())
+    invite = analysis.calls[0].messages[0]
+    assert invite.first_line.startswith("INVITE sip:+6495550123@")
+    assert invite.src == "10.8.0.3:5060" and invite.dst == "54.252.254.64:5060"
+    rpid = next(f.observation for f in analysis.findings if f.observation.id == "remote_party_id")
+    assert "2207" in (rpid.note or "")
+
+
+def test_several_files_in_one_session(kb: KnowledgeBase, advisor: Advisor) -> None:
+    analysis = analyze_files([FIXTURES / "raw_healthy_term.txt", FIXTURES / "fs_credentials_403.log"], kb,
+                             TrunkContext())
+    assert len(analysis.files) == 2 and len(analysis.calls) == 2
+    assert analysis.focus_call == next(c.call_id for c in analysis.calls if "403" in c.summary)
+    diagnosis = advisor.diagnose(analysis.observations())
+    assert diagnosis.causes[0].id == "term.403.credentials_mismatch"
+
+
+def test_same_trace_twice_is_seen_twice_not_retransmitted(kb: KnowledgeBase, tmp_path: Path) -> None:
+    src = FIXTURES / "sngrep_orig_415.txt"
+    copy = tmp_path / "edge_copy.txt"
+    copy.write_bytes(src.read_bytes())
+    analysis = analyze_files([src, copy], kb, TrunkContext())
+    call = analysis.calls[0]
+    firsts = [m for m in call.messages if m.view_of is None]
+    views = [m for m in call.messages if m.view_of is not None]
+    assert len(firsts) == len(views) == 3
+    assert not any(m.retransmission for m in call.messages)
+    assert all(m.also_in for m in firsts)
+
+
+def test_termination_uri_from_the_context(kb: KnowledgeBase) -> None:
+    ctx = TrunkContext(termination_uri="other-trunk.pstn.twilio.com")
+    analysis = analyze_files([FIXTURES / "raw_plain_403_acl.txt"], kb, ctx)
+    o = next(f.observation for f in analysis.findings if f.observation.id == "request_uri_host_matches_termination_uri")
+    assert o.value == "no" and "other-trunk.pstn.twilio.com" in (o.note or "")
+
+
+def test_pbx_address_from_the_context_decides_sides_without_carrier_hints(kb: KnowledgeBase, tmp_path: Path) -> None:
+    # a carrier the knowledge base does not know (no known address, domain or Server header)
+    text = (FIXTURES / "raw_plain_403_acl.txt").read_text()
+    text = text.replace("Server: Twilio Gateway", "Server: Edge").replace("Server: Twilio", "Server: Edge")
+    text = text.replace("camden-clinic.pstn.twilio.com", "sip.example-carrier.net")
+    f = tmp_path / "unknown_carrier.txt"
+    f.write_text(text)
+    plain = analyze_files([f], kb, TrunkContext())
+    assert plain.calls[0].direction is None
+    ctx = TrunkContext(pbx_public_address="212.58.244.20")
+    with_ctx = analyze_files([f], kb, ctx)
+    assert with_ctx.calls[0].direction == "termination"
