@@ -11,9 +11,9 @@ Design notes
   which dominated the profile); the pcap file header is parsed with dpkt's
   `pcap.FileHdr`.  pcapng blocks are walked with a struct loop as well
   (dpkt's `pcapng.Reader` honours only the first interface, and a corrupt
-  block length there turns into "read the rest of the file"); the section
-  and interface description blocks are parsed with dpkt's block classes
-  (`SectionHeaderBlock`, `InterfaceDescriptionBlock`) for their options.
+  block length there turns into "read the rest of the file"); interface
+  description blocks are parsed with dpkt's `InterfaceDescriptionBlock(LE)`
+  for their options (link type, time resolution and offset).
 * Hot path: most packets in a VoIP capture are RTP.  For the common
   "link header + IPv4 without options + UDP + RTP" shape one precompiled
   `struct.unpack_from` yields everything needed, and a dict lookup on
@@ -634,13 +634,11 @@ class _Decoder:
         key = (src, sport, dst, dport)
         fl = self.flows.get(key)
         if flags & _TCP_SYN:
-            if fl is None:
-                fl = _TcpFlow(_ip_str(src), sport, _ip_str(dst), dport)
-                self.flows[key] = fl
-            elif fl.buf or fl.ooo:
+            # a new connection on this 4-tuple: whatever the old one left is finished
+            if fl is not None:
                 self._flow_end(fl)
-                fl = _TcpFlow(fl.src, sport, fl.dst, dport)
-                self.flows[key] = fl
+            fl = _TcpFlow(_ip_str(src), sport, _ip_str(dst), dport)
+            self.flows[key] = fl
             fl.next_seq = (seq + 1) & _SEQ_MASK
             fl.synced = True  # the first data byte is known: it must start a SIP message
             return

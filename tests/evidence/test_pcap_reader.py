@@ -496,6 +496,46 @@ def test_nanosecond_and_big_endian_pcap(tmp_path: Path, nano: bool, big: bool) -
     assert cc.rtp[0].last_ts - cc.rtp[0].first_ts == pytest.approx(0.569, abs=0.02)
 
 
+def _pcapng_block(btype: int, body: bytes) -> bytes:
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", btype, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+
+
+def test_pcapng_simple_packet_blocks_unknown_blocks_and_second_section(tmp_path: Path) -> None:
+    frames = _udp_eth_frames()
+    shb = _pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    # section 1: Ethernet, microseconds; SIP in an EPB, an unknown block, the 180 in a simple packet block
+    idb_eth = _pcapng_block(1, struct.pack("<HHI", 1, 0, 0))
+    ts = int(frames[0][0] * 1e6)
+    epb = _pcapng_block(
+        6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(frames[0][1]), len(frames[0][1])) + frames[0][1]
+    )
+    custom = _pcapng_block(0x00000BAD, b"vendor data")
+    spb = _pcapng_block(3, struct.pack("<I", len(frames[1][1])) + frames[1][1])
+    # section 2: raw IP with 1/1024 s resolution (if_tsresol 0x8a)
+    raw = frames[2][1][14:]
+    idb_raw = _pcapng_block(1, struct.pack("<HHI", 101, 0, 0) + struct.pack("<HHB3x", 9, 1, 0x8A) + b"\0" * 4)
+    t2 = int(frames[2][0] * 1024)
+    epb2 = _pcapng_block(6, struct.pack("<IIIII", 0, t2 >> 32, t2 & 0xFFFFFFFF, len(raw), len(raw)) + raw)
+    data = shb + idb_eth + epb + custom + spb + shb + idb_raw + epb2
+    cc = read_capture(write(tmp_path, "ng.pcapng", data))
+    assert cc.format == "pcapng"
+    assert cc.packets == 3
+    assert first_words(cc) == ["INVITE", "SIP/2.0 180", "SIP/2.0 200"]
+    assert [r.ref.frame for r in cc.sip] == [1, 2, 3]
+    assert cc.sip[0].ts == pytest.approx(frames[0][0], abs=1e-6)
+    assert cc.sip[1].ts is None  # simple packet blocks carry no timestamp
+    assert cc.sip[2].ts == pytest.approx(frames[2][0], abs=1e-3)
+    assert cc.warnings == []
+
+
+def test_sip_cut_by_snap_length_is_kept_with_a_warning(tmp_path: Path) -> None:
+    full = eth_udp(PBX, CARRIER, 5060, 5060, sip_invite("s1", body=SDP).replace(b"transport=tcp", b"x=y"))
+    cc = read_capture(write(tmp_path, "snap.pcap", pcap_bytes([(1.0, full[:200])])))
+    assert len(cc.sip) == 1 and len(cc.sip[0].raw) == 200 - 42
+    assert any("cut short by the capture's snap length" in w for w in cc.warnings)
+
+
 # --------------------------------------------------------------------------- robustness
 
 
