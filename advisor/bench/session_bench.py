@@ -4,7 +4,8 @@
    questions shown, traces with SIP snippets, probes) is built one event at a
    time and saved by `SessionStore.save` after each one, exactly as the
    attached listener does: whole-file JSON rewrite to a temp file, fsync,
-   os.replace, directory fsync, history upsert. Goal: p95 < 10 ms.
+   os.replace (directory fsync for a new file), history upsert. Three runs,
+   the median one (by p95) is reported. Goal: p95 < 10 ms.
    Also shown (no goal): the full listener path through `SessionStore.attach`
    on a real Session, which adds the live diagnosis after fact events (the UI
    would compute it anyway; the Session caches it).
@@ -288,11 +289,19 @@ def _time_queries(root: Path, repeat: int) -> list[QueryTiming]:
 
 
 def run_session_bench(events: int = 500, sessions: int = 10_000, root: Path | str | None = None,
-                      fsync: bool = True, repeat: int = 5, listener: bool = True) -> SessionBench:
-    """Measure save-after-event on an `events`-long session and history queries on `sessions` sessions."""
+                      fsync: bool = True, repeat: int = 5, listener: bool = True,
+                      save_runs: int = 3) -> SessionBench:
+    """Measure save-after-event on an `events`-long session and history queries on `sessions` sessions.
+
+    The save series is run `save_runs` times (a fresh session each time) and the run with the median
+    p95 is reported, so one burst of disk activity from elsewhere does not decide the verdict.
+    """
     with tempfile.TemporaryDirectory(prefix="advisor-session-bench-", dir=root) as tmp:
         base = Path(tmp)
-        samples, size = _time_saves(base / "save", build_events(events), fsync)
+        built = build_events(events)
+        runs = [_time_saves(base / f"save-{i}", built, fsync) for i in range(max(1, save_runs))]
+        runs.sort(key=lambda r: Timing.of(r[0]).p95_ms)
+        samples, size = runs[len(runs) // 2]
         listen = _time_listener(base / "listener", events, fsync) if listener else None
         fill = _fill_history(base / "history", sessions)
         queries = _time_queries(base / "history", repeat)
