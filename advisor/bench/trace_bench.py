@@ -292,8 +292,9 @@ class ToolRun(BaseModel):
     command: str
     status: str  # ok | not installed | failed: ...
     packets: int = 0
-    seconds: float | None = None
-    packets_per_s: float | None = None
+    seconds: float | None = None  # wall time, interpreter start-up included
+    cpu_seconds: float | None = None  # user + system CPU time of the tool
+    packets_per_s: float | None = None  # packets / wall seconds
     peak_rss_mb: float | None = None
     detail: str = ""
 
@@ -327,14 +328,15 @@ class TraceBenchResult(BaseModel):
             f"generated in {self.generate_seconds:.1f} s)",
             f"machine: {self.machine}",
             "",
-            f"{'tool':<12} {'status':<14} {'seconds':>8} {'packets/s':>11} {'peak MB':>8}  notes",
+            f"{'tool':<12} {'status':<14} {'seconds':>8} {'cpu s':>7} {'packets/s':>11} {'peak MB':>8}  notes",
         ]
         for r in self.runs:
             secs = f"{r.seconds:.2f}" if r.seconds is not None else "-"
+            cpu = f"{r.cpu_seconds:.2f}" if r.cpu_seconds is not None else "-"
             pps = f"{r.packets_per_s:,.0f}" if r.packets_per_s is not None else "-"
             mb = f"{r.peak_rss_mb:.1f}" if r.peak_rss_mb is not None else "-"
             status = r.status if len(r.status) <= 14 else r.status[:13] + "…"
-            lines.append(f"{r.tool:<12} {status:<14} {secs:>8} {pps:>11} {mb:>8}  {r.detail}")
+            lines.append(f"{r.tool:<12} {status:<14} {secs:>8} {cpu:>7} {pps:>11} {mb:>8}  {r.detail}")
         lines.append("")
         if self.speed_ratio_vs_sip_doctor is not None and self.memory_ratio_vs_sip_doctor is not None:
             lines.append(
@@ -360,6 +362,7 @@ class TraceBenchResult(BaseModel):
 @dataclass
 class _Measured:
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
     returncode: int
     stdout: str
@@ -385,7 +388,8 @@ _, status = os.waitpid(pid, 0)
 seconds = time.perf_counter() - t0
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(out, "w") as f:
-    json.dump({"seconds": seconds, "maxrss": ru.ru_maxrss, "status": os.waitstatus_to_exitcode(status)}, f)
+    json.dump({"seconds": seconds, "cpu": ru.ru_utime + ru.ru_stime, "maxrss": ru.ru_maxrss,
+               "status": os.waitstatus_to_exitcode(status)}, f)
 """
 
 
@@ -411,12 +415,12 @@ def _measure(cmd: list[str], workdir: Path, env: dict[str, str] | None = None) -
     try:
         res = json.loads(res_path.read_text())
     except (OSError, ValueError):
-        return _Measured(0.0, 0.0, 127, stdout, stderr or "measuring wrapper failed")
+        return _Measured(0.0, 0.0, 0.0, 127, stdout, stderr or "measuring wrapper failed")
     finally:
         res_path.unlink(missing_ok=True)
     # ru_maxrss is in KiB on Linux, bytes on macOS
     kib = res["maxrss"] / 1024 if sys.platform == "darwin" else res["maxrss"]
-    return _Measured(float(res["seconds"]), kib / 1024, int(res["status"]), stdout, stderr)
+    return _Measured(float(res["seconds"]), float(res["cpu"]), kib / 1024, int(res["status"]), stdout, stderr)
 
 
 def _project_env() -> dict[str, str]:
@@ -442,6 +446,7 @@ def _run_ours(path: str, gen: GeneratedCapture, workdir: Path) -> tuple[ToolRun,
         return run, False
     summary = json.loads(m.stdout)
     run.seconds = m.seconds
+    run.cpu_seconds = m.cpu_seconds
     run.packets_per_s = gen.packets / m.seconds
     run.peak_rss_mb = m.peak_rss_mb
     correct = (
@@ -491,6 +496,7 @@ def _run_sip_doctor(path: str, gen: GeneratedCapture, workdir: Path, venv_dir: P
         run.status = f"failed: {_first_line(m.stderr) or m.returncode}"
         return run
     run.seconds = m.seconds
+    run.cpu_seconds = m.cpu_seconds
     run.packets_per_s = gen.packets / m.seconds
     run.peak_rss_mb = m.peak_rss_mb
     try:
@@ -513,6 +519,7 @@ def _run_tshark(path: str, gen: GeneratedCapture, workdir: Path) -> ToolRun:
         run.status = f"failed: {_first_line(m.stderr) or m.returncode}"
         return run
     run.seconds = m.seconds
+    run.cpu_seconds = m.cpu_seconds
     run.packets_per_s = gen.packets / m.seconds
     run.peak_rss_mb = m.peak_rss_mb
     run.detail = f"{sum(1 for line in m.stdout.splitlines() if line.strip()):,} SIP lines"
