@@ -254,8 +254,9 @@ def _raw_stamp(text: str, lineno: int, clock: _Clock) -> Marker | None:
     t = text.strip()
     if not t or len(t) > 300 or is_start_line(t):
         return None
-    if _HEADERISH_RE.match(t) and not t.startswith(("[", "#", "-", "U ", "T ")):
-        return None
+    hm = _HEADERISH_RE.match(t)
+    if hm and any(c.isalpha() for c in hm.group(0)) and not t.startswith(("[", "#", "-", "U ", "T ")):
+        return None  # a header line ("Via: ... 1.2.3.4:5060"), not a stamp
     addrs = []
     for i, m in enumerate(_ADDR_RE.finditer(t)):
         if i >= 4:
