@@ -71,7 +71,7 @@ _PREFIXES = (
 _PJSIP_RE = re.compile(
     r"<---\s*(Received|Transmitting)\s+SIP\s+(request|response)\s*(?:\(\s*(\d+)\s*bytes?\s*\))?\s*"
     r"(from|to)\s+([A-Za-z]{2,4}):" + _ADDR + r"\s*-*>?", re.IGNORECASE)
-_CHAN_READ_RE = re.compile(r"<---\s*SIP read from\s+([A-Za-z]{2,4}):" + _ADDR + r"\s*-*>?", re.IGNORECASE)
+_CHAN_READ_RE = re.compile(r"<---\s*SIP read from\s+(?:([A-Za-z]{2,4}):)?" + _ADDR + r"\s*-*>?", re.IGNORECASE)
 _CHAN_SEND_RE = re.compile(
     r"^(?:<---\s*)?(?:Reliably\s+)?(Re)?transmitting\b(?: +#\d{1,3})?(?: *\((?:no )?NAT\))? *to +" + _ADDR
     + r"\s*(?:-*>|:)?\s*$", re.IGNORECASE)
@@ -90,6 +90,9 @@ _EMBEDDED_START_RE = re.compile(
 _HEADERISH_RE = re.compile(r"^[A-Za-z0-9!%*+`'~._-]{1,64} *[:：]")
 _SDP_LINE_RE = re.compile(r"^[a-z] ?=")
 _WORD_RE = re.compile(r"[A-Za-z]{2,}")
+_TCP_FLAGS_RE = re.compile(r"\[[A-Z]{1,8}\]")
+_NGREP_RE = re.compile(r"^[UTI] (?:\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? )?\S{1,64}:\d{1,5} -> \S{1,64}:\d{1,5}"
+                       r"(?: \[[A-Z]{1,8}\])?(?: #\d{1,12})?\s*$")
 _STAMP_WORDS = frozenset({
     "udp", "tcp", "tls", "ws", "wss", "sctp", "sip", "bytes", "byte", "at", "msg", "message", "packet", "frame",
     "in", "out", "incoming", "outgoing", "outbound", "inbound", "request", "response", "req", "resp", "len",
@@ -270,6 +273,7 @@ def _raw_stamp(text: str, lineno: int, clock: _Clock) -> Marker | None:
     # Everything else on the line must be stamp vocabulary, not prose.
     residue = _ADDR_RE.sub(" ", t)
     residue = _ARROW_RE.sub(" ", residue)
+    residue = _TCP_FLAGS_RE.sub(" ", residue)
     for word in _WORD_RE.findall(residue):
         if word.lower() not in _STAMP_WORDS and word[:3].lower() not in _MONTHS:
             return None
@@ -360,8 +364,8 @@ class _ChanSip(_Format):
             if m:
                 g = m.groups()
                 host, port = _addr(g, 1)
-                return Marker(kind="meta", line=lineno, transport=g[0].lower(), direction="received",
-                              src=host, sport=port)
+                return Marker(kind="meta", line=lineno, transport=(g[0] or "").lower() or None,
+                              direction="received", src=host, sport=port)
         if "ransmitting" in t:
             m = _CHAN_SEND_RE.match(t)
             if m:
@@ -557,6 +561,8 @@ def read_text_detailed(text: str, file: str, fmt_name: str | None = None) -> tup
         raise TraceError(f"{file}: unknown text format {name!r}")
     fmt = _FORMAT_CLASSES[name]()
     lines = _split_lines(text)
+    if name == "raw":
+        lines = _undo_ngrep_byline(lines)
     stripped: list[str] = []
     prefix_times: list[str | None] = []
     for raw in lines:
@@ -573,6 +579,23 @@ def read_text_detailed(text: str, file: str, fmt_name: str | None = None) -> tup
     if not st.records:
         cc.warnings.append(f"{file}: no complete SIP message found ({name} text)")
     return cc, st.directions
+
+
+def _undo_ngrep_byline(lines: list[str]) -> list[str]:
+    """`ngrep -W byline` prints each CR as a trailing '.': drop it inside the packets it shows."""
+    if not any(len(ln) < 200 and _NGREP_RE.match(ln) for ln in lines[:20000]):
+        return lines
+    out: list[str] = []
+    inside = False
+    for ln in lines:
+        if len(ln) < 200 and _NGREP_RE.match(ln):
+            inside = True
+        elif ln == "#" or ln.startswith(("####", "interface:", "filter:", "match:")):
+            inside = False
+        elif inside and ln.endswith("."):
+            ln = ln[:-1]
+        out.append(ln)
+    return out
 
 
 def _drive(st: _State, prefix_times: list[str | None]) -> None:
@@ -662,8 +685,16 @@ def _take_message(st: _State, i: int, start: str, meta: Marker | None) -> int:
     head = [start]
     j = i + 1
     ended_blank = False
+    first = st.contents[i]
+    # a paste indented as a whole (mail, chat, markdown): the start line's indentation is not folding
+    indent = first[:len(first) - len(first.lstrip())] if first.strip() == start else ""
+
+    def at(k: int) -> str:
+        c = st.contents[k]
+        return c[len(indent):] if indent and c.startswith(indent) else c
+
     while j < n:
-        c = st.contents[j]
+        c = at(j)
         if not c.strip():
             ended_blank = True
             j += 1
@@ -687,7 +718,7 @@ def _take_message(st: _State, i: int, start: str, meta: Marker | None) -> int:
         size = 0
         k = j
         while k < n:
-            c = st.contents[k]
+            c = at(k)
             if clen is not None and size >= clen:
                 break
             if not c.strip():
@@ -795,9 +826,17 @@ def _fill_local_address(st: _State) -> None:
     """Logs print only the far end; the local address comes from what the host itself sent."""
     from advisor.evidence.sipmsg import SipParseError, parse_message
 
-    via_votes: Counter[tuple[str, int | None]] = Counter()
-    contact_votes: Counter[tuple[str, int | None]] = Counter()
-    ruri_votes: Counter[tuple[str, int | None]] = Counter()
+    Local = tuple[str, int | None]
+    # votes per far end first (a PBX talks to phones on its LAN address, to the carrier on
+    # its public one), then over the whole log
+    via_votes: dict[str | None, Counter[Local]] = {}
+    contact_votes: dict[str | None, Counter[Local]] = {}
+    ruri_votes: dict[str | None, Counter[Local]] = {}
+
+    def vote(table: dict[str | None, Counter[Local]], remote: str | None, local: Local) -> None:
+        for key in (remote, None):
+            table.setdefault(key, Counter())[local] += 1
+
     for rec, direction in zip(st.records, st.directions, strict=True):
         if direction is None:
             continue
@@ -805,25 +844,31 @@ def _fill_local_address(st: _State) -> None:
             msg = parse_message(rec.raw)
         except SipParseError:
             continue
+        remote = rec.dst if direction == "sent" else rec.src
         if direction == "sent":
             if msg.is_request and msg.top_via and ip_or_none(msg.top_via.host):
-                via_votes[(msg.top_via.host, msg.top_via.port)] += 1
+                vote(via_votes, remote, (msg.top_via.host, msg.top_via.port))
             for c in msg.contacts[:1]:
                 if c.uri and ip_or_none(c.uri.host):
-                    contact_votes[(c.uri.host, c.uri.port)] += 1
+                    vote(contact_votes, remote, (c.uri.host, c.uri.port))
         elif msg.is_request and msg.ruri and ip_or_none(msg.ruri.host):
-            ruri_votes[(msg.ruri.host, msg.ruri.port)] += 1
-    local: tuple[str, int | None] | None = None
-    for votes in (via_votes, contact_votes, ruri_votes):
-        if votes:
-            local = votes.most_common(1)[0][0]
-            break
-    if local is None:
-        return
-    host, port = local
+            vote(ruri_votes, remote, (msg.ruri.host, msg.ruri.port))
+
+    def local_for(remote: str | None) -> Local | None:
+        for key in (remote, None):
+            for table in (via_votes, contact_votes, ruri_votes):
+                votes = table.get(key)
+                if votes:
+                    return votes.most_common(1)[0][0]
+        return None
+
     for rec, direction in zip(st.records, st.directions, strict=True):
         if direction == "sent" and rec.src is None:
-            rec.src, rec.sport = host, port or 5060
+            local = local_for(rec.dst)
+            if local is not None:
+                rec.src, rec.sport = local[0], local[1] or 5060
         elif direction == "received" and rec.dst is None:
-            rec.dst, rec.dport = host, port or 5060
+            local = local_for(rec.src)
+            if local is not None:
+                rec.dst, rec.dport = local[0], local[1] or 5060
 

@@ -218,3 +218,45 @@ def test_utf16_text(tmp_path: Path) -> None:
     f = tmp_path / "u16.txt"
     f.write_bytes(OPTIONS.encode("utf-16"))
     assert len(load_trace(f).sip) == 1
+
+
+def test_paste_indented_as_a_whole() -> None:
+    text = "Here is what the PBX sent:\n\n" + "".join("    " + ln + "\n" for ln in INVITE.splitlines()) + "\nThanks\n"
+    cc = read_text(text, "mail.txt")
+    assert len(cc.sip) == 1 and cc.sip[0].ref.line == 3
+    m = parse_message(cc.sip[0].raw)
+    assert m.call_id == "inv-1@81.2.69.160" and m.sdp is not None and m.sdp.audio() is not None
+
+
+def test_ngrep_byline() -> None:
+    def block(msg: str) -> str:
+        return "".join(ln + ".\n" for ln in msg.splitlines()) + ".\n"
+
+    text = ("interface: eth0 (10.1.1.0/255.255.255.0)\nfilter: ( port 5060 ) and ((ip || ip6) || (vlan && (ip || ip6)))\n"
+            "#\nU 2024/05/20 14:03:11.120473 10.1.1.5:5060 -> 54.172.60.1:5060 #1\n" + block(INVITE)
+            + "#\nT 54.172.60.1:5060 -> 10.1.1.5:5060 [AP] #2\n" + block(OPTIONS_OK) + "#\n")
+    assert detect_format(text) == "raw"
+    cc = read_text(text, "ngrep.txt")
+    assert [parse_message(r.raw).first_line.split()[0] for r in cc.sip] == ["INVITE", "SIP/2.0"]
+    inv = parse_message(cc.sip[0].raw)
+    assert inv.content_length == len(inv.body) and inv.sdp is not None
+    assert (cc.sip[0].src, cc.sip[0].dst) == ("10.1.1.5", "54.172.60.1")
+    assert cc.sip[1].transport == "tcp" and cc.sip[1].src == "54.172.60.1"
+
+
+def test_chan_sip_read_marker_without_transport() -> None:
+    text = "<--- SIP read from 54.172.60.1:5060 --->\n" + OPTIONS_OK + "\n<------------->\n"
+    cc = read_text(text, "old.log")
+    assert cc.format == "asterisk_chan_sip" and cc.sip[0].src == "54.172.60.1"
+
+
+def test_pbx_log_local_address_per_far_end() -> None:
+    phone = INVITE.replace("81.2.69.160", "192.168.1.10").replace("inv-1", "leg-a")
+    text = ("<--- Transmitting SIP request (600 bytes) to UDP:192.168.1.50:5062 --->\n" + phone + "\n"
+            "<--- Transmitting SIP request (600 bytes) to UDP:54.172.60.1:5060 --->\n" + INVITE + "\n"
+            "<--- Received SIP response (380 bytes) from UDP:54.172.60.1:5060 --->\n" + OPTIONS_OK + "\n"
+            "<--- Received SIP response (380 bytes) from UDP:192.168.1.50:5062 --->\n"
+            + OPTIONS_OK.replace("opt-1", "opt-2") + "\n")
+    cc = read_text(text, "full")
+    assert [r.src for r in cc.sip[:2]] == ["192.168.1.10", "81.2.69.160"]
+    assert [r.dst for r in cc.sip[2:]] == ["81.2.69.160", "192.168.1.10"]
