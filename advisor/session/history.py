@@ -201,7 +201,9 @@ class HistoryIndex:
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+            # the TUI opens the store in a worker thread and saves from the UI thread: allow that,
+            # the store serializes access with its lock
+            conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA)

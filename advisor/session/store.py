@@ -25,6 +25,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -208,6 +209,7 @@ class SessionStore:
         self.fsync = fsync
         self._index: HistoryIndex | None = None
         self._dumps: dict[str, DumpCache] = {}
+        self._lock = threading.RLock()  # saves may come from UI and worker threads
         self.index_error: str | None = None
         """The last index problem swallowed during a save (the JSON file was saved regardless)."""
 
@@ -226,13 +228,15 @@ class SessionStore:
     def save(self, record: SessionRecord, verdict: Verdict | None = None) -> Path:
         """Write the record atomically, then upsert its history row (index problems never lose the save)."""
         path = self.path(record.id)
-        try:
-            self.sessions_dir.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, dump_record(record, self._dumps.setdefault(record.id, DumpCache())), fsync=self.fsync)
-        except OSError as exc:
-            why = exc.strerror or exc
-            raise SessionStoreError(f"cannot save session {record.id} to {path}: {why}") from None
-        self._index_record(record, verdict, path)
+        with self._lock:
+            try:
+                self.sessions_dir.mkdir(parents=True, exist_ok=True)
+                data = dump_record(record, self._dumps.setdefault(record.id, DumpCache()))
+                write_atomic(path, data, fsync=self.fsync)
+            except OSError as exc:
+                why = exc.strerror or exc
+                raise SessionStoreError(f"cannot save session {record.id} to {path}: {why}") from None
+            self._index_record(record, verdict, path)
         return path
 
     def load(self, session_id: str) -> SessionRecord:
@@ -338,6 +342,10 @@ class SessionStore:
     @property
     def history(self) -> HistoryIndex:
         """The index, opened on first use; rebuilt from the JSON files when missing or corrupt."""
+        with self._lock:
+            return self._open_history()
+
+    def _open_history(self) -> HistoryIndex:
         if self._index is None:
             existed = self.index_path.is_file()
             index = HistoryIndex(self.index_path)
@@ -369,6 +377,12 @@ class SessionStore:
         With an `advisor`, sessions without a recorded DiagnosisReached get their
         diagnosis computed (slower); otherwise they show no verdict.
         """
+        with self._lock:
+            return self._reindex(advisor, progress)
+
+    def _reindex(self, advisor: Advisor | None,
+                 progress: Callable[[int, int], None] | None) -> tuple[int, list[str]]:
+        self._remove_stale_temp_files()
         ids = self.ids()
         problems: list[str] = []
         try:
@@ -399,6 +413,16 @@ class SessionStore:
         written = index.upsert_many(rows())
         self.index_error = None
         return written, problems
+
+    def _remove_stale_temp_files(self, max_age_s: float = 3600.0) -> None:
+        """Temp files a killed process left behind (never the session files themselves)."""
+        if not self.sessions_dir.is_dir():
+            return
+        cutoff = time.time() - max_age_s
+        for tmp in self.sessions_dir.glob(".*.json.*.tmp"):
+            with contextlib.suppress(OSError):
+                if tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
 
     def _index_record(self, record: SessionRecord, verdict: Verdict | None, path: Path) -> None:
         try:

@@ -216,3 +216,52 @@ def test_set_title_is_saved_and_searchable(tmp_path: Path, advisor: Advisor) -> 
     from advisor.session.history import HistoryQuery
 
     assert [e.id for e in store.history.query(HistoryQuery(text="harbor light"))] == [session.id]
+
+
+def test_store_opened_in_a_worker_thread_saves_from_another(tmp_path: Path, advisor: Advisor) -> None:
+    """The TUI makes the store in a worker thread and saves from the UI thread."""
+    import threading
+
+    holder: dict[str, SessionStore] = {}
+
+    def make() -> None:
+        store = SessionStore(tmp_path)
+        store.history.count()  # opens the index in this thread
+        holder["store"] = store
+
+    t = threading.Thread(target=make)
+    t.start()
+    t.join()
+    store = holder["store"]
+    session = new_session(advisor, store)
+    session.note("from the main thread")
+    assert store.index_error is None
+    assert store.history.ids() == {session.id}
+
+    # saves from several threads at once keep the file and the index consistent
+    def notes(k: int) -> None:
+        for i in range(10):
+            session.note(f"thread {k} note {i}")
+
+    threads = [threading.Thread(target=notes, args=(k,)) for k in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert store.index_error is None
+    assert len(SessionStore(tmp_path).load(session.id).events) == 41
+    assert SessionStore(tmp_path).history.query()[0].notes == 41
+
+
+def test_reindex_removes_stale_temp_files_only(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    store.save(SessionRecord(id="s1"))
+    stale = store.sessions_dir / ".s1.json.abc123.tmp"
+    fresh = store.sessions_dir / ".s1.json.def456.tmp"
+    stale.write_text("{")
+    fresh.write_text("{")
+    old = os.stat(stale).st_mtime - 7200
+    os.utime(stale, (old, old))
+    assert store.ids() == ["s1"]
+    store.reindex()
+    assert not stale.exists() and fresh.exists() and store.path("s1").exists()
