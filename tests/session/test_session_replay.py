@@ -63,14 +63,18 @@ def test_transcripts_show_the_whole_toolbox() -> None:
 
 
 def _break_acl_cause(kb_dir: Path) -> None:
-    path = kb_dir / "causes" / "termination.yaml"
-    text = path.read_text()
-    start = text.index("- id: term.403.acl_mismatch")
-    end = text.index("\n- id:", start + 1)
-    block = text[start:end]
-    assert 'rejected_invite_had_credentials: "no"' in block
-    path.write_text(text[:start] + block.replace('rejected_invite_had_credentials: "no"',
-                                                 'rejected_invite_had_credentials: "yes"', 1) + text[end:])
+    """Make term.403.acl_mismatch require a 401 instead of its 403 (a knowledge edit gone wrong)."""
+    import yaml
+
+    for path in sorted((kb_dir / "causes").glob("*.yaml")):
+        causes = yaml.safe_load(path.read_text())
+        for cause in causes:
+            if cause["id"] == "term.403.acl_mismatch":
+                alts = cause["requires"] if isinstance(cause["requires"], list) else [cause["requires"]]
+                cause["requires"] = [{**alt, "invite_final_status": "401"} for alt in alts]
+                path.write_text(yaml.safe_dump(causes, sort_keys=False))
+                return
+    raise AssertionError("term.403.acl_mismatch not found")
 
 
 def test_changed_knowledge_is_detected(kb_copy: Path) -> None:
