@@ -127,7 +127,7 @@ class Advisor:
             alts = sorted(st.satisfied - set(st.violated)) or st.open_alternatives()
             chosen = cause.requires[alts[0]] if alts else {}
             for obs_id, cond in chosen.items():
-                if obs_id in values and values[obs_id] != UNKNOWN:
+                if obs_id in values and values[obs_id] != UNKNOWN and cond.holds(values[obs_id]):
                     add(obs_id, "meets_requirement", f"{obs_id} {cond.describe()} as required")
             for obs_id in missing_required(self.reasoner.model, st, values):
                 add(obs_id, "still_needed", f"needs {obs_id} {chosen[obs_id].describe()} to confirm"

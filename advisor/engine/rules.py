@@ -88,7 +88,7 @@ def build_engine_class(kb: KnowledgeBase) -> tuple[type[KnowledgeEngine], RuleSt
             for combo in itertools.product(*(_value_tests(alt[o]) for o in names)):
                 add((Firing("satisfies", cause.id, ai),), *(Obs(id=o, value=v) for o, v in zip(names, combo, strict=True)))
             for o, cond in alt.items():
-                add_single(Firing("violates", cause.id, ai, o), o, "not " + _key(cond), _negate(cond))
+                add_single(Firing("violates", cause.id, ai, o), o, "not " + _key(cond), P(_negate(cond)))
         for role in ("supports", "contradicts"):
             for o, cond in getattr(cause, role).items():
                 for v in _value_tests(cond):

@@ -167,3 +167,31 @@ def test_random_sessions_never_crash(advisor: Advisor, kb: KnowledgeBase) -> Non
         obs = [_answer(o, rng.choice(_values(kb, o))) for o in rng.sample(names, rng.randint(0, 10))]
         d = advisor.diagnose(obs)
         assert len(d.causes) == len(kb.causes)
+
+
+def test_every_broken_requirement_rules_its_cause_out(advisor: Advisor, kb: KnowledgeBase) -> None:
+    """For each single-alternative cause and each required fact, a value that breaks it rules the cause out."""
+    model = advisor.reasoner.model
+    checked = 0
+    for cause in kb.causes.values():
+        if len(cause.requires) != 1:
+            continue
+        for obs, cond in cause.requires[0].items():
+            bad = next((s for s in model.cells[obs].samples if not cond.holds(s)), None)
+            if bad is None:
+                continue
+            d = advisor.diagnose([_answer(obs, bad)])
+            verdict = next(c for c in d.causes if c.id == cause.id)
+            assert verdict.status == "ruled_out", (cause.id, obs, bad)
+            assert any(r.effect == "rules_out" and r.observation == obs for r in verdict.because), (cause.id, obs)
+            checked += 1
+    assert checked > 40
+
+
+def test_met_requirements_really_hold(advisor: Advisor, kb: KnowledgeBase) -> None:
+    d = advisor.diagnose([_answer("invite_final_status", "403")])
+    for c in d.causes:
+        for r in c.because:
+            if r.effect == "meets_requirement":
+                assert r.value == "403", (c.id, r)
+    assert next(c for c in d.causes if c.id == "term.400.dialed_number_not_e164").status == "ruled_out"
