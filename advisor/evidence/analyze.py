@@ -29,6 +29,7 @@ __all__ = [
     "FileView",
     "FindingView",
     "MessageView",
+    "PacketView",
     "RtpView",
     "TraceAnalysis",
     "analyze_files",
@@ -107,6 +108,20 @@ class RtpView(BaseModel):
     ref: str | None = None
 
 
+class PacketView(BaseModel):
+    """A DNS or ICMP packet of a capture (evidence for name resolution and firewalls)."""
+
+    file: str
+    ref: str
+    line: int | None = None
+    frame: int | None = None
+    ts: float | None = None
+    src: str | None = None
+    dst: str | None = None
+    kind: Literal["dns", "icmp"]
+    summary: str
+
+
 class TraceAnalysis(BaseModel):
     """Everything read from a set of trace files."""
 
@@ -116,6 +131,7 @@ class TraceAnalysis(BaseModel):
     other_messages: list[MessageView] = Field(default_factory=list,
                                               description="messages of Call-IDs without an INVITE")
     rtp: list[RtpView] = Field(default_factory=list)
+    packets: list[PacketView] = Field(default_factory=list, description="DNS and ICMP packets")
     findings: list[FindingView]
     focus_call: str | None = None
     notes: list[str] = Field(default_factory=list)
@@ -214,6 +230,16 @@ def _report(cs: CallSet, sides: Sides, result: FindingsResult) -> TraceAnalysis:
                                last_ts=s.last_ts, min_ttl=s.min_ttl if s.max_ttl else None,
                                max_ttl=s.max_ttl or None, direction=direction,
                                ref=s.first_ref.label() if s.first_ref else None))
+    packets: list[PacketView] = []
+    for lt in cs.loaded:
+        for ev in lt.dns:
+            text = (f"{ev.rcode} {ev.qtype or ''}? {ev.name or ''} -> {', '.join(ev.answers) or 'no address'}"
+                    if ev.response else f"query {ev.qtype or ''}? {ev.name or ''}")
+            packets.append(PacketView(file=ev.ref.file, ref=ev.ref.label(), line=ev.ref.line, frame=ev.ref.frame,
+                                      ts=ev.ts, src=ev.src, dst=ev.dst, kind="dns", summary=text))
+        for i in lt.icmp:
+            packets.append(PacketView(file=i.ref.file, ref=i.ref.label(), line=i.ref.line, frame=i.ref.frame, ts=i.ts,
+                                      src=i.src, dst=i.dst, kind="icmp", summary=i.text))
     warnings.extend(cs.warnings)
     warnings.extend(sides.warnings)
     calls = [_call_view(c, result) for c in cs.calls]
@@ -226,12 +252,10 @@ def _report(cs: CallSet, sides: Sides, result: FindingsResult) -> TraceAnalysis:
     for f in result.findings:
         m = f.message
         findings.append(FindingView(observation=f.observation(), message_index=m.index if m is not None else None,
-                                    call_id=f.call.call_id if f.call is not None else None,
-                                    ref=m.label if m is not None else (
-                                        f.rtp.first_ref.label() if f.rtp is not None and f.rtp.first_ref else None)))
+                                    call_id=f.call.call_id if f.call is not None else None, ref=f.ref_label()))
     if not cs.messages:
         warnings.append("no SIP message in the trace(s)")
-    return TraceAnalysis(files=files, calls=calls, other_messages=other, rtp=rtp, findings=findings,
+    return TraceAnalysis(files=files, calls=calls, other_messages=other, rtp=rtp, packets=packets, findings=findings,
                          focus_call=result.focus.call_id if result.focus is not None else None,
                          notes=result.notes, warnings=_unique(warnings))
 

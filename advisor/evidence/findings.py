@@ -22,7 +22,7 @@ import phonenumbers
 
 from advisor.engine.observations import Observation, Source
 from advisor.evidence.calls import Call, CallSet, Message
-from advisor.evidence.records import RtpStream
+from advisor.evidence.records import RtpStream, TraceRef
 from advisor.evidence.sdp import SessionDescription
 from advisor.evidence.sides import PACKET_FORMATS, Sides, is_private
 from advisor.evidence.sipmsg import Via, ip_or_none
@@ -43,24 +43,25 @@ class Finding:
     rtp: RtpStream | None = None
     rtp_file: str | None = None
     call: Call | None = None
+    ref: TraceRef | None = None  # a packet that is not SIP (DNS, ICMP)
+    at: datetime | None = None  # time of that packet or RTP stream
 
     def source(self) -> Source:
         m = self.message
         if m is not None:
             return Source(kind="trace", detail=self.detail, file=m.file, frame=m.frame,
                           line=m.line if m.frame is None else None, at=m.at)
-        s = self.rtp
-        if s is not None and s.first_ref is not None:
-            at = None
-            if s.first_ts and s.first_ts >= 1e8:
-                try:
-                    at = datetime.fromtimestamp(s.first_ts, UTC)
-                except (OverflowError, OSError, ValueError):
-                    at = None
-            ref = s.first_ref
+        ref = self.ref or (self.rtp.first_ref if self.rtp is not None else None)
+        if ref is not None:
             return Source(kind="trace", detail=self.detail, file=ref.file, frame=ref.frame,
-                          line=ref.line if ref.frame is None else None, at=at)
+                          line=ref.line if ref.frame is None else None, at=self.at)
         return Source(kind="trace", detail=self.detail, file=self.rtp_file)
+
+    def ref_label(self) -> str | None:
+        if self.message is not None:
+            return self.message.label
+        ref = self.ref or (self.rtp.first_ref if self.rtp is not None else None)
+        return ref.label() if ref is not None else None
 
     def observation(self) -> Observation:
         return Observation(id=self.obs_id, value=self.value, source=self.source(), note=self.note)
@@ -169,6 +170,16 @@ class _Ctx:
                 self.file_end[cc.file] = max(ends)
             self.file_rtp[cc.file] = cc.rtp
             self.file_format[cc.file] = cc.format
+
+    def at(self, file: str, ts: float | None) -> datetime | None:
+        """A packet time as datetime: UTC for captures, the log's wall clock (naive) for text."""
+        if ts is None or ts < 1e8:
+            return None
+        try:
+            dt = datetime.fromtimestamp(ts, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return dt if self.file_format.get(file) in ("pcap", "pcapng") else dt.replace(tzinfo=None)
 
     def after(self, m: Message) -> float | None:
         """How long the file of m goes on after m (seconds), None without times."""
@@ -333,8 +344,15 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase) -> FindingsRes
     focus_v = _choose(verdicts)
     out: list[Finding] = []
     notes: list[str] = []
+    if focus_v is None or focus_v.final is None:
+        for lt in cs.loaded:
+            lt.scan_extras()  # DNS/ICMP of captures: only read when no final answer came back
     if focus_v is None:
-        return FindingsResult([], None, verdicts, ["no call (INVITE) in the trace"])
+        _dns(ctx, cs, None, out.append)
+        _icmp(ctx, cs, None, out.append)
+        unique = _unique(out, kb)
+        return FindingsResult(unique, None, verdicts, ["no call (INVITE) in the trace"] if not unique else [
+            "no call (INVITE) in the trace; findings from DNS/ICMP packets"])
     call = focus_v.call
     if len(verdicts) > 1:
         others = [v for v in verdicts if v is not focus_v]
@@ -359,16 +377,110 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase) -> FindingsRes
     _outcome(ctx, call, focus_v, add, notes)
     _rtp(ctx, call, focus_v, add)
     _rates(ctx, cs, add)
-    # one finding per observation (the first one wins: they are added most specific first)
+    _dns(ctx, cs, call, add)
+    _icmp(ctx, cs, call, add)
+    unique = _unique(out, kb)
+    for f in unique:
+        if f.ref is None:
+            f.call = f.call or call
+    return FindingsResult(unique, call, verdicts, notes)
+
+
+def _unique(findings: list[Finding], kb: KnowledgeBase) -> list[Finding]:
+    """One finding per observation: the first one wins (they are added most specific first)."""
     seen: set[str] = set()
     unique: list[Finding] = []
-    for f in out:
+    for f in findings:
         if f.obs_id in seen or f.obs_id not in kb.observations:
             continue
         seen.add(f.obs_id)
-        f.call = f.call or call
         unique.append(f)
-    return FindingsResult(unique, call, verdicts, notes)
+    return unique
+
+
+def _dns_name(name: str) -> str:
+    # _sip._udp.example.pstn.twilio.com -> example.pstn.twilio.com
+    labels = name.split(".")
+    while labels and labels[0].startswith("_"):
+        labels.pop(0)
+    return ".".join(labels)
+
+
+def _dns(ctx: _Ctx, cs: CallSet, call: Call | None, add: _Add) -> None:
+    """Does the PBX's resolver answer for the termination URI?"""
+    carrier = ctx.sides.carrier
+    events = [(lt.contents.file, e) for lt in cs.loaded for e in lt.dns]
+    queries = [(f, e) for f, e in events if not e.response and e.name
+               and carrier.termination_match(_dns_name(e.name))]
+    if not queries:
+        return
+    names = {_dns_name(e.name or "") for _, e in queries}
+    answers = [(f, e) for f, e in events if e.response and e.name and _dns_name(e.name) in names]
+    file0, q0 = queries[0]
+    name = _dns_name(q0.name or "")
+    ok = [(f, e) for f, e in answers if e.answers and e.rcode == "NoError"]
+    if ok:
+        f, e = ok[0]
+        add(Finding("dns_resolves_termination_uri", "yes", f"DNS answer for {name}",
+                    f"the PBX's resolver {e.src} answers {e.qtype or ''} {name}: {', '.join(e.answers[:4])}",
+                    ref=e.ref, at=ctx.at(f, e.ts)))
+        return
+    failed = [(f, e) for f, e in answers if e.rcode in ("NXDomain", "ServFail", "Refused", "FormErr", "NotImp")]
+    unreachable = [(lt.contents.file, i) for lt in cs.loaded for i in lt.icmp
+                   if i.port == 53 and i.kind in ("port_unreachable", "host_unreachable", "net_unreachable",
+                                                  "admin_prohibited")]
+    if failed:
+        f, e = failed[0]
+        add(Finding("dns_resolves_termination_uri", "no", f"DNS {e.rcode} for {name}",
+                    f"the PBX asks {e.src} for {e.qtype or ''} {name} and gets {e.rcode} ({len(queries)} queries)",
+                    ref=e.ref, at=ctx.at(f, e.ts)))
+    elif unreachable:
+        f, i = unreachable[0]
+        add(Finding("dns_resolves_termination_uri", "no", "DNS server unreachable",
+                    f"the PBX's DNS query for {name} gets ICMP '{i.text}' from {i.src}: no resolver answers",
+                    ref=i.ref, at=ctx.at(f, i.ts)))
+    elif not answers:
+        end = ctx.file_end.get(file0)
+        waited = (end - q0.ts) if (end is not None and q0.ts is not None) else None
+        if len(queries) >= 2 or (waited is not None and waited >= 5):
+            f, last = queries[-1]
+            add(Finding("dns_resolves_termination_uri", "no", f"DNS query for {name} unanswered",
+                        f"the PBX asks {q0.dst} for {name} {len(queries)} time(s)"
+                        + (f" over {_dur(waited)}" if waited else "") + " and gets no answer at all",
+                        ref=last.ref, at=ctx.at(f, last.ts)))
+    if call is None:
+        add(Finding("call_direction", "termination", "PBX resolves the termination URI",
+                    f"no call in the trace, but the PBX looks up {name}, the carrier's termination URI, to send"
+                    " its INVITE there", ref=q0.ref, at=ctx.at(file0, q0.ts)))
+
+
+def _icmp(ctx: _Ctx, cs: CallSet, call: Call | None, add: _Add) -> None:
+    """ICMP errors about the PBX's SIP to the carrier: rejected before the edge, or reaching the carrier."""
+    carrier = ctx.sides.carrier
+    targets: set[tuple[str, int | None]] = set()
+    for m in cs.messages:
+        if m.sender == "customer" and m.is_request and m.dst:
+            targets.add((m.dst, m.record.dport))
+    for lt in cs.loaded:
+        for i in lt.icmp:
+            if i.about is None:
+                continue
+            aimed = (i.about, i.port) in targets or (i.port in (5060, 5061, None) and carrier.in_signalling(i.about))
+            if not aimed or i.kind == "time_exceeded":
+                continue
+            f = lt.contents.file
+            if i.src == i.about and i.kind == "port_unreachable":
+                add(Finding("sip_reaches_internet_edge", "yes", "ICMP from the carrier",
+                            f"the carrier's address {i.src} itself answers the PBX's SIP with ICMP '{i.text}':"
+                            " the request passed the customer firewall", ref=i.ref, at=ctx.at(f, i.ts)))
+                return
+            if i.src != i.about and not carrier.is_carrier_address(i.src) and (
+                    i.kind == "admin_prohibited" or is_private(i.src)):
+                add(Finding("sip_reaches_internet_edge", "no", f"ICMP {i.kind.replace('_', ' ')}",
+                            f"{i.src} (customer side) rejects the PBX's SIP to {i.about}"
+                            + (f":{i.port}" if i.port else "") + f" with ICMP '{i.text}'",
+                            ref=i.ref, at=ctx.at(f, i.ts)))
+                return
 
 
 def _direction(ctx: _Ctx, call: Call, add: _Add) -> None:
@@ -783,7 +895,7 @@ def _rtp(ctx: _Ctx, call: Call, v: CallVerdict, add: _Add) -> None:
         if point == "pbx_host":
             add(Finding("rtp_from_carrier_arrives", "yes", "RTP from the carrier",
                         f"{s.packets} RTP packets {s.src}:{s.sport} -> {s.dst}:{s.dport} arrive ({why})", rtp=s,
-                        rtp_file=file))
+                        rtp_file=file, at=ctx.at(file, s.first_ts)))
     elif point in ("pbx_host", "edge", "unknown"):
         add(Finding("rtp_from_carrier_arrives", "no", "no RTP from the carrier",
                     f"no RTP from the carrier's media address arrives during {_dur(covered)} after the 200 OK ({why})",
@@ -792,14 +904,14 @@ def _rtp(ctx: _Ctx, call: Call, v: CallVerdict, add: _Add) -> None:
         s = max(p2c, key=lambda x: x.packets)
         add(Finding("rtp_from_pbx_leaves", "yes", "RTP from the PBX",
                     f"{s.packets} RTP packets {s.src}:{s.sport} -> {s.dst}:{s.dport} leave towards the carrier ({why})",
-                    rtp=s, rtp_file=file))
+                    rtp=s, rtp_file=file, at=ctx.at(file, s.first_ts)))
         ttls = [x.min_ttl for x in p2c if x.max_ttl > 0 and x.min_ttl <= 255 and x.min_ttl <= x.max_ttl]
         if ttls:
             low = min(ttls)
             src = min(p2c, key=lambda x: x.min_ttl if x.max_ttl > 0 else 999)
             add(Finding("rtp_ttl", float(low), f"RTP TTL {low}",
                         f"the PBX's RTP to the carrier leaves with IP TTL {low} (capture point: {point})",
-                        rtp=src, rtp_file=file))
+                        rtp=src, rtp_file=file, at=ctx.at(file, src.first_ts)))
     elif point == "pbx_host":
         add(Finding("rtp_from_pbx_leaves", "no", "no RTP from the PBX",
                     f"no RTP from the PBX towards the carrier's SDP address ({why})", ok))

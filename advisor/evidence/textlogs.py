@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from advisor.evidence.records import CaptureContents, RtpStream, SipRecord, TraceError, TraceRef
 from advisor.evidence.sipmsg import canonical_name, ip_or_none, is_start_line
 
-__all__ = ["FORMATS", "detect_format", "read_text", "read_text_detailed"]
+__all__ = ["FORMATS", "DnsEvent", "IcmpEvent", "TextTrace", "detect_format", "read_text", "read_text_detailed",
+           "read_text_full"]
 
 FORMATS = ("raw", "sngrep_txt", "asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace", "tcpdump_text")
 
@@ -85,6 +86,12 @@ _TCPDUMP_IP_RE = re.compile(
     r"^(?:(\d{4})-(\d\d)-(\d\d) +|(\d{9,11})\.(\d{1,9}) +)?(?:" + _TIME + r" +)?(?:[\w:]{1,20} +(?:[<>] +|In +|Out +))?"
     r"(IP6?) +(.*)$")
 _TCPDUMP_FLOW_RE = re.compile(r"^\s*([\w.:-]{1,80})\.([\w-]{1,20}) > ([\w.:-]{1,80})\.([\w-]{1,20}):\s*(.*)$")
+_TCPDUMP_ICMP_RE = re.compile(r"^\s*([\w.:-]{1,80}) > ([\w.:-]{1,80}): ICMP6?,? (.{1,300})$")
+_DNS_HEAD_RE = re.compile(r"^(?:\[[^\]]{0,60}\] )?(\d{1,5})([+*%|$-]*) ")
+_DNS_Q_RE = re.compile(r"\b(A|AAAA|SRV|NAPTR|CNAME|ANY|PTR|MX|TXT)\? ([\w.-]{1,253})")
+_DNS_COUNTS_RE = re.compile(r"(?<![\w/])(\d{1,5})/(\d{1,5})/(\d{1,5})(?![\w/])")
+_DNS_RCODE_RE = re.compile(r"\b(NXDomain|ServFail|Refused|FormErr|NotImp|YXDomain|NXRRSet|NotAuth|NotZone)\b")
+_DNS_A_RE = re.compile(r"\b(?:A|AAAA) ([0-9a-fA-F:.]{2,45})(?=[,\s)]|$)")
 _EMBEDDED_START_RE = re.compile(
     r"(?:(?<![A-Za-z])[A-Z]{3,10} (?:sips?|tel):[^ \t]{1,500} SIP/2\.0\s*$|SIP/2\.0 [1-6]\d\d\b)")
 _HEADERISH_RE = re.compile(r"^[A-Za-z0-9!%*+`'~._-]{1,64} *[:：]")
@@ -101,6 +108,37 @@ _STAMP_WORDS = frozenset({
 })
 _ARROW_RE = re.compile(r"(-{1,3}>|<-{1,3}|→|←|(?<= )[<>](?= )|\b(?:to|from|sent|recv|received|send)\b)",
                        re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class DnsEvent:
+    """One DNS query or response seen in a packet trace."""
+
+    ref: TraceRef
+    ts: float | None
+    src: str | None
+    dst: str | None
+    query_id: int | None
+    name: str | None  # queried name, without the trailing dot
+    qtype: str | None
+    response: bool
+    rcode: str  # NoError | NXDomain | ServFail | Refused | ...
+    answers: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class IcmpEvent:
+    """An ICMP error about a packet: who sent it, about which destination/port, what kind."""
+
+    ref: TraceRef
+    ts: float | None
+    src: str | None
+    dst: str | None
+    kind: str  # port_unreachable | host_unreachable | net_unreachable | admin_prohibited | time_exceeded | other
+    about: str | None  # the unreachable address (the original packet's destination)
+    port: int | None
+    proto: str | None
+    text: str
 
 
 @dataclass(slots=True)
@@ -455,16 +493,30 @@ class _Tcpdump(_Format):
                             if depth == 0:
                                 rest = rest[i + 1:]
                                 break
-                flow = _TCPDUMP_FLOW_RE.match(rest) if " > " in rest else None
                 self.pending = mk
+                if ": ICMP" in rest:
+                    icmp = _TCPDUMP_ICMP_RE.match(rest)
+                    if icmp:
+                        return self._icmp(icmp, lineno)
+                flow = _TCPDUMP_FLOW_RE.match(rest) if " > " in rest else None
                 if flow:
                     return self._flow(flow, lineno)
                 return mk
         if " > " in t and self.pending is not None:
+            if ": ICMP" in t:
+                icmp = _TCPDUMP_ICMP_RE.match(t)
+                if icmp:
+                    return self._icmp(icmp, lineno)
             flow = _TCPDUMP_FLOW_RE.match(t)
             if flow:
                 return self._flow(flow, lineno)
         return None
+
+    def _icmp(self, m: re.Match[str], lineno: int) -> Marker:
+        ip = self.pending or Marker(kind="ip", line=lineno)
+        self.pending = None
+        return Marker(kind="icmp", line=ip.line, ts=ip.ts, ttl=ip.ttl, transport="icmp", src=m.group(1),
+                      dst=m.group(2), tail=m.group(3), is_sip=False)
 
     def _flow(self, flow: re.Match[str], lineno: int) -> Marker:
         ip = self.pending or Marker(kind="ip", line=lineno)
@@ -477,6 +529,8 @@ class _Tcpdump(_Format):
             mk.transport = "tcp"
         mk.is_sip = (bool(re.search(r"\bsip\b", tail[:200], re.IGNORECASE)) or "SIP/2.0" in tail
                      or sport_t.lower() in ("sip", "sip-tls") or dport_t.lower() in ("sip", "sip-tls"))
+        if not mk.is_sip and (mk.sport == 53 or mk.dport == 53):
+            mk.kind = "dns"
         if not mk.transport:
             mk.transport = "udp" if "udp" in low[:10] else None
         lm = re.search(r"length:? (\d{1,6})", tail[:200])
@@ -542,6 +596,16 @@ class _State:
     rtp: dict[tuple[str, int, str, int], RtpStream] = field(default_factory=dict)
     packets: int = 0
     sip_ports: set[tuple[str, int]] = field(default_factory=set)
+    dns: list[DnsEvent] = field(default_factory=list)
+    icmp: list[IcmpEvent] = field(default_factory=list)
+
+
+@dataclass
+class TextTrace:
+    contents: CaptureContents
+    directions: list[str | None]
+    dns: list[DnsEvent] = field(default_factory=list)
+    icmp: list[IcmpEvent] = field(default_factory=list)
 
 
 def read_text(text: str, file: str, fmt_name: str | None = None) -> CaptureContents:
@@ -552,11 +616,17 @@ def read_text(text: str, file: str, fmt_name: str | None = None) -> CaptureConte
 def read_text_detailed(text: str, file: str, fmt_name: str | None = None) -> tuple[CaptureContents, list[str | None]]:
     """Like read_text, plus per record "sent"/"received" when the log is written by one
     of the two hosts (Asterisk, FreeSWITCH, raw stamps with one address), else None."""
+    tt = read_text_full(text, file, fmt_name)
+    return tt.contents, tt.directions
+
+
+def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTrace:
+    """Everything a text trace holds: records, directions, and DNS/ICMP packets of tcpdump text."""
     name = fmt_name or detect_format(text)
     if name is None:
         cc = CaptureContents(file=file, format="raw")
         cc.warnings.append(f"{file}: no SIP message found (expected raw SIP messages or a SIP log)")
-        return cc, []
+        return TextTrace(cc, [])
     if name not in _FORMAT_CLASSES:
         raise TraceError(f"{file}: unknown text format {name!r}")
     fmt = _FORMAT_CLASSES[name]()
@@ -577,8 +647,9 @@ def read_text_detailed(text: str, file: str, fmt_name: str | None = None) -> tup
     cc = CaptureContents(file=file, format=name, sip=st.records, rtp=rtp, packets=st.packets or len(st.records),
                          warnings=st.warnings)
     if not st.records:
-        cc.warnings.append(f"{file}: no complete SIP message found ({name} text)")
-    return cc, st.directions
+        cc.warnings.append(f"{file}: no complete SIP message found ({name} text)"
+                           + (" but DNS/ICMP packets" if st.dns or st.icmp else ""))
+    return TextTrace(cc, st.directions, st.dns, st.icmp)
 
 
 def _undo_ngrep_byline(lines: list[str]) -> list[str]:
@@ -602,6 +673,7 @@ def _drive(st: _State, prefix_times: list[str | None]) -> None:
     fmt = st.fmt
     n = len(st.lines)
     meta: Marker | None = None
+    quoted = False  # inside the original packet an ICMP error quotes (tcpdump -v prints it)
     recent_ts: float | None = None  # time of a log prefix on a line of its own just above a marker
     recent_line = -10
     i = 0
@@ -614,6 +686,7 @@ def _drive(st: _State, prefix_times: list[str | None]) -> None:
             recent_ts, recent_line = prefix_ts, i
         mk = fmt.marker(text, i + 1, st.clock)
         if mk is not None:
+            quoted = mk.kind == "icmp"
             if mk.kind == "meta":
                 if mk.ts is None:
                     mk.ts = prefix_ts if prefix_ts is not None else (recent_ts if i - recent_line <= 2 else None)
@@ -635,8 +708,19 @@ def _drive(st: _State, prefix_times: list[str | None]) -> None:
                             i = _take_message(st, i, start_text, meta)
                             meta = None
                             continue
+            elif mk.kind == "dns":
+                st.packets += 1
+                _add_dns(st, mk)
+                meta = None
+            elif mk.kind == "icmp":
+                st.packets += 1
+                _add_icmp(st, mk)
+                meta = None
             elif mk.kind in ("end", "ip"):
                 meta = None
+            i += 1
+            continue
+        if quoted:
             i += 1
             continue
         start = content.strip() if is_start_line(content) else None
@@ -797,6 +881,51 @@ def _via_transport(head: list[str]) -> str | None:
                 if f"/{t}" in v.replace(" ", ""):
                     return {"WS": "tcp", "WSS": "tls"}.get(t, t.lower())
     return None
+
+
+def _add_dns(st: _State, mk: Marker) -> None:
+    tail = (mk.tail or "")[:600]
+    head = _DNS_HEAD_RE.match(tail)
+    if not head:
+        return
+    q = _DNS_Q_RE.search(tail)
+    counts = _DNS_COUNTS_RE.search(tail)
+    rc = _DNS_RCODE_RE.search(tail)
+    response = counts is not None or rc is not None
+    answers = _DNS_A_RE.findall(tail[counts.end():]) if counts else []
+    st.dns.append(DnsEvent(ref=TraceRef(file=st.file, line=mk.line), ts=mk.ts, src=mk.src, dst=mk.dst,
+                           query_id=int(head.group(1)), name=q.group(2).rstrip(".").lower() if q else None,
+                           qtype=q.group(1) if q else None, response=response,
+                           rcode=rc.group(1) if rc else "NoError", answers=answers))
+
+
+def icmp_kind(text: str) -> tuple[str, str | None, int | None, str | None]:
+    """(kind, unreachable address, port, protocol) from tcpdump's ICMP description."""
+    low = text.lower()
+    about = port = proto = None
+    m = re.match(r"(?:host |net )?([0-9a-f:.]{2,45}) (udp|tcp) port (\w{1,12}) unreachable", low)
+    if m:
+        about, proto = m.group(1), m.group(2)
+        port = _tcpdump_port(m.group(3))
+        return "port_unreachable", about, port, proto
+    m = re.match(r"(host|net) ([0-9a-f:.]{2,45}) unreachable", low)
+    if m:
+        about = m.group(2)
+        if "prohibited" in low or "filter" in low:
+            return "admin_prohibited", about, None, None
+        return f"{m.group(1)}_unreachable", about, None, None
+    if "prohibited" in low:
+        return "admin_prohibited", None, None, None
+    if "time exceeded" in low:
+        return "time_exceeded", None, None, None
+    return "other", None, None, None
+
+
+def _add_icmp(st: _State, mk: Marker) -> None:
+    text = (mk.tail or "").strip()
+    kind, about, port, proto = icmp_kind(text)
+    st.icmp.append(IcmpEvent(ref=TraceRef(file=st.file, line=mk.line), ts=mk.ts, src=mk.src, dst=mk.dst,
+                             kind=kind, about=about, port=port, proto=proto, text=text[:200]))
 
 
 def _add_rtp(st: _State, mk: Marker) -> None:
