@@ -588,6 +588,13 @@ def _termination(ctx: _Ctx, call: Call, v: CallVerdict, add: _Add) -> None:
         add(Finding("caller_id_e164", "yes" if ok else "no", "INVITE From user",
                     f"caller ID {from_number!r} in From {frm.uri.raw}: {'+E.164' if ok else 'not +E.164'} ({why})",
                     inv))
+    dialed = ruri.user_number if ruri is not None else None
+    if dialed and from_number and e164_check(dialed)[0] and e164_check(from_number)[0]:
+        to_cc = phonenumbers.parse(dialed, None).country_code
+        from_cc = phonenumbers.parse(from_number, None).country_code
+        add(Finding("destination_international", "yes" if to_cc != from_cc else "no", "country codes",
+                    f"dialed {dialed} (+{to_cc}) from caller ID {from_number} (+{from_cc}):"
+                    f" {'an international' if to_cc != from_cc else 'a domestic'} call", inv))
     pai = msg.values("p-asserted-identity")
     pai_note = f"; P-Asserted-Identity {pai[0]}" if pai else ""
     rpid = msg.values("remote-party-id")

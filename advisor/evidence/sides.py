@@ -360,6 +360,7 @@ def _capture_points(cs: CallSet, pbx_addrs: set[str]) -> dict[str, FileSide]:
                                       "a log written on the customer-side host (one address per message)")
             continue
         packet_ips: list[str] = []
+        sent_ips: list[str] = []  # source addresses of packets the PBX side sent
         advertised: list[str] = []
         for m in cs.messages:
             if m.file != cc.file or m.sender is None:
@@ -367,6 +368,8 @@ def _capture_points(cs: CallSet, pbx_addrs: set[str]) -> dict[str, FileSide]:
             ip = m.src if m.sender == "customer" else m.dst
             if ip and ip not in packet_ips:
                 packet_ips.append(ip)
+            if m.sender == "customer" and m.src and m.src not in sent_ips:
+                sent_ips.append(m.src)
             if m.sender == "customer":
                 msg = m.msg
                 if msg.is_request and msg.top_via is not None:
@@ -391,8 +394,16 @@ def _capture_points(cs: CallSet, pbx_addrs: set[str]) -> dict[str, FileSide]:
             files[cc.file] = FileSide(cc.file, fmt, "edge",
                                       f"the PBX's packets carry the public address {ips[0]} while it advertises"
                                       " a private one: taken outside the NAT (edge)", customer_ips=ips)
+        elif sent_ips and any(ip_or_none(ip) is not None for ip in sent_ips):
+            # the PBX's own packets carry the public address it advertises: a PBX on a public
+            # address, captured on itself (the samples' convention: PBX host unless the addresses
+            # show otherwise)
+            files[cc.file] = FileSide(cc.file, fmt, "pbx_host",
+                                      f"the PBX sends from {sent_ips[0]}, the address it advertises: taken on the"
+                                      " PBX host (assumed; a tap outside a NAT-aware PBX would look the same)",
+                                      customer_ips=ips)
         else:
             files[cc.file] = FileSide(cc.file, fmt, "unknown",
-                                      f"the PBX's packets use the public address {ips[0]}: on the PBX host or at"
+                                      f"only packets to the PBX's public address {ips[0]}: on the PBX host or at"
                                       " the edge, the trace cannot tell", customer_ips=ips)
     return files

@@ -158,3 +158,17 @@ def test_pbx_address_from_the_context_decides_sides_without_carrier_hints(kb: Kn
     ctx = TrunkContext(pbx_public_address="212.58.244.20")
     with_ctx = analyze_files([f], kb, ctx)
     assert with_ctx.calls[0].direction == "termination"
+
+
+def test_international_destination_and_permission(kb: KnowledgeBase, advisor: Advisor, tmp_path: Path) -> None:
+    text = (FIXTURES / "raw_plain_403_acl.txt").read_text()
+    text = text.replace("+442079460123", "+33155550123").replace("403 Forbidden", "403 No International Authorization")
+    f = tmp_path / "intl.txt"
+    f.write_text(text)
+    analysis = analyze_files([f], kb, TrunkContext())
+    got = {x.observation.id: x.observation.value for x in analysis.findings}
+    assert got["destination_international"] == "yes"
+    assert got["response_reason"] == "no_international"
+    assert advisor.diagnose(analysis.observations()).causes[0].id == "term.403.no_international_permission"
+    domestic = analyze_files([FIXTURES / "raw_compact_rpid.txt"], kb, TrunkContext())
+    assert {x.observation.id: x.observation.value for x in domestic.findings}["destination_international"] == "no"
