@@ -74,7 +74,7 @@ class AdvisorApp(App[int]):
     TITLE = "SIP Trunk Advisor"
     COMMANDS = App.COMMANDS | {AdvisorCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "toggle_theme", "theme"),
+        Binding("f2", "toggle_theme", "theme", show=False),
         Binding("ctrl+q", "quit", "quit", priority=True),
     ]
 
@@ -101,7 +101,8 @@ class AdvisorApp(App[int]):
     # ---- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
         self.theme = self.initial_theme
-        self.push_screen(StartScreen())
+        if not self.resume:
+            self.push_screen(StartScreen())
         if self.advisor is None or self._store_arg is DEFAULT_STORE:
             self._set_work("Loading the knowledge base...")
             self._load_knowledge()
@@ -132,6 +133,8 @@ class AdvisorApp(App[int]):
 
     def _load_failed(self, exc: Exception) -> None:
         self._set_work(None)
+        if len(self.screen_stack) < 2:
+            self.push_screen(StartScreen())
         problems = getattr(exc, "problems", None)
         detail = "\n".join(str(p) for p in problems[:8]) if problems else str(exc)
         self.load_error = detail
@@ -190,6 +193,8 @@ class AdvisorApp(App[int]):
             session = services.load_stored_session(session_id, self.advisor, self.store)
         except Exception as exc:
             self.notify(str(exc), title="Cannot resume", severity="error", markup=False)
+            if len(self.screen_stack) < 2:
+                self.push_screen(StartScreen())
             return
         if self.store is not None and not session.listeners:
             services.attach_store(self.store, session, self._save_failed)

@@ -186,7 +186,7 @@ def default_export_path(session: Session, fmt: str, directory: Path | None = Non
 def write_export(session: Session, fmt: str, destination: str | Path, redact_numbers: bool = False) -> Path:
     """Render the export and write it; returns the path written."""
     text = export_text(session, fmt, redact_numbers)
-    path = Path(destination).expanduser()
+    path = Path(destination).expanduser().resolve()
     if path.is_dir():
         path = default_export_path(session, fmt, path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,7 @@ def reason_prompt(kb: KnowledgeBase, r: Reason) -> Text:
     out.append(reason_line(kb, r))
     out.append(f"\n    {EFFECT_WORD.get(r.effect, r.effect)} · {source_label(r)}", style="dim")
     if r.source and r.source.startswith("trace:"):
-        out.append("  (Enter: show the message)", style="dim italic")
+        out.append("  (Enter: show it)", style="dim italic")
     return out
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from advisor.tui.app import AdvisorApp
 
 HEADLINE = {
-    "confirmed": ("Diagnosis", "bold green"),
+    "confirmed": ("Diagnosis: confirmed", "bold green"),
     "undecided": ("No question left to separate the remaining causes", "bold yellow"),
     "no_candidates": ("Every known cause is ruled out", "bold red"),
     "in_progress": ("Not concluded yet", "bold"),
@@ -72,30 +72,31 @@ class DiagnosisScreen(Screen[None]):
         heading, style = HEADLINE.get(view.status, ("Diagnosis", "bold"))
         widgets: list[Static | Label | OptionList] = [
             Static(Text(heading, style=style), markup=False, classes="diag-heading"),
-            Static(Text(view.headline), markup=False, classes="diag-headline"),
         ]
+        if view.cause is None or view.headline != f"Confirmed: {view.cause.title}":
+            widgets.append(Static(Text(view.headline), markup=False, classes="diag-headline"))
         if view.cause is not None:
             c = view.cause
             widgets.append(Static(Text.assemble(
                 (bar(c.confidence, 10), "green" if c.status == "confirmed" else "cyan"),
                 (f" {percent(c.confidence)} ", "bold"), (c.title, "bold"), (f"  {c.id}", "dim")),
                 markup=False, classes="diag-cause"))
-            if view.mechanism:
-                widgets.append(Label("Why it happens", classes="section"))
-                widgets.append(Static(Text(view.mechanism.strip()), markup=False, classes="mechanism"))
-            widgets.append(Label("Evidence", classes="section"))
-            if view.evidence:
-                widgets.append(OptionList(*[Option(reason_prompt(self.kb, r), id=f"ev-{i}")
-                                            for i, r in enumerate(view.evidence)],
-                                          classes="diag-evidence", markup=False))
-            else:
-                widgets.append(Static(Text("no evidence recorded", style="dim"), markup=False))
             widgets.append(Label("Fix", classes="section"))
             fix = Text()
             for n, step in enumerate(view.fix, 1):
                 fix.append(f"{n}. ", style="bold")
                 fix.append(step.strip() + ("\n" if n < len(view.fix) else ""))
             widgets.append(Static(fix, markup=False, classes="diag-fix"))
+            widgets.append(Label("Evidence (Enter on a trace fact shows its message)", classes="section"))
+            if view.evidence:
+                widgets.append(OptionList(*[Option(reason_prompt(self.kb, r), id=f"ev-{i}")
+                                            for i, r in enumerate(view.evidence)],
+                                          classes="diag-evidence", markup=False))
+            else:
+                widgets.append(Static(Text("no evidence recorded", style="dim"), markup=False))
+            if view.mechanism:
+                widgets.append(Label("Why it happens", classes="section"))
+                widgets.append(Static(Text(view.mechanism.strip()), markup=False, classes="mechanism"))
             if view.guide:
                 widgets.append(Static(Text(f"Guide: {view.guide}", style="dim"), markup=False))
         if view.still_possible:

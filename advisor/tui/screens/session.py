@@ -39,7 +39,7 @@ class SessionScreen(Screen[None]):
         Binding("question_mark", "why", "why?", show=False),
         Binding("n", "note", "note"),
         Binding("c", "change", "change"),
-        Binding("t", "attach_trace", "trace"),
+        Binding("t", "attach_trace", "trace", show=False),
         Binding("l", "ladder", "Ladder", show=False),
         Binding("k", "context", "Context", show=False),
         Binding("r", "toggle_reasoning", "panel"),

@@ -37,15 +37,22 @@ class OptionButton(Button):
     ]
 
     def __init__(self, label: Content, value: str, index: int) -> None:
-        super().__init__(label, compact=True, classes="option" + (" dont-know" if value == UNKNOWN else ""))
+        super().__init__(label, compact=True, classes="option")
         self.value = value
         self.index = index
+        self.set_class(value == UNKNOWN, "dont-know")
+
+    def set_answer(self, label: Content, value: str, index: int) -> None:
+        self.label = label
+        self.value = value
+        self.index = index
+        self.set_class(value == UNKNOWN, "dont-know")
 
     def action_move(self, delta: int) -> None:
         parent = self.parent
         if parent is None:
             return
-        buttons = list(parent.query(OptionButton))
+        buttons = [b for b in parent.query(OptionButton) if b.display]
         i = buttons.index(self) + delta
         if 0 <= i < len(buttons):
             buttons[i].focus()
@@ -65,6 +72,7 @@ class QuestionPanel(Vertical):
         super().__init__(id=id)
         self.question: NextQuestion | None = None
         self.number = 0
+        self._pool: list[OptionButton] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="q-title", markup=False)
@@ -89,17 +97,17 @@ class QuestionPanel(Vertical):
         hint = self.query_one("#q-hint", Static)
         box = self.query_one("#q-options", VerticalScroll)
         number_input = self.query_one("#q-number", NumberInput)
-        box.remove_children()
         if question is None:
             title.update(Text("No question left", style="bold"))
             text.update(Text("Nothing more to ask: see the diagnosis."))
             number_input.display = False
             hint.update("")
+            self._set_buttons(box, [])
             return
         title.update(Text.assemble((f"Question {number}", "bold"), (f"   cost {question.cost}", "dim"),
-                                   ("   h help · w why", "dim")))
+                                   ("   h help · w why · n note · t trace · k context", "dim")))
         text.update(Text(question.text, style="bold"))
-        buttons: list[OptionButton] = []
+        answers: list[tuple[Content, str]] = []
         if question.type == "number":
             number_input.display = True
             number_input.value = ""
@@ -112,16 +120,32 @@ class QuestionPanel(Vertical):
             hint.update("")
             for i, opt in enumerate(self.answer_options()):
                 key = str(i + 1) if i < 9 else " "
-                buttons.append(OptionButton(Content.assemble((key, "bold"), "  ", Content(opt.label)), opt.value, i))
-        buttons.append(OptionButton(Content.assemble(("0", "bold"), "  ", Content("I don't know")), UNKNOWN, 99))
-        box.mount_all(buttons)
+                answers.append((Content.assemble((key, "bold"), "  ", Content(opt.label)), opt.value))
+        answers.append((Content.assemble(("0", "bold"), "  ", Content("I don't know")), UNKNOWN))
+        self._set_buttons(box, answers)
         box.scroll_home(animate=False)
+
+    def _set_buttons(self, box: VerticalScroll, answers: list[tuple[Content, str]]) -> None:
+        """Reuse the mounted buttons (mounting new widgets per question is slow); hide the spare ones."""
+        new = []
+        for i, (label, value) in enumerate(answers):
+            if i < len(self._pool):
+                self._pool[i].set_answer(label, value, i)
+                self._pool[i].display = True
+            else:
+                button = OptionButton(label, value, i)
+                self._pool.append(button)
+                new.append(button)
+        for button in self._pool[len(answers):]:
+            button.display = False
+        if new:
+            box.mount_all(new)
 
     def focus_first(self) -> None:
         if self.question is not None and self.question.type == "number":
             self.query_one("#q-number", NumberInput).focus()
             return
-        buttons = list(self.query(OptionButton))
+        buttons = [b for b in self._pool if b.display]
         if buttons:
             buttons[0].focus()
 

@@ -5,7 +5,10 @@ Enter (or a click) on a cause asks for its details (evidence, fix, what is still
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -18,20 +21,30 @@ from advisor.tui.present import bar, percent, why_ruled_out
 BAR_WIDTH = 8
 
 
-def cause_prompt(cause: CauseResult) -> Text:
+def _hang(text: str, width: int, indent: int) -> str:
+    """Wrap to `width` columns, continuation lines indented (rich Tables do this, but 10x slower)."""
+    lines = textwrap.wrap(text, width=max(width - indent, 12)) or [""]
+    return ("\n" + " " * indent).join(lines)
+
+
+def cause_prompt(cause: CauseResult, width: int = 60) -> Text:
+    """One cause: confidence bar, percent, title; ruled-out ones struck through with the reason."""
     if cause.status == "ruled_out":
-        out = Text()
-        out.append("✗ ", style="dim")
-        out.append(cause.title, style="dim strike")
-        out.append("\n  " + why_ruled_out(cause), style="dim italic")
+        out = Text("✗ ", style="dim")
+        out.append(_hang(cause.title, width, 2), style="dim strike")
+        out.append("\n  " + _hang(why_ruled_out(cause), width, 2), style="dim italic")
         return out
     style = "bold green" if cause.status == "confirmed" else "cyan"
-    out = Text()
-    out.append(bar(cause.confidence, BAR_WIDTH), style=style)
+    indent = BAR_WIDTH + 6
+    title = ("CONFIRMED " if cause.status == "confirmed" else "") + cause.title
+    out = Text(bar(cause.confidence, BAR_WIDTH), style=style)
     out.append(f" {percent(cause.confidence):>4} ", style="bold")
+    wrapped = _hang(title, width, indent)
     if cause.status == "confirmed":
-        out.append("CONFIRMED ", style="bold green")
-    out.append(cause.title)
+        out.append(wrapped[:10], style="bold green")
+        out.append(wrapped[10:])
+    else:
+        out.append(wrapped)
     return out
 
 
@@ -43,11 +56,26 @@ class ReasoningPanel(Vertical):
             super().__init__()
             self.cause = cause
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.diagnosis: Diagnosis | None = None
+        self._width = 0
+
     def compose(self) -> ComposeResult:
         yield Static(id="r-summary", markup=False)
         yield OptionList(id="r-causes", markup=False)
 
+    def _list_width(self) -> int:
+        width = self.query_one("#r-causes", OptionList).scrollable_content_region.width
+        return max(width - 2, 30) if width else 60
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.diagnosis is not None and self._list_width() != self._width:
+            self.show(self.diagnosis)
+
     def show(self, d: Diagnosis) -> None:
+        self.diagnosis = d
+        width = self._width = self._list_width()
         alive = [c for c in d.causes if c.status != "ruled_out"]
         ruled = [c for c in d.causes if c.status == "ruled_out"]
         self.query_one("#r-summary", Static).update(
@@ -55,16 +83,15 @@ class ReasoningPanel(Vertical):
                           (d.conclusion.summary, "italic")))
         options = self.query_one("#r-causes", OptionList)
         highlighted = options.highlighted_option.id if options.highlighted_option is not None else None
-        content: list[Option | None] = [Option(cause_prompt(c), id=c.id) for c in alive]
+        content: list[Option | None] = [Option(cause_prompt(c, width), id=c.id) for c in alive]
         if ruled:
             content.append(Option(Text(f"Ruled out ({len(ruled)})", style="bold dim"), disabled=True))
-            content += [Option(cause_prompt(c), id=c.id) for c in ruled]
+            content += [Option(cause_prompt(c, width), id=c.id) for c in ruled]
         options.set_options(content)
-        if highlighted is not None:
-            try:
-                options.highlighted = options.get_option_index(highlighted)
-            except Exception:
-                options.highlighted = 0 if alive else None
+        try:
+            options.highlighted = options.get_option_index(highlighted) if highlighted else 0
+        except Exception:
+            options.highlighted = 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
