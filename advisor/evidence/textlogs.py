@@ -86,6 +86,8 @@ _TCPDUMP_IP_RE = re.compile(
     r"^(?:(\d{4})-(\d\d)-(\d\d) +|(\d{9,11})\.(\d{1,9}) +)?(?:" + _TIME + r" +)?(?:[\w:]{1,20} +(?:[<>] +|In +|Out +))?"
     r"(IP6?) +(.*)$")
 _TCPDUMP_FLOW_RE = re.compile(r"^\s*([\w.:-]{1,80})\.([\w-]{1,20}) > ([\w.:-]{1,80})\.([\w-]{1,20}):\s*(.*)$")
+_TCPDUMP_ETHER_RE = re.compile(r"^(\S+ (?:\S+ )?)?[0-9a-fA-F:]{17} > [0-9a-fA-F:]{17}, ethertype IPv([46]) \(0x[0-9a-f]{4}\),"
+                               r" length \d{1,6}: ")
 _TCPDUMP_ICMP_RE = re.compile(r"^\s*([\w.:-]{1,80}) > ([\w.:-]{1,80}): ICMP6?,? (.{1,300})$")
 _DNS_HEAD_RE = re.compile(r"^(?:\[[^\]]{0,60}\] )?(\d{1,5})([+*%|$-]*) ")
 _DNS_Q_RE = re.compile(r"\b(A|AAAA|SRV|NAPTR|CNAME|ANY|PTR|MX|TXT)\? ([\w.-]{1,253})")
@@ -256,8 +258,13 @@ def _strip_prefix(line: str) -> tuple[str, str | None]:
     return line, None
 
 
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]{0,20}[A-Za-z]")
+
+
 def _split_lines(text: str) -> list[str]:
-    # CRLF, LF and lone CR line ends, mixed; keep empty lines.
+    # CRLF, LF and lone CR line ends, mixed; keep empty lines; drop terminal colour codes.
+    if "\x1b" in text:
+        text = _ANSI_RE.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if len(lines) > MAX_LINES:
@@ -464,6 +471,11 @@ class _Tcpdump(_Format):
         if len(text) > MAX_MARKER_LINE or not text or text.startswith("\t"):
             return None
         t = text.strip()
+        if "ethertype IPv" in t[:120]:
+            # tcpdump -e: "<mac> > <mac>, ethertype IPv4 (0x0800), length 1026: (tos ...)"
+            e = _TCPDUMP_ETHER_RE.match(t)
+            if e:
+                t = f"{e.group(1) or ''}IP{'6' if e.group(2) == '6' else ''} {t[e.end():]}"
         if "IP" in t[:48]:
             m = _TCPDUMP_IP_RE.match(t)
             if m:
@@ -782,6 +794,10 @@ def _take_message(st: _State, i: int, start: str, meta: Marker | None) -> int:
         if not c.strip():
             ended_blank = True
             j += 1
+            break
+        if c.strip() == "v=0" and len(head) > 2 and (_content_type(head) == "application/sdp"
+                                                       or (_content_length(head) or 0) > 0):
+            ended_blank = True  # the paste lost the blank line before the SDP body
             break
         if _is_stop(st, j):
             break

@@ -260,3 +260,21 @@ def test_pbx_log_local_address_per_far_end() -> None:
     cc = read_text(text, "full")
     assert [r.src for r in cc.sip[:2]] == ["192.168.1.10", "81.2.69.160"]
     assert [r.dst for r in cc.sip[2:]] == ["81.2.69.160", "192.168.1.10"]
+
+
+def test_terminal_colours_and_lost_blank_line_before_sdp() -> None:
+    text = "\x1b[32m" + INVITE.replace("\n\nv=0", "\nv=0") + "\x1b[0m\n"
+    cc = read_text(text, "colour.log")
+    m = parse_message(cc.sip[0].raw)
+    assert m.sdp is not None and m.sdp.audio_address() == "81.2.69.160"
+    assert m.first_line.startswith("INVITE sip:+14155550132@")
+
+
+def test_tcpdump_with_link_level_headers() -> None:
+    sip = "".join("\t" + ln + "\n" for ln in OPTIONS.splitlines()) + "\t\n"
+    text = ("13:47:32.655566 52:54:00:12:34:56 > 00:1a:2b:3c:4d:5e, ethertype IPv4 (0x0800), length 454:"
+            " (tos 0x0, ttl 64, id 5081, offset 0, flags [DF], proto UDP (17), length 440)\n"
+            "    10.1.1.5.5060 > 54.172.60.1.5060: SIP, length: 412\n" + sip)
+    cc = read_text(text, "e.txt")
+    assert cc.format == "tcpdump_text" and len(cc.sip) == 1
+    assert cc.sip[0].ttl == 64 and cc.sip[0].src == "10.1.1.5"
