@@ -13,6 +13,7 @@ audio), the latest of equals.  Rate and concurrency findings look across calls.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -161,6 +162,7 @@ class _Ctx:
         self.status_values = set(kb.observations["invite_final_status"].values) if "invite_final_status" in \
             kb.observations else set()
         self.file_end: dict[str, float] = {}
+        self._rtp_index: dict[str, dict[int, list[RtpStream]]] = {}
         self.file_rtp: dict[str, list[RtpStream]] = {}
         self.file_format: dict[str, str] = {}
         for lt in cs.loaded:
@@ -170,6 +172,15 @@ class _Ctx:
                 self.file_end[cc.file] = max(ends)
             self.file_rtp[cc.file] = cc.rtp
             self.file_format[cc.file] = cc.format
+
+    def rtp_by_dport(self, file: str) -> dict[int, list[RtpStream]]:
+        index = self._rtp_index.get(file)
+        if index is None:
+            index = {}
+            for st in self.file_rtp.get(file, []):
+                index.setdefault(st.dport, []).append(st)
+            self._rtp_index[file] = index
+        return index
 
     def at(self, file: str, ts: float | None) -> datetime | None:
         """A packet time as datetime: UTC for captures, the log's wall clock (naive) for text."""
@@ -310,9 +321,10 @@ def _rtp_view(ctx: _Ctx, call: Call) -> tuple[str | None, list[RtpStream], list[
         if not streams:
             continue
         carrier = ctx.sides.carrier
-        c2p = [s for s in streams if (s.src == c_addr or (carrier.in_media(s.src) and s.dport == p_port))
-               and (p_port is None or s.dport == p_port)]
-        p2c = [s for s in streams if s.dst == c_addr and s.dport == c_port]
+        by_port = ctx.rtp_by_dport(file)
+        towards_pbx = by_port.get(p_port, []) if p_port is not None else streams
+        c2p = [s for s in towards_pbx if s.src == c_addr or carrier.in_media(s.src)]
+        p2c = [s for s in by_port.get(c_port, []) if s.dst == c_addr]
         why = (f"carrier SDP {c_addr}:{c_port}, PBX SDP {p_addr}:{p_port}; RTP streams in {file}:"
                f" {len(c2p)} carrier->PBX, {len(p2c)} PBX->carrier")
         return file, c2p, p2c, why, streams
@@ -975,9 +987,12 @@ def _rates(ctx: _Ctx, cs: CallSet, add: _Add) -> None:
         elif bye is not None and bye.ts is not None:
             end = bye.ts
         intervals.append((ts, end, inv))
+    starts_sorted = sorted(s for s, _, _ in intervals)
+    ends_sorted = sorted(e for _, e, _ in intervals)
     peak, peak_msg = 0, None
     for ts, _end, inv in intervals:
-        active = sum(1 for s, e, _ in intervals if s <= ts <= e)
+        # calls started at or before ts, minus those already over before ts
+        active = bisect.bisect_right(starts_sorted, ts) - bisect.bisect_left(ends_sorted, ts)
         if active > peak:
             peak, peak_msg = active, inv
     if peak > ctx.trial_limit and peak_msg is not None:

@@ -71,6 +71,7 @@ class CarrierInfo:
         self.media = [ipaddress.ip_network(n.cidr, strict=False) for n in c.media_networks]
         self.internal = [ipaddress.ip_network(n, strict=False) for n in c.internal_networks]
         self.ua_patterns = [re.compile(p) for p in c.user_agent_patterns]
+        self._memo: dict[tuple[str, str], bool] = {}
         self._domain_res = []
         for d in self.domains:
             first, _, rest = d.partition(".")
@@ -94,17 +95,26 @@ class CarrierInfo:
             return True
         return any(rx.search(h) for rx in self._domain_res)
 
+    def _member(self, kind: str, nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network], host: str | None) -> bool:
+        if not host:
+            return False
+        key = (kind, host)
+        hit = self._memo.get(key)
+        if hit is None:
+            ip = ip_or_none(host)
+            hit = ip is not None and any(ip in n for n in nets if n.version == ip.version)
+            if len(self._memo) < 200_000:
+                self._memo[key] = hit
+        return hit
+
     def in_signalling(self, host: str | None) -> bool:
-        ip = ip_or_none(host)
-        return ip is not None and any(ip in n for n in self.signalling if n.version == ip.version)
+        return self._member("s", self.signalling, host)
 
     def in_media(self, host: str | None) -> bool:
-        ip = ip_or_none(host)
-        return ip is not None and any(ip in n for n in self.media if n.version == ip.version)
+        return self._member("m", self.media, host)
 
     def in_internal(self, host: str | None) -> bool:
-        ip = ip_or_none(host)
-        return ip is not None and any(ip in n for n in self.internal if n.version == ip.version)
+        return self._member("i", self.internal, host)
 
     def is_carrier_address(self, host: str | None) -> bool:
         return self.in_signalling(host) or self.in_media(host) or self.is_carrier_domain(host)

@@ -18,7 +18,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -217,6 +217,11 @@ class SipUri:
 def ip_or_none(host: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if not host:
         return None
+    return _ip_cached(host)
+
+
+@lru_cache(maxsize=65536)
+def _ip_cached(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     text = host.strip().strip("[]")
     if "%" in text:
         text = text.split("%", 1)[0]
