@@ -38,6 +38,10 @@ def analyze_or_fail(kb: KnowledgeBase, paths: list[str], context: TrunkContext) 
         return analyze_files(paths, kb, context)
     except TraceError as exc:
         fail(_one_line(str(exc)))
+    except (MemoryError, RecursionError) as exc:
+        fail(f"{', '.join(paths)}: too large or too deeply nested to read ({type(exc).__name__})")
+    except Exception as exc:  # a reader bug must still end in one line, never a traceback
+        fail(_one_line(f"{', '.join(paths)}: could not read the trace ({type(exc).__name__}: {exc})"))
 
 
 def observations_from_traces(kb: KnowledgeBase, paths: list[str],
