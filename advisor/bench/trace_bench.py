@@ -4,7 +4,7 @@ Generates a classic pcap of ordinary SIP calls with RTP both ways (written
 with plain struct, streamed to disk), then times, each in a fresh child
 process whose peak RSS is taken from `os.wait4`:
 
-* ours:       python -m advisor.bench.trace_probe FILE
+* ours:       python -m advisor trace FILE --json (the probe checks the reader's counts)
 * sip-doctor: sip-doctor read FILE --json --no-flow  (PyPI `sip-doctor`, put
               in a private venv when it is not importable; never a project
               dependency)
@@ -438,13 +438,22 @@ def _first_line(text: str) -> str:
 
 
 def _run_ours(path: str, gen: GeneratedCapture, workdir: Path) -> tuple[ToolRun, bool]:
-    cmd = [sys.executable, "-m", "advisor.bench.trace_probe", path]
-    m = _measure(cmd, workdir, _project_env())
+    """Time the full `advisor trace FILE --json` (reader, SIP parsing, calls, findings).
+
+    The reader probe runs first, untimed, only to check its counts against
+    what the generator wrote.
+    """
+    probe = _measure([sys.executable, "-m", "advisor.bench.trace_probe", path], workdir, _project_env())
+    cmd = [sys.executable, "-m", "advisor", "trace", path, "--json"]
     run = ToolRun(tool="advisor", command=" ".join(["python", *cmd[1:]]), status="ok", packets=gen.packets)
+    if probe.returncode != 0:
+        run.status = f"failed: {_first_line(probe.stderr) or probe.returncode}"
+        return run, False
+    summary = json.loads(probe.stdout)
+    m = _measure(cmd, workdir, _project_env())
     if m.returncode != 0:
         run.status = f"failed: {_first_line(m.stderr) or m.returncode}"
         return run, False
-    summary = json.loads(m.stdout)
     run.seconds = m.seconds
     run.cpu_seconds = m.cpu_seconds
     run.packets_per_s = gen.packets / m.seconds

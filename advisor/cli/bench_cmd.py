@@ -23,6 +23,7 @@ def register(sub: Any) -> None:
     t.add_argument("--packets", type=int, default=1_000_000)
     t.add_argument("--no-peers", action="store_true", help="measure only the advisor")
     t.add_argument("--workdir", help="where to write the generated capture (default: a temp dir)")
+    t.add_argument("--repeat", type=int, default=1, help="run each tool N times and keep the fastest")
     t.add_argument("--json", action="store_true")
     t.set_defaults(handler=run_trace)
     s = bsub.add_parser("session", help="session save time and history query time")
@@ -72,7 +73,10 @@ def run_trace(args: argparse.Namespace) -> int:
     bench = _optional("advisor.bench.trace_bench", "run_trace_bench")
     if args.packets < 1000:
         fail("--packets must be at least 1000")
-    result = bench(packets=args.packets, workdir=args.workdir, peers=not args.no_peers, progress=progress)
+    if args.repeat < 1:
+        fail("--repeat must be at least 1")
+    result = bench(packets=args.packets, workdir=args.workdir, peers=not args.no_peers, progress=progress,
+                   repeat=args.repeat)
     return _emit(args, result)
 
 
