@@ -265,14 +265,14 @@ def _verdict(ctx: _Ctx, call: Call) -> CallVerdict:
         if drop is not None and ctx.drop_lo <= drop <= ctx.drop_hi and (retrans or missing_ack):
             outcome, severity = "drops_after_30s", 3.0
             summary = f"answered, BYE {_dur(drop)} after the 200 OK"
-        elif (drop is None and bye is not None and len(oks_same_file) >= 8 and not acks
+        elif (drop is None and bye is not None and len(oks_same_file) >= 8
               and bye.seq > oks_same_file[-1].seq and bye.file == first_ok.file):
             # A log without times: 8+ transmissions of the 200 OK follow RFC 3261 timer G
-            # (0.5, 1, 2, 4, 4, ... s), i.e. 20-32 s without an ACK, and then the call is torn down.
+            # (0.5, 1, 2, 4, 4, ... s), i.e. 20-32 s without a usable ACK, then the call is torn down.
             elapsed = _timer_g_span(len(oks_same_file))
             outcome, severity = "drops_after_30s", 3.0
-            summary = (f"answered, 200 OK sent {len(oks_same_file)} times without ACK (about {elapsed:.0f} s by"
-                       " timer G; the log has no times), then BYE")
+            summary = (f"answered, 200 OK sent {len(oks_same_file)} times (about {elapsed:.0f} s by timer G;"
+                       " the log has no times), then BYE")
         else:
             one_way = _rtp_audio(ctx, call)[0]
             if one_way in ("pbx_side_hears_nothing", "pstn_side_hears_nothing", "none"):
