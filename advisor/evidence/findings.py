@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import phonenumbers
 
 from advisor.engine.observations import Observation, Source
-from advisor.evidence.calls import Call, CallSet, Message
+from advisor.evidence.calls import Call, CallSet, Message, Transaction
 from advisor.evidence.records import RtpStream, TraceRef
 from advisor.evidence.sdp import SessionDescription
 from advisor.evidence.sides import PACKET_FORMATS, Sides, is_private
@@ -379,6 +379,7 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase) -> FindingsRes
     if focus_v is None:
         _dns(ctx, cs, None, out.append)
         _icmp(ctx, cs, None, out.append)
+        _options(ctx, cs, out.append)
         unique = _unique(out, kb)
         return FindingsResult(unique, None, verdicts, ["no call (INVITE) in the trace"] if not unique else [
             "no call (INVITE) in the trace; findings from DNS/ICMP packets"])
@@ -408,6 +409,7 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase) -> FindingsRes
     _rates(ctx, cs, add)
     _dns(ctx, cs, call, add)
     _icmp(ctx, cs, call, add)
+    _options(ctx, cs, add)
     unique = _unique(out, kb)
     for f in unique:
         if f.ref is None:
@@ -481,6 +483,38 @@ def _dns(ctx: _Ctx, cs: CallSet, call: Call | None, add: _Add) -> None:
         add(Finding("call_direction", "termination", "PBX resolves the termination URI",
                     f"no call in the trace, but the PBX looks up {name}, the carrier's termination URI, to send"
                     " its INVITE there", ref=q0.ref, at=ctx.at(file0, q0.ts)))
+
+
+def _options(ctx: _Ctx, cs: CallSet, add: _Add) -> None:
+    """OPTIONS pings from the PBX to the carrier: answered, or retransmitted into silence."""
+    answered: Message | None = None
+    unanswered: tuple[Transaction, float | None] | None = None
+    for dialog in cs.calls + cs.dialogs:
+        for t in dialog.transactions:
+            req = t.request
+            if t.method != "OPTIONS" or req is None or req.sender != "customer":
+                continue
+            final = next((r for r in t.responses if r.sender == "carrier" and (r.status or 0) >= 200), None)
+            if final is not None:
+                answered = answered or final
+                continue
+            if t.responses:
+                continue
+            later = ctx.after(_copies(t.requests, req)[-1])
+            if t.sends >= 3 or (later is not None and later >= 10):
+                span = (t.requests[-1].ts - req.ts) if (t.requests[-1].ts is not None and req.ts is not None) else None
+                unanswered = unanswered or (t, span)
+    if answered is not None:
+        add(Finding("options_ping_to_carrier", "answered", f"{answered.status} to OPTIONS",
+                    f"the carrier answers the PBX's OPTIONS with {answered.msg.first_line[8:]} ({_where(answered)})",
+                    answered))
+    elif unanswered is not None:
+        t, span = unanswered
+        req = t.request
+        assert req is not None
+        add(Finding("options_ping_to_carrier", "timeout", "OPTIONS without response",
+                    f"the PBX's OPTIONS to {req.endpoint('dst') or req.msg.request_uri} is sent {t.sends} time(s)"
+                    + (f" over {_dur(span)}" if span else "") + " and never answered", req))
 
 
 def _icmp(ctx: _Ctx, cs: CallSet, call: Call | None, add: _Add) -> None:

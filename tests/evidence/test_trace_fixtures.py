@@ -172,3 +172,42 @@ def test_international_destination_and_permission(kb: KnowledgeBase, advisor: Ad
     assert advisor.diagnose(analysis.observations()).causes[0].id == "term.403.no_international_permission"
     domestic = analyze_files([FIXTURES / "raw_compact_rpid.txt"], kb, TrunkContext())
     assert {x.observation.id: x.observation.value for x in domestic.findings}["destination_international"] == "no"
+
+
+OPTIONS_PING = (
+    "{stamp} 192.168.20.5:5060 -> 54.172.60.0:5060\n"
+    "OPTIONS sip:54.172.60.0:5060 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 188.114.97.3:5060;rport;branch=z9hG4bKPj-opt-{n}\r\n"
+    "From: <sip:qualify@188.114.97.3>;tag=q{n}\r\n"
+    "To: <sip:54.172.60.0:5060>\r\n"
+    "Call-ID: qualify-{n}\r\n"
+    "CSeq: 101 OPTIONS\r\n"
+    "Max-Forwards: 70\r\n"
+    "User-Agent: Asterisk PBX 20.6.0\r\n"
+    "Content-Length:  0\r\n\r\n\n"
+)
+OPTIONS_OK = (
+    "{stamp} 54.172.60.0:5060 -> 192.168.20.5:5060\n"
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/UDP 188.114.97.3:5060;rport=5060;branch=z9hG4bKPj-opt-{n};received=188.114.97.3\r\n"
+    "From: <sip:qualify@188.114.97.3>;tag=q{n}\r\n"
+    "To: <sip:54.172.60.0:5060>;tag=t{n}\r\n"
+    "Call-ID: qualify-{n}\r\n"
+    "CSeq: 101 OPTIONS\r\n"
+    "Server: Twilio\r\n"
+    "Content-Length: 0\r\n\r\n\n"
+)
+
+
+def test_options_pings(kb: KnowledgeBase, tmp_path: Path) -> None:
+    answered = tmp_path / "answered.txt"
+    answered.write_text(OPTIONS_PING.format(stamp="2024/06/03 09:20:00.000100", n=1)
+                        + OPTIONS_OK.format(stamp="2024/06/03 09:20:00.061000", n=1))
+    got = {f.observation.id: f.observation for f in analyze_files([answered], kb, TrunkContext()).findings}
+    assert got["options_ping_to_carrier"].value == "answered"
+    assert got["options_ping_to_carrier"].source.line == 14  # the 200 OK's status line
+    silent = tmp_path / "silent.txt"
+    silent.write_text("".join(OPTIONS_PING.format(stamp=f"2024/06/03 09:20:{s:02d}.000100", n=2) for s in (0, 1, 3, 7)))
+    got = {f.observation.id: f.observation for f in analyze_files([silent], kb, TrunkContext()).findings}
+    assert got["options_ping_to_carrier"].value == "timeout"
+    assert "4 time(s)" in (got["options_ping_to_carrier"].note or "")
