@@ -686,6 +686,11 @@ def _leaves(ctx: _Ctx, call: Call, inv: Message, add: _Add) -> None:
     where = _where(inv)
     add(Finding("sip_leaves_pbx", "yes", "INVITE to the carrier in the trace",
                 f"the PBX's INVITE {where} is in the trace ({', '.join(sorted(points))})", inv))
+    at_edge = [v for v in inv.all_views() if ctx.sides.capture_point(v.file) == "edge"]
+    if at_edge:
+        v = at_edge[0]
+        add(Finding("sip_reaches_internet_edge", "yes", "INVITE outside the NAT",
+                    f"the PBX's INVITE is seen leaving the customer's edge ({_where(v)}, {v.file})", v))
 
 
 def _origination(ctx: _Ctx, call: Call, v: CallVerdict, add: _Add) -> None:
@@ -738,6 +743,11 @@ def _origination(ctx: _Ctx, call: Call, v: CallVerdict, add: _Add) -> None:
             add(Finding("pbx_responds_to_invite", "no", "INVITE unanswered by the PBX",
                         f"the carrier's INVITE arrives {t.sends} time(s){span} and the PBX sends no response at all",
                         pbx_views[0]))
+    if customer_responses or log_views:
+        shown = log_views[0] if log_views else inv
+        add(Finding("origination_uri_state", "correct", "carrier INVITE delivered",
+                    f"the carrier delivers the call to {inv.msg.request_uri} and it reaches the PBX"
+                    + (" (it answers)" if customer_responses else " (in its SIP log)"), shown))
     # the PBX's 200 OK versus the carrier's INVITE
     oks = [r for r in call.oks() if r.sender == "customer"]
     if not oks:

@@ -211,3 +211,23 @@ def test_options_pings(kb: KnowledgeBase, tmp_path: Path) -> None:
     got = {f.observation.id: f.observation for f in analyze_files([silent], kb, TrunkContext()).findings}
     assert got["options_ping_to_carrier"].value == "timeout"
     assert "4 time(s)" in (got["options_ping_to_carrier"].note or "")
+
+
+def test_capture_outside_the_nat_is_the_edge(kb: KnowledgeBase, tmp_path: Path) -> None:
+    # a PBX that is not NAT-aware (private Via/Contact/SDP) seen with its public address: taken at the edge
+    text = (FIXTURES / "sngrep_concurrent_503.txt").read_text().replace("73.15.200.9", "192.168.77.2")
+    text = text.replace("192.168.77.2:5060 ->", "81.2.69.160:5060 ->").replace("-> 192.168.77.2:5060", "-> 81.2.69.160:5060")
+    f = tmp_path / "edge.txt"
+    f.write_text(text)
+    analysis = analyze_files([f], kb, TrunkContext())
+    assert analysis.files[0].capture_point == "edge"
+    got = {x.observation.id: x.observation.value for x in analysis.findings}
+    assert got["sip_reaches_internet_edge"] == "yes"
+    assert got["pbx_sdp_address"] == "private"
+
+
+def test_delivered_inbound_call_means_the_origination_uri_works(kb: KnowledgeBase) -> None:
+    for name in ("raw_orig_via_rewrite.txt", "chansip_orig_422.log", "pjsip_full_orig_unanswered.log"):
+        got = {x.observation.id: x.observation.value
+               for x in analyze_files([FIXTURES / name], kb, TrunkContext()).findings}
+        assert got["origination_uri_state"] == "correct", name
