@@ -176,14 +176,21 @@ class AdvisorApp(App[int]):
 
     def open_session(self, session: Session) -> None:
         self.session = session
-        self.diagnosis = None
         self.traces = {}
-        screen = SessionScreen(session)
-        if isinstance(self.screen, StartScreen):
-            self.switch_screen(screen)
+        d = session.diagnosis()
+        self.diagnosis = d
+        screen = SessionScreen(session, d, answered_count(session) + 1, self.size.width)
+        screen.sub_title = self._subtitle(session)
+        self.run_worker(self._show_only(screen), group="screens")
+
+    async def _show_only(self, screen: SessionScreen) -> None:
+        """Put the session on screen, with nothing of an earlier session left under or above it."""
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        if len(self.screen_stack) == 2:
+            await self.switch_screen(screen)
         else:
-            self.push_screen(screen)
-        self.call_after_refresh(self.refresh_session)
+            await self.push_screen(screen)
 
     def resume_session(self, session_id: str | None) -> None:
         if self.advisor is None:
@@ -220,6 +227,10 @@ class AdvisorApp(App[int]):
 
     def refresh_session(self) -> None:
         """Recompute nothing here: ask the session for its diagnosis and show it everywhere."""
+        with self.batch_update():
+            self._refresh_session()
+
+    def _refresh_session(self) -> None:
         session = self.session
         screen = self.session_screen()
         if session is None or screen is None or not screen.is_mounted:
@@ -243,7 +254,14 @@ class AdvisorApp(App[int]):
                 self.pop_screen()
             q = d.next_question
             if q is not None and not self._showing(session, q.id):
-                session.show_question(q.id, q.observation)
+                # bookkeeping only (and a save): after the frame, so the answer shows sooner
+                self.call_after_refresh(self._record_shown, session, q.id, q.observation)
+
+    def _record_shown(self, session: Session, question: str, observation: str) -> None:
+        if session is self.session and not self._showing(session, question):
+            d = self.diagnosis
+            if d is not None and d.next_question is not None and d.next_question.id == question:
+                session.show_question(question, observation)
 
     @staticmethod
     def _subtitle(session: Session) -> str:
@@ -290,14 +308,14 @@ class AdvisorApp(App[int]):
         if q is None or self.advisor is None:
             self.notify("No question is open.")
             return
-        self.push_screen(InfoDialog("How to find this out", help_body(self.advisor.kb, q), id="help-dialog"))
+        self.push_screen(InfoDialog("How to find this out", help_body(self.advisor.kb, q)))
 
     def show_why(self) -> None:
         q = self._question()
         if q is None or self.advisor is None:
             self.notify("No question is open.")
             return
-        self.push_screen(InfoDialog("Why this question?", why_body(self.advisor.kb, q), id="why-dialog"))
+        self.push_screen(InfoDialog("Why this question?", why_body(self.advisor.kb, q)))
 
     def add_note(self) -> None:
         if self.session is None:
@@ -310,7 +328,7 @@ class AdvisorApp(App[int]):
                 self.refresh_session()
 
         self.push_screen(TextDialog("Note", "A note for the session (kept in the log and the export):",
-                                    placeholder="what the customer said, what you checked...", id="note-dialog"),
+                                    placeholder="what the customer said, what you checked..."),
                          done)
 
     def edit_context(self) -> None:
@@ -394,7 +412,10 @@ class AdvisorApp(App[int]):
             self.latest_stored = services.latest_stored(self.store)
         while len(self.screen_stack) > 2:
             await self.pop_screen()
-        await self.switch_screen(StartScreen())
+        if len(self.screen_stack) == 2:
+            await self.switch_screen(StartScreen())
+        else:
+            await self.push_screen(StartScreen())
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK

@@ -31,7 +31,7 @@ class PickFactDialog(ModalScreen[FactChoice | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, kb: KnowledgeBase, facts: list[tuple[Observation, str | None]]) -> None:
-        super().__init__(classes="dialog-screen", id="pick-fact")
+        super().__init__(classes="dialog-screen")
         self.kb = kb
         self.facts = facts
 
@@ -75,7 +75,7 @@ class AnswerDialog(ModalScreen[str | None]):
 
     def __init__(self, kb: KnowledgeBase, observation: str, question: str | None,
                  current: str | float | None) -> None:
-        super().__init__(classes="dialog-screen", id="answer-dialog")
+        super().__init__(classes="dialog-screen")
         self.kb = kb
         self.observation = observation
         self.question = question

@@ -53,7 +53,7 @@ class CauseDialog(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "close", "Close"), Binding("q", "close", "Close", show=False)]
 
     def __init__(self, kb: KnowledgeBase, cause: CauseResult) -> None:
-        super().__init__(classes="dialog-screen", id="cause-dialog")
+        super().__init__(classes="dialog-screen")
         self.kb = kb
         self.cause = cause
 

@@ -42,7 +42,7 @@ class DiagnosisScreen(Screen[None]):
     ]
 
     def __init__(self, kb: KnowledgeBase, diagnosis: Diagnosis) -> None:
-        super().__init__(id="diagnosis")
+        super().__init__()
         self.kb = kb
         self.diagnosis = diagnosis
 

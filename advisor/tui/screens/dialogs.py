@@ -27,8 +27,8 @@ class InfoDialog(ModalScreen[None]):
         Binding("q", "close", "Close", show=False),
     ]
 
-    def __init__(self, title: str, body: RenderableType, *, id: str | None = None) -> None:
-        super().__init__(id=id, classes="dialog-screen")
+    def __init__(self, title: str, body: RenderableType) -> None:
+        super().__init__(classes="dialog-screen")
         self.title_text = title
         self.body = body
 
@@ -90,9 +90,8 @@ class TextDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, prompt: str, *, placeholder: str = "", value: str = "",
-                 id: str | None = None) -> None:
-        super().__init__(id=id, classes="dialog-screen")
+    def __init__(self, title: str, prompt: str, *, placeholder: str = "", value: str = "") -> None:
+        super().__init__(classes="dialog-screen")
         self.title_text = title
         self.prompt = prompt
         self.placeholder = placeholder
@@ -191,4 +190,4 @@ class TraceDialog(TextDialog):
         super().__init__("Attach a SIP trace",
                          "Path of a pcap/pcapng capture, an sngrep .txt, or a PBX SIP log "
                          f"(relative to {Path.cwd()}):",
-                         placeholder="capture.pcap", value=value, id="trace-dialog")
+                         placeholder="capture.pcap", value=value)

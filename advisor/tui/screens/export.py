@@ -26,7 +26,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, default_stem: str) -> None:
-        super().__init__(classes="dialog-screen", id="export-dialog")
+        super().__init__(classes="dialog-screen")
         self.default_stem = default_stem
         self.format = EXPORT_FORMATS[0]
 

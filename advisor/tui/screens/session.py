@@ -49,44 +49,63 @@ class SessionScreen(Screen[None]):
         Binding("escape", "cancel_work", "Cancel", show=False),
     ]
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(id="session")
+    def __init__(self, session: Session, diagnosis: Diagnosis | None = None, number: int = 1,
+                 width: int = 120) -> None:
+        super().__init__(classes="narrow" if width < NARROW else None)
         self.session = session
-        self.diagnosis: Diagnosis | None = None
+        self.diagnosis = diagnosis
+        self.number = number
+        self.width_hint = width
 
     @property
     def advisor_app(self) -> AdvisorApp:
         return cast("AdvisorApp", self.app)
 
     def compose(self) -> ComposeResult:
+        d = self.diagnosis
         yield Header(icon="☎")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Conversation(id="log")
-                yield Static(id="strip", markup=False)
-                yield QuestionPanel(id="question")
-            yield ReasoningPanel(id="reasoning")
+                yield Conversation(log_items(self.session) if d is not None else None, id="log")
+                yield Static(self._strip(d) if d is not None else "", id="strip", markup=False)
+                yield QuestionPanel(d.next_question if d is not None else None, self.number, id="question")
+            # the panel's list width, as the layout will make it (a resize re-wraps if it differs)
+            yield ReasoningPanel(d, round(self.width_hint * 2 / 5) - 5, id="reasoning")
         yield WorkStatus(id="work")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._layout(self.app.size.width)
+        if self.diagnosis is not None:
+            self.query_one(QuestionPanel).focus_first()
+        self.call_after_refresh(self.advisor_app.refresh_session)
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout(event.size.width)
 
     def _layout(self, width: int) -> None:
-        self.set_class(width < NARROW, "narrow")
+        if self.has_class("narrow") != (width < NARROW):
+            self.set_class(width < NARROW, "narrow")
 
     # ---- rendering -------------------------------------------------------------------
     def render_state(self, d: Diagnosis, number: int, focus: bool = True) -> None:
         """Show the session as it is now (called by the app after every change)."""
+        if d is self.diagnosis and number == self.number:
+            return  # already on screen (built with it)
         self.diagnosis = d
+        self.number = number
         self.query_one(Conversation).sync(log_items(self.session))
         self.query_one(ReasoningPanel).show(d)
         panel = self.query_one(QuestionPanel)
         previous = panel.question.id if panel.question is not None else None
         panel.show(d.next_question, number)
+        self.query_one("#strip", Static).update(self._strip(d))
+        if focus and (previous != (d.next_question.id if d.next_question else None)
+                      or not self._focus_inside_question()):
+            panel.focus_first()
+
+    @staticmethod
+    def _strip(d: Diagnosis) -> Text:
         alive = [c for c in d.causes if c.status != "ruled_out"]
         strip = Text()
         if alive:
@@ -95,10 +114,7 @@ class SessionScreen(Screen[None]):
             strip.append(f" {percent(top.confidence)} ", style="bold")
             strip.append(top.title)
         strip.append(f"  ({len(alive)} possible; r shows all)", style="dim")
-        self.query_one("#strip", Static).update(strip)
-        if focus and (previous != (d.next_question.id if d.next_question else None)
-                      or not self._focus_inside_question()):
-            panel.focus_first()
+        return strip
 
     def _focus_inside_question(self) -> bool:
         panel = self.query_one(QuestionPanel)

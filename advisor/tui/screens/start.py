@@ -35,7 +35,7 @@ class StartScreen(Screen[None]):
     ]
 
     def __init__(self) -> None:
-        super().__init__(id="start")
+        super().__init__()
         self.family: str | None = None
         self.mounted = False
 

@@ -58,7 +58,7 @@ class LadderScreen(Screen[None]):
     ]
 
     def __init__(self, traces: list[TraceResult], source: str | None = None) -> None:
-        super().__init__(id="ladder-screen")
+        super().__init__()
         self.traces = traces
         self.calls = all_calls(traces)
         self.current, self.select = locate(traces, source)

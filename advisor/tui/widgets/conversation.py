@@ -97,14 +97,23 @@ class AnswerEntry(LogEntry):
         self.action_change()
 
 
+def entry_for(item: LogItem) -> LogEntry:
+    return AnswerEntry(item) if item.kind == "answer" else LogEntry(item)
+
+
 class Conversation(VerticalScroll):
     """The log of the whole session, newest at the bottom."""
 
     can_focus = False
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._keys: list[LogItem] = []
+    def __init__(self, items: list[LogItem] | None = None, *, id: str | None = None) -> None:
+        items = items or []
+        super().__init__(*[entry_for(i) for i in items], id=id)
+        self._keys: list[LogItem] = list(items)
+
+    def on_mount(self) -> None:
+        if self._keys:
+            self.call_after_refresh(self.scroll_end, animate=False)
 
     def sync(self, items: list[LogItem]) -> None:
         """Show these items; keeps the unchanged prefix and (re)mounts the rest."""
@@ -115,7 +124,7 @@ class Conversation(VerticalScroll):
         entries = list(self.query(LogEntry))
         for entry in entries[same:]:
             entry.remove()
-        new = [AnswerEntry(i) if i.kind == "answer" else LogEntry(i) for i in items[same:]]
+        new = [entry_for(i) for i in items[same:]]
         if new:
             self.mount_all(new)
         self._keys = keys

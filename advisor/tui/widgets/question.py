@@ -37,16 +37,16 @@ class OptionButton(Button):
     ]
 
     def __init__(self, label: Content, value: str, index: int) -> None:
-        super().__init__(label, compact=True, classes="option")
+        super().__init__(label, compact=True, classes="option dont-know" if value == UNKNOWN else "option")
         self.value = value
         self.index = index
-        self.set_class(value == UNKNOWN, "dont-know")
 
     def set_answer(self, label: Content, value: str, index: int) -> None:
         self.label = label
         self.value = value
         self.index = index
-        self.set_class(value == UNKNOWN, "dont-know")
+        if self.has_class("dont-know") != (value == UNKNOWN):
+            self.set_class(value == UNKNOWN, "dont-know")
 
     def action_move(self, delta: int) -> None:
         parent = self.parent
@@ -68,21 +68,49 @@ class QuestionPanel(Vertical):
             self.question = question
             self.raw = raw
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, question: NextQuestion | None = None, number: int = 0, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.question: NextQuestion | None = None
-        self.number = 0
+        self.question = question
+        self.number = number
         self._pool: list[OptionButton] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(id="q-title", markup=False)
-        yield Static(id="q-text", markup=False)
-        yield VerticalScroll(id="q-options")
-        yield NumberInput(placeholder="type a number, Enter", id="q-number", type="text")
-        yield Static(id="q-hint", markup=False)
+        """Built with the first question already in place: one layout instead of several."""
+        q = self.question
+        title, text, hint, answers = self._content(q, self.number)
+        yield Static(title, id="q-title", markup=False)
+        yield Static(text, id="q-text", markup=False)
+        self._pool = [OptionButton(label, value, i) for i, (label, value) in enumerate(answers)]
+        yield VerticalScroll(*self._pool, id="q-options")
+        number_input = NumberInput(placeholder=self._placeholder(q), id="q-number", type="text")
+        number_input.display = q is not None and q.type == "number"
+        yield number_input
+        yield Static(hint, id="q-hint", markup=False)
 
-    def on_mount(self) -> None:
-        self.query_one("#q-number").display = False
+    @staticmethod
+    def _placeholder(q: NextQuestion | None) -> str:
+        unit = f" ({q.unit})" if q is not None and q.unit else ""
+        return f"type a number{unit}, Enter"
+
+    def _content(self, q: NextQuestion | None, number: int) -> tuple[Text, Text, Text, list[tuple[Content, str]]]:
+        """Title, question text, hint and the (label, value) of each answer button."""
+        if q is None:
+            return (Text("No question left", style="bold"), Text("Nothing more to ask: see the diagnosis."),
+                    Text(""), [])
+        title = Text.assemble((f"Question {number}", "bold"), (f"   cost {q.cost}", "dim"),
+                              ("   h help · w why · n note · t trace · k context", "dim"))
+        answers: list[tuple[Content, str]] = []
+        hint = Text("")
+        options = [o for o in q.options if o.value != UNKNOWN]
+        if q.type == "number":
+            ranges = " · ".join(o.label for o in options)
+            hint = Text(f"ranges that matter: {ranges}" if ranges else "", style="dim")
+        else:
+            for i, opt in enumerate(options):
+                key = str(i + 1) if i < 9 else " "
+                answers.append((Content.assemble((key, "bold"), "  ", Content(opt.label)), opt.value))
+        answers.append((Content.assemble(("0", "bold"), "  ", Content("I don't know")), UNKNOWN))
+        return title, Text(q.text, style="bold"), hint, answers
 
     def answer_options(self) -> list[AnswerOption]:
         if self.question is None:
@@ -92,36 +120,17 @@ class QuestionPanel(Vertical):
     def show(self, question: NextQuestion | None, number: int) -> None:
         self.question = question
         self.number = number
-        title = self.query_one("#q-title", Static)
-        text = self.query_one("#q-text", Static)
-        hint = self.query_one("#q-hint", Static)
-        box = self.query_one("#q-options", VerticalScroll)
+        title, text, hint, answers = self._content(question, number)
+        self.query_one("#q-title", Static).update(title)
+        self.query_one("#q-text", Static).update(text)
+        self.query_one("#q-hint", Static).update(hint)
         number_input = self.query_one("#q-number", NumberInput)
-        if question is None:
-            title.update(Text("No question left", style="bold"))
-            text.update(Text("Nothing more to ask: see the diagnosis."))
-            number_input.display = False
-            hint.update("")
-            self._set_buttons(box, [])
-            return
-        title.update(Text.assemble((f"Question {number}", "bold"), (f"   cost {question.cost}", "dim"),
-                                   ("   h help · w why · n note · t trace · k context", "dim")))
-        text.update(Text(question.text, style="bold"))
-        answers: list[tuple[Content, str]] = []
-        if question.type == "number":
-            number_input.display = True
+        is_number = question is not None and question.type == "number"
+        if is_number:
             number_input.value = ""
-            unit = f" ({question.unit})" if question.unit else ""
-            number_input.placeholder = f"type a number{unit}, Enter"
-            ranges = " · ".join(o.label for o in self.answer_options())
-            hint.update(Text(f"ranges that matter: {ranges}" if ranges else "", style="dim"))
-        else:
-            number_input.display = False
-            hint.update("")
-            for i, opt in enumerate(self.answer_options()):
-                key = str(i + 1) if i < 9 else " "
-                answers.append((Content.assemble((key, "bold"), "  ", Content(opt.label)), opt.value))
-        answers.append((Content.assemble(("0", "bold"), "  ", Content("I don't know")), UNKNOWN))
+            number_input.placeholder = self._placeholder(question)
+        number_input.display = is_number
+        box = self.query_one("#q-options", VerticalScroll)
         self._set_buttons(box, answers)
         box.scroll_home(animate=False)
 

@@ -12,11 +12,11 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
 from advisor.engine.diagnosis import CauseResult, Diagnosis
 from advisor.tui.present import bar, percent, why_ruled_out
+from advisor.tui.widgets.lines import LineList, Row
 
 BAR_WIDTH = 8
 
@@ -56,18 +56,39 @@ class ReasoningPanel(Vertical):
             super().__init__()
             self.cause = cause
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, diagnosis: Diagnosis | None = None, width: int = 0, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.diagnosis: Diagnosis | None = None
-        self._width = 0
+        self.diagnosis = diagnosis
+        self._width = width
 
     def compose(self) -> ComposeResult:
-        yield Static(id="r-summary", markup=False)
-        yield OptionList(id="r-causes", markup=False)
+        """Built with the first diagnosis in place (width estimated; a resize re-wraps)."""
+        d = self.diagnosis
+        causes = LineList(id="r-causes")
+        if d is None:
+            yield Static(id="r-summary", markup=False)
+            yield causes
+            return
+        summary, rows = self._content(d, self._width or 60)
+        yield Static(summary, id="r-summary", markup=False)
+        causes.set_rows(rows)
+        yield causes
+
+    @staticmethod
+    def _content(d: Diagnosis, width: int) -> tuple[Text, list[Row]]:
+        alive = [c for c in d.causes if c.status != "ruled_out"]
+        ruled = [c for c in d.causes if c.status == "ruled_out"]
+        summary = Text.assemble((f"{len(alive)} possible", "bold"), f" · {len(ruled)} ruled out\n",
+                                (d.conclusion.summary, "italic"))
+        rows = [Row(c.id, cause_prompt(c, width)) for c in alive]
+        if ruled:
+            rows.append(Row(None, Text(f"Ruled out ({len(ruled)})", style="bold dim")))
+            rows += [Row(c.id, cause_prompt(c, width)) for c in ruled]
+        return summary, rows
 
     def _list_width(self) -> int:
-        width = self.query_one("#r-causes", OptionList).scrollable_content_region.width
-        return max(width - 2, 30) if width else 60
+        width = self.query_one("#r-causes", LineList).scrollable_content_region.width
+        return max(width - 1, 30) if width else 60
 
     def on_resize(self, event: events.Resize) -> None:
         if self.diagnosis is not None and self._list_width() != self._width:
@@ -76,27 +97,14 @@ class ReasoningPanel(Vertical):
     def show(self, d: Diagnosis) -> None:
         self.diagnosis = d
         width = self._width = self._list_width()
-        alive = [c for c in d.causes if c.status != "ruled_out"]
-        ruled = [c for c in d.causes if c.status == "ruled_out"]
-        self.query_one("#r-summary", Static).update(
-            Text.assemble((f"{len(alive)} possible", "bold"), f" · {len(ruled)} ruled out\n",
-                          (d.conclusion.summary, "italic")))
-        options = self.query_one("#r-causes", OptionList)
-        highlighted = options.highlighted_option.id if options.highlighted_option is not None else None
-        content: list[Option | None] = [Option(cause_prompt(c, width), id=c.id) for c in alive]
-        if ruled:
-            content.append(Option(Text(f"Ruled out ({len(ruled)})", style="bold dim"), disabled=True))
-            content += [Option(cause_prompt(c, width), id=c.id) for c in ruled]
-        options.set_options(content)
-        try:
-            options.highlighted = options.get_option_index(highlighted) if highlighted else 0
-        except Exception:
-            options.highlighted = 0
+        summary, rows = self._content(d, width)
+        self.query_one("#r-summary", Static).update(summary)
+        causes = self.query_one("#r-causes", LineList)
+        causes.set_rows(rows, keep=causes.selected_id())
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def on_line_list_selected(self, event: LineList.Selected) -> None:
         event.stop()
-        if event.option.id:
-            self.post_message(self.CauseChosen(event.option.id))
+        self.post_message(self.CauseChosen(event.row_id))
 
     def focus_list(self) -> None:
-        self.query_one("#r-causes", OptionList).focus()
+        self.query_one("#r-causes", LineList).focus()

@@ -1,0 +1,244 @@
+"""`advisor bench tui`: how fast the TUI gets to the first question, and how fast an answer shows.
+
+* cold start: a fresh `python -m advisor.bench.tui_bench --probe` child runs the
+  app headless (Textual's test driver), presses "1" (calls out fail) and "0"
+  (any symptom) as soon as the start screen is populated, and reports the wall
+  clock when the first question has been painted. Measured from just before
+  the parent spawns the child, so interpreter start, imports, knowledge
+  loading and the first layout all count. Sessions go to a throwaway data
+  directory.
+* answer latency: in one process, a key press ("1" or "d", alternately) until
+  the frame showing the updated reasoning panel and next question has been
+  composed (the callback Textual runs after the next refresh). Median, p90 and
+  max over N answers, at 80x24 and 160x50, with sessions saved after every
+  event as in real use; a concluded session is replaced by a new one (not
+  timed).
+
+Goals: first question < 1.0 s cold; each answer < 50 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+__all__ = ["ColdRun", "LatencyRun", "TuiBench", "run_tui_bench"]
+
+COLD_GOAL_S = 1.0
+ANSWER_GOAL_MS = 50.0
+
+
+class ColdRun(BaseModel):
+    size: str
+    runs: list[float]
+    median_s: float
+    imports_s: float
+    knowledge_s: float
+    goal_s: float = COLD_GOAL_S
+    met: bool
+
+
+class LatencyRun(BaseModel):
+    size: str
+    answers: int
+    median_ms: float
+    p90_ms: float
+    max_ms: float
+    handler_median_ms: float
+    goal_ms: float = ANSWER_GOAL_MS
+    met: bool
+
+
+class TuiBench(BaseModel):
+    python: str
+    platform: str
+    cold: list[ColdRun]
+    latency: list[LatencyRun]
+    goals_met: bool
+
+    def render(self) -> str:
+        lines = ["TUI benchmark", f"python {self.python} on {self.platform}", ""]
+        lines.append("Cold start to the first question painted (fresh process, headless)")
+        lines.append("| size | median | runs | imports done | knowledge loaded | goal |")
+        lines.append("|---|---|---|---|---|---|")
+        for c in self.cold:
+            runs = ", ".join(f"{r:.2f}" for r in c.runs)
+            lines.append(f"| {c.size} | {c.median_s:.2f} s | {runs} | {c.imports_s:.2f} s | {c.knowledge_s:.2f} s "
+                         f"| < {c.goal_s:g} s {'ok' if c.met else 'MISSED'} |")
+        lines.append("")
+        lines.append("Key press to the updated screen (reasoning panel + next question)")
+        lines.append("| size | answers | median | p90 | max | of which handler | goal |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for r in self.latency:
+            lines.append(f"| {r.size} | {r.answers} | {r.median_ms:.1f} ms | {r.p90_ms:.1f} ms | {r.max_ms:.1f} ms "
+                         f"| {r.handler_median_ms:.1f} ms | < {r.goal_ms:g} ms {'ok' if r.met else 'MISSED'} |")
+        lines.append("")
+        lines.append("all goals met" if self.goals_met else "some goals missed")
+        return "\n".join(lines)
+
+
+# ---- cold start (child process) ------------------------------------------------------------
+
+
+def _probe(size: tuple[int, int]) -> dict[str, float]:
+    """Run in the child: start the app, choose a family, report when the first question is painted."""
+    marks: dict[str, float] = {}
+    from advisor.tui.app import AdvisorApp
+    from advisor.tui.screens.session import SessionScreen
+    from advisor.tui.widgets.question import QuestionPanel
+
+    marks["imports"] = time.time()
+    app = AdvisorApp()
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            while app.advisor is None or app.work_label is not None:
+                await asyncio.sleep(0.002)
+            marks["knowledge"] = time.time()
+            await pilot.press("1", "0")
+            while True:
+                screen = app.screen
+                if isinstance(screen, SessionScreen) and screen.query_one(QuestionPanel).question is not None:
+                    break
+                await asyncio.sleep(0.001)
+            painted = asyncio.Event()
+
+            def done() -> None:
+                marks["question"] = time.time()
+                painted.set()
+
+            app.call_after_refresh(done)
+            await painted.wait()
+
+    asyncio.run(main())
+    return marks
+
+
+def _child_env(data_dir: str) -> dict[str, str]:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["ADVISOR_DATA_DIR"] = data_dir
+    env.pop("TEXTUAL", None)
+    return env
+
+
+def cold_start(size: tuple[int, int], runs: int = 5) -> ColdRun:
+    totals: list[float] = []
+    imports: list[float] = []
+    knowledge: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="advisor-tui-bench-") as data_dir:
+        env = _child_env(data_dir)
+        for _ in range(runs):
+            start = time.time()
+            out = subprocess.run([sys.executable, "-m", "advisor.bench.tui_bench", "--probe", f"{size[0]}x{size[1]}"],
+                                 capture_output=True, text=True, env=env, timeout=60, check=False)
+            if out.returncode != 0:
+                raise RuntimeError(f"TUI probe failed: {out.stderr.strip()[-500:]}")
+            marks = json.loads(out.stdout.strip().splitlines()[-1])
+            totals.append(marks["question"] - start)
+            imports.append(marks["imports"] - start)
+            knowledge.append(marks["knowledge"] - start)
+    med = statistics.median(totals)
+    return ColdRun(size=f"{size[0]}x{size[1]}", runs=[round(t, 3) for t in totals], median_s=round(med, 3),
+                   imports_s=round(statistics.median(imports), 3), knowledge_s=round(statistics.median(knowledge), 3),
+                   met=med < COLD_GOAL_S)
+
+
+# ---- answer latency (in process) -----------------------------------------------------------
+
+
+async def _latency(size: tuple[int, int], answers: int, data_dir: str) -> tuple[list[float], list[float]]:
+    from advisor.engine.diagnosis import Advisor
+    from advisor.tui import services
+    from advisor.tui.app import AdvisorApp
+    from advisor.tui.screens.session import SessionScreen
+
+    advisor = Advisor()
+    # sessions are saved after every event, as in real use (in a throwaway directory)
+    app = AdvisorApp(advisor, store=services.make_store(data_dir))
+    totals: list[float] = []
+    handlers: list[float] = []
+    painted: list[float] = []
+    original = app.answer
+
+    def timed_answer(observation: str, raw: str | float, question: str | None = None) -> bool:
+        t = time.perf_counter()
+        ok = original(observation, raw, question)
+        handlers.append(time.perf_counter() - t)
+        # runs once the frame holding these changes has been composed
+        app.call_after_refresh(lambda: painted.append(time.perf_counter()))
+        return ok
+
+    app.answer = timed_answer  # type: ignore[method-assign]
+    families = list(advisor.kb.families)
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        n = 0
+        while len(totals) < answers:
+            screen = app.screen
+            if not isinstance(screen, SessionScreen) or app.diagnosis is None or app.diagnosis.next_question is None:
+                app.start_session(families[n % len(families)])
+                n += 1
+                await pilot.pause()
+                await pilot.pause()
+                continue
+            before = len(painted)
+            key = "1" if len(totals) % 2 == 0 and app.diagnosis.next_question.type != "number" else "d"
+            start = time.perf_counter()
+            await pilot.press(key)
+            for _ in range(200):
+                if len(painted) > before:
+                    break
+                await asyncio.sleep(0.001)
+            else:
+                continue  # the key was not an answer (no such option)
+            totals.append(painted[before] - start)
+            await pilot.pause()
+    return totals, handlers
+
+
+def answer_latency(size: tuple[int, int], answers: int = 30) -> LatencyRun:
+    with tempfile.TemporaryDirectory(prefix="advisor-tui-bench-") as data_dir:
+        totals, handlers = asyncio.run(_latency(size, answers, data_dir))
+    ms = sorted(t * 1000 for t in totals)
+    med = statistics.median(ms)
+    p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
+    return LatencyRun(size=f"{size[0]}x{size[1]}", answers=len(ms), median_ms=round(med, 1), p90_ms=round(p90, 1),
+                      max_ms=round(ms[-1], 1), handler_median_ms=round(statistics.median(handlers) * 1000, 1),
+                      met=med < ANSWER_GOAL_MS)
+
+
+def run_tui_bench(cold_runs: int = 5, answers: int = 30,
+                  sizes: tuple[tuple[int, int], ...] = ((80, 24), (160, 50))) -> TuiBench:
+    cold = [cold_start(sizes[0], cold_runs)]
+    latency = [answer_latency(size, answers) for size in sizes]
+    return TuiBench(python=platform.python_version(), platform=platform.platform(terse=True), cold=cold,
+                    latency=latency, goals_met=all(c.met for c in cold) and all(r.met for r in latency))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) == 2 and args[0] == "--probe":
+        w, _, h = args[1].partition("x")
+        marks = _probe((int(w), int(h)))
+        print(json.dumps(marks))
+        return 0
+    result = run_tui_bench()
+    print(result.render())
+    return 0 if result.goals_met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
