@@ -159,6 +159,9 @@ class Call:
     caller_tag: str | None = None
     carrier_party: str | None = None  # caller | callee
     sides_note: str = ""
+    # INVITE transactions on the carrier's leg, when the trace also holds another leg of the
+    # same Call-ID (a proxy or SBC between PBX and carrier); set by sides
+    carrier_leg: set[int] | None = None
 
     # -- structure
     @property
@@ -173,6 +176,9 @@ class Call:
                 out.append(t)
         if not out:  # only a re-INVITE, or only the responses were captured
             out = [t for t in self.transactions if t.method == "INVITE"][:1]
+        if self.carrier_leg:
+            on_leg = [t for t in out if id(t) in self.carrier_leg]
+            out = on_leg or out
         return out
 
     @property

@@ -201,6 +201,8 @@ def assign_sides(cs: CallSet, trace: TraceFile, context: TrunkContext | None) ->
         if any(c.carrier_party for c in still):
             warnings.append("the carrier could not be recognised in the trace; the far end of the log is taken as"
                             " the carrier (give --termination-uri/--pbx-address to be sure)")
+    for call in cs.calls:
+        _carrier_leg(call, carrier)
     for call in cs.calls + cs.dialogs:
         for m in call.messages:
             role = None
@@ -213,6 +215,26 @@ def assign_sides(cs: CallSet, trace: TraceFile, context: TrunkContext | None) ->
     files = _capture_points(cs, pbx_addrs)
     return Sides(carrier=carrier, files=files, pbx_addresses=pbx_addrs, carrier_addresses=carrier_addrs,
                  warnings=warnings)
+
+
+def _carrier_leg(call: Call, carrier: CarrierInfo) -> None:
+    """With several initial INVITE transactions (a proxy in the path), keep those on the carrier's leg."""
+    if call.carrier_party is None:
+        return
+    invites = call.invites
+    if len(invites) < 2:
+        return
+    leg = set()
+    for t in invites:
+        req = t.request
+        if req is None:
+            continue
+        for v in req.all_views():
+            peer = v.dst if call.carrier_party == "callee" else v.src
+            if peer and carrier.is_carrier_address(peer):
+                leg.add(id(t))
+    if leg and len(leg) < len(invites):
+        call.carrier_leg = leg
 
 
 def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[str, float]:

@@ -231,3 +231,55 @@ def test_delivered_inbound_call_means_the_origination_uri_works(kb: KnowledgeBas
         got = {x.observation.id: x.observation.value
                for x in analyze_files([FIXTURES / name], kb, TrunkContext()).findings}
         assert got["origination_uri_state"] == "correct", name
+
+
+PROXY_PBX_LEG = (
+    "INVITE sip:+16174017687@harbor-sbc.pstn.twilio.com SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.5:5060;rport;branch=z9hG4bK-pbx-1\r\n"
+    "From: <sip:+16175550100@10.0.0.5>;tag=fs1\r\n"
+    "To: <sip:+16174017687@harbor-sbc.pstn.twilio.com>\r\n"
+    "Call-ID: proxy-call-1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Contact: <sip:pbx@10.0.0.5:5060>\r\n"
+    "User-Agent: FreeSWITCH-mod_sofia/1.10.11-release~64bit\r\n"
+    "Content-Length: 0\r\n\r\n"
+)
+PROXY_CARRIER_LEG = (
+    "INVITE sip:+16174017687@54.172.60.0:5060 SIP/2.0\r\n"
+    "Record-Route: <sip:81.2.69.160;lr>\r\n"
+    "Via: SIP/2.0/UDP 81.2.69.160:5060;branch=z9hG4bK-sbc-1\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.5:5060;rport=5060;branch=z9hG4bK-pbx-1\r\n"
+    "From: <sip:+16175550100@10.0.0.5>;tag=fs1\r\n"
+    "To: <sip:+16174017687@harbor-sbc.pstn.twilio.com>\r\n"
+    "Call-ID: proxy-call-1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Contact: <sip:pbx@10.0.0.5:5060>\r\n"
+    "Max-Forwards: 69\r\n"
+    "User-Agent: FreeSWITCH-mod_sofia/1.10.11-release~64bit\r\n"
+    "Content-Length: 0\r\n\r\n"
+)
+PROXY_TRYING = (
+    "SIP/2.0 100 Trying\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.5:5060;rport=5060;branch=z9hG4bK-pbx-1\r\n"
+    "From: <sip:+16175550100@10.0.0.5>;tag=fs1\r\n"
+    "To: <sip:+16174017687@harbor-sbc.pstn.twilio.com>\r\n"
+    "Call-ID: proxy-call-1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Server: kamailio (5.7.4)\r\n"
+    "Content-Length: 0\r\n\r\n"
+)
+
+
+def test_proxy_in_the_path_uses_the_carrier_leg(kb: KnowledgeBase, advisor: Advisor, tmp_path: Path) -> None:
+    parts = ["2024/06/05 10:00:00.000100 10.0.0.5:5060 -> 10.0.0.1:5060\n" + PROXY_PBX_LEG + "\n",
+             "2024/06/05 10:00:00.000900 10.0.0.1:5060 -> 10.0.0.5:5060\n" + PROXY_TRYING + "\n"]
+    for at in ("00.001500", "00.501500", "01.501500", "03.501500"):
+        parts.append(f"2024/06/05 10:00:{at} 81.2.69.160:5060 -> 54.172.60.0:5060\n" + PROXY_CARRIER_LEG + "\n")
+    f = tmp_path / "sbc.txt"
+    f.write_text("".join(parts))
+    analysis = analyze_files([f], kb, TrunkContext())
+    got = {x.observation.id: x.observation for x in analysis.findings}
+    assert got["request_uri_host_matches_termination_uri"].value == "no"
+    assert got["request_uri_host_matches_termination_uri"].source.line == 25  # the carrier leg's INVITE
+    assert got["invite_final_status"].value == "none"
+    assert advisor.diagnose(analysis.observations()).causes[0].id == "term.no_response.request_uri_mismatch"
