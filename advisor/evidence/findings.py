@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -315,21 +315,24 @@ def _choose(verdicts: list[CallVerdict]) -> CallVerdict | None:
 
 
 def _rtp_view(ctx: _Ctx, call: Call) -> tuple[str | None, list[RtpStream], list[RtpStream], str, list[RtpStream]]:
-    """(file, carrier->PBX streams, PBX->carrier streams, explanation, all streams in file) for the call."""
+    """(file, carrier->PBX streams, PBX->carrier streams, explanation, all streams in file) for the call.
+
+    Every SDP of the call counts (a re-INVITE or UPDATE may move the media)."""
     if call.carrier_party is None:
         return None, [], [], "", []
-    carrier_sdp = pbx_sdp = None
+    carrier_targets: list[tuple[str, int]] = []
+    pbx_targets: list[tuple[str, int]] = []
     for m in call.messages:
         sdp = m.msg.sdp
         if sdp is None or sdp.audio() is None:
             continue
-        if m.sender == "carrier" and carrier_sdp is None:
-            carrier_sdp = sdp
-        elif m.sender == "customer" and pbx_sdp is None:
-            pbx_sdp = sdp
-    c_addr, c_port = _sdp_target(carrier_sdp)
-    p_addr, p_port = _sdp_target(pbx_sdp)
-    if not c_addr or not c_port:
+        addr, port = _sdp_target(sdp)
+        if not addr or not port:
+            continue
+        targets = carrier_targets if m.sender == "carrier" else pbx_targets if m.sender == "customer" else None
+        if targets is not None and (addr, port) not in targets:
+            targets.append((addr, port))
+    if not carrier_targets:
         return None, [], [], "", []
     for file in call.files():
         if ctx.file_format.get(file) not in PACKET_FORMATS:
@@ -339,13 +342,26 @@ def _rtp_view(ctx: _Ctx, call: Call) -> tuple[str | None, list[RtpStream], list[
             continue
         carrier = ctx.sides.carrier
         by_port = ctx.rtp_by_dport(file)
-        towards_pbx = by_port.get(p_port, []) if p_port is not None else streams
-        c2p = [s for s in towards_pbx if s.src == c_addr or carrier.in_media(s.src)]
-        p2c = [s for s in by_port.get(c_port, []) if s.dst == c_addr]
-        why = (f"carrier SDP {c_addr}:{c_port}, PBX SDP {p_addr}:{p_port}; RTP streams in {file}:"
+        c_addrs = {a for a, _ in carrier_targets}
+        towards_pbx = [s for _, port in pbx_targets for s in by_port.get(port, [])] if pbx_targets else streams
+        c2p = _distinct(s for s in towards_pbx if s.src in c_addrs or carrier.in_media(s.src))
+        p2c = _distinct(s for addr, port in carrier_targets for s in by_port.get(port, []) if s.dst == addr)
+        why = (f"carrier SDP {_targets(carrier_targets)}, PBX SDP {_targets(pbx_targets)}; RTP streams in {file}:"
                f" {len(c2p)} carrier->PBX, {len(p2c)} PBX->carrier")
         return file, c2p, p2c, why, streams
     return None, [], [], "", []
+
+
+def _targets(targets: list[tuple[str, int]]) -> str:
+    return ", ".join(f"{a}:{p}" for a, p in targets) or "none"
+
+
+def _distinct(streams: Iterable[RtpStream]) -> list[RtpStream]:
+    out: list[RtpStream] = []
+    for st in streams:
+        if not any(st is o for o in out):
+            out.append(st)
+    return out
 
 
 def _rtp_audio(ctx: _Ctx, call: Call) -> tuple[str | None, str]:
