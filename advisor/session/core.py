@@ -95,7 +95,7 @@ class Session:
             implies.update(kb.symptoms[symptom].implies)
             if "symptom" in kb.observations:
                 implies["symptom"] = symptom
-        detail = f"symptom {symptom}" if symptom else f"family {family}"
+        detail = symptom if symptom else f"family {family}"
         obs = [Observation(id=k, value=v, source=Source(kind="symptom", detail=detail)) for k, v in implies.items()]
         self.add(FamilyChosen(family=family, symptom=symptom, observations=obs))
 
