@@ -225,7 +225,7 @@ def log_items(session: Session) -> list[LogItem]:
             items.append(LogItem(i, "family", title, symptom_title(kb, ev.symptom), lines))
         elif isinstance(ev, TextReported):
             lines = tuple(f"{o.id} = {value_label(kb, o.id, o.value)}" for o in ev.observations)
-            items.append(LogItem(i, "text", "The customer reports", ev.text, lines))
+            items.append(LogItem(i, "text", "in their words", ev.text, lines))
         elif isinstance(ev, ContextEntered):
             items.append(LogItem(i, "context", "Trunk context", "", tuple(context_lines(ev.context))))
         elif isinstance(ev, AnswerGiven | AnswerChanged):
@@ -254,7 +254,8 @@ def log_items(session: Session) -> list[LogItem]:
 
 
 def _trace_fact(kb: KnowledgeBase, obs: Observation, overridden: bool) -> str:
-    text = f"{question_text(kb, obs.id)} {value_label(kb, obs.id, obs.value)}  [{obs.source.label()}]"
+    where = obs.source.label().removeprefix("trace:")
+    text = f"{question_text(kb, obs.id)} → {value_label(kb, obs.id, obs.value)}  ({where})"
     return text + ("  (overridden by your answer)" if overridden else "")
 
 

@@ -24,13 +24,14 @@ if TYPE_CHECKING:
 HEADLINE = {
     "confirmed": ("Diagnosis: confirmed", "bold green"),
     "undecided": ("No question left to separate the remaining causes", "bold yellow"),
-    "no_candidates": ("Every known cause is ruled out", "bold red"),
+    "no_candidates": ("No known cause fits", "bold red"),
     "in_progress": ("Not concluded yet", "bold"),
 }
 
 
 class DiagnosisScreen(Screen[None]):
     BINDINGS = [
+        Binding("ctrl+q", "app.quit", "quit"),
         Binding("e", "export", "export"),
         Binding("y", "copy_summary", "copy summary"),
         Binding("s", "start_over", "start over"),

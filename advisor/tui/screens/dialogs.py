@@ -70,14 +70,20 @@ def why_body(kb: KnowledgeBase, q: NextQuestion) -> Text:
     out = Text()
     out.append(q.text + "\n\n", style="bold")
     out.append(q.why + "\n", style="italic")
+    alive = max((len(o.keeps) + len(o.rules_out) for o in q.options), default=0)
     for i, opt in enumerate(q.options, 1):
         key = "0" if opt.value == "unknown" else (str(i) if i <= 9 else " ")
         out.append(f"\n{key}  {opt.label}\n", style="bold")
+        if not opt.keeps:
+            out.append(f"   rules out all {alive}: no known cause fits that answer\n", style="red")
+            continue
         out.append(f"   keeps {len(opt.keeps)}", style="green")
         out.append(f", rules out {len(opt.rules_out)}\n", style="red")
-        for cid in opt.rules_out:
+        for cid in opt.rules_out[:8]:
             out.append("     ✗ ", style="red")
             out.append(title(cid) + "\n", style="dim")
+        if len(opt.rules_out) > 8:
+            out.append(f"     ... and {len(opt.rules_out) - 8} more\n", style="dim")
         if opt.rules_out and len(opt.keeps) <= 6:
             for cid in opt.keeps:
                 out.append("     ✔ ", style="green")

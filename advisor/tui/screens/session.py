@@ -107,13 +107,12 @@ class SessionScreen(Screen[None]):
     @staticmethod
     def _strip(d: Diagnosis) -> Text:
         alive = [c for c in d.causes if c.status != "ruled_out"]
-        strip = Text()
+        strip = Text(f"{len(alive)} possible (r) ", style="dim")
         if alive:
             top = alive[0]
             strip.append(bar(top.confidence, 6), style="cyan")
             strip.append(f" {percent(top.confidence)} ", style="bold")
             strip.append(top.title)
-        strip.append(f"  ({len(alive)} possible; r shows all)", style="dim")
         return strip
 
     def _focus_inside_question(self) -> bool:

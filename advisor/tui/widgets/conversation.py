@@ -18,7 +18,7 @@ from advisor.tui.present import LogItem
 
 _WHO = {
     "family": "Problem",
-    "text": "Customer",
+    "text": "Customer says",
     "context": "Context",
     "answer": "",
     "note": "Note",
@@ -42,8 +42,11 @@ def render_item(item: LogItem) -> Text:
             out.append("  (changed later)", style="dim")
         return out
     who = _WHO.get(item.kind, item.kind.title())
-    out.append(f"{who}: ", style="bold")
-    out.append(item.title, style="bold" if item.kind in ("family", "diagnosis") else "")
+    if item.kind == "text":
+        out.append(f"{who}:", style="bold")
+    else:
+        out.append(f"{who}: ", style="bold")
+        out.append(item.title, style="bold" if item.kind in ("family", "diagnosis") else "")
     if item.body:
         out.append("\n  " if item.kind in ("text", "note", "trace", "family") else " - ")
         out.append(item.body, style="italic" if item.kind in ("text", "note") else "")
