@@ -117,7 +117,8 @@ class Advisor:
                                   source=o.source.label() if o else None, text=text))
 
         for obs_id in st.excluded_by:
-            add(obs_id, "excludes", f"{obs_id} {cause.contradicts[obs_id].describe()} excludes this cause")
+            add(obs_id, "excludes", f"{obs_id} is {values.get(obs_id)}, which excludes this cause"
+                f" ({cause.contradicts[obs_id].describe()})")
         if st.status == "ruled_out":
             for alt, broken in sorted(st.violated.items()):
                 for obs_id in broken:
@@ -133,10 +134,10 @@ class Advisor:
                 add(obs_id, "still_needed", f"needs {obs_id} {chosen[obs_id].describe()} to confirm"
                     if obs_id in chosen else f"needs {obs_id}")
         for obs_id in st.supports:
-            add(obs_id, "supports", f"{obs_id} {cause.supports[obs_id].describe()} fits this cause")
+            add(obs_id, "supports", f"{obs_id} is {values.get(obs_id)}, which fits this cause")
         for obs_id in st.contradicts:
             if obs_id not in st.excluded_by:
-                add(obs_id, "weakens", f"{obs_id} {cause.contradicts[obs_id].describe()} makes it less likely")
+                add(obs_id, "weakens", f"{obs_id} is {values.get(obs_id)}, which makes it less likely")
         confidence = round(st.confidence, 4) if st.status != "ruled_out" else 0.0
         return CauseResult(id=cause.id, title=cause.title, status=st.status, confidence=confidence,
                            because=because, symptom=cause.symptom, fix=list(cause.fix))
