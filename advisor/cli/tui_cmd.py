@@ -17,12 +17,26 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run_tui)
 
 
+def _resolve(ref: str) -> str:
+    """The stored session to resume; a one-line error (exit 2) before the screen opens if there is none."""
+    from advisor.cli.common import fail
+
+    try:
+        from advisor.session.store import SessionStore, SessionStoreError
+    except ModuleNotFoundError:
+        fail("resuming sessions is not available in this build (no session store)")
+    try:
+        return SessionStore().resolve("last" if ref == LATEST else ref)
+    except SessionStoreError as exc:
+        fail(str(exc))
+
+
 def run_tui(args: argparse.Namespace) -> int:
+    resume = getattr(args, "resume", None)
+    resume_id = _resolve(resume) if resume is not None else None
     from advisor.tui.app import DARK, LIGHT, AdvisorApp
 
-    resume = getattr(args, "resume", None)
-    app = AdvisorApp(kb_dir=getattr(args, "kb", None), resume=resume is not None,
-                     resume_id=None if resume in (None, LATEST) else resume,
+    app = AdvisorApp(kb_dir=getattr(args, "kb", None), resume=resume is not None, resume_id=resume_id,
                      theme=LIGHT if getattr(args, "light", False) else DARK)
     code = app.run()
     return int(code or app.return_code or 0)

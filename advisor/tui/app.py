@@ -237,10 +237,12 @@ class AdvisorApp(App[int]):
             return
         d = session.diagnosis()
         self.diagnosis = d
+        concluded = d.conclusion.status in CONCLUDED
+        if concluded:
+            self._conclude(session, d)  # recorded first, so the log shows it too
         screen.render_state(d, answered_count(session) + 1, focus=self.screen is screen)
         screen.sub_title = self._subtitle(session)
-        if d.conclusion.status in CONCLUDED:
-            self._conclude(session, d)
+        if concluded:
             diag = self.diagnosis_screen()
             if diag is not None:
                 diag.show(d)

@@ -40,9 +40,12 @@ def _optional(module: str, *names: str) -> tuple[Any, ...] | None:
 
 
 def load_advisor(kb_dir: str | None = None) -> Advisor:
+    """Load and compile the knowledge, then run one empty inference step so the first real one is warm."""
     from advisor.kb.loader import load_kb
 
-    return Advisor(load_kb(Path(kb_dir) if kb_dir else None))
+    advisor = Advisor(load_kb(Path(kb_dir) if kb_dir else None))
+    advisor.diagnose([])
+    return advisor
 
 
 # ---- persistence ---------------------------------------------------------------

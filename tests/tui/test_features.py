@@ -16,6 +16,7 @@ from advisor.tui.screens.dialogs import ConfirmDialog, InfoDialog, TextDialog
 from advisor.tui.screens.export import ExportDialog
 from advisor.tui.screens.session import SessionScreen
 from advisor.tui.screens.start import StartScreen
+from advisor.tui.widgets.conversation import Conversation
 from advisor.tui.widgets.question import QuestionPanel
 from advisor.tui.widgets.reasoning import ReasoningPanel
 
@@ -57,11 +58,10 @@ async def test_markup_like_text_is_shown_literally(make_app: Any) -> None:
         assert "said [bold]x[/] then [/] and [red" in text
         assert "[bold]x[/] [/] [red" in text
         assert "[red · [/] · 20260101-090000-tui001" in text  # the header
-        log = app.screen.query_one("#log")
-        context = app.screen.query_one(".log-context")
-        log.scroll_to_widget(context, animate=False, top=True)
+        log = app.screen.query_one(Conversation)
+        assert log.show_kind("context")
         await settle(pilot)
-        assert "Termination URI: [bold]x[/].pstn.twilio.com" in region_text(app, context)
+        assert "Termination URI: [bold]x[/].pstn.twilio.com" in region_text(app, log)
         # the context dialog shows them as typed too
         await pilot.press("k")
         await settle(pilot)

@@ -14,7 +14,7 @@ from advisor.tui.screens.answer import AnswerDialog, PickFactDialog
 from advisor.tui.screens.diagnosis import DiagnosisScreen
 from advisor.tui.screens.session import SessionScreen
 from advisor.tui.screens.start import StartScreen
-from advisor.tui.widgets.conversation import AnswerEntry
+from advisor.tui.widgets.conversation import Conversation
 from advisor.tui.widgets.question import QuestionPanel
 
 
@@ -135,14 +135,20 @@ async def test_audio_inbound_sdp_private_ip_dont_know_then_change_from_the_log(m
         assert d.conclusion.status == "undecided"
         assert isinstance(app.screen, DiagnosisScreen)
         assert "No question left to separate the remaining causes" in screen_text(app)
-        # back to the conversation, shift+tab up to that answer in the log, Enter changes it
+        # back to the conversation, shift+tab to the log, up to that answer, Enter changes it
         await pilot.press("b")
         await settle(pilot)
-        for _ in range(40):
-            focused = app.focused
-            if isinstance(focused, AnswerEntry) and focused.item.observation == "audio_heard":
+        log = app.screen.query_one(Conversation)
+        for _ in range(10):
+            if app.focused is log:
                 break
             await pilot.press("shift+tab")
+        assert app.focused is log
+        for _ in range(20):
+            item = log.selected_item()
+            if item is not None and item.observation == "audio_heard":
+                break
+            await pilot.press("up")
         else:
             raise AssertionError("could not reach the audio_heard answer in the log")
         await pilot.press("enter")

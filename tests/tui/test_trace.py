@@ -16,6 +16,7 @@ from advisor.tui.screens.answer import AnswerDialog, PickFactDialog
 from advisor.tui.screens.diagnosis import DiagnosisScreen
 from advisor.tui.screens.session import SessionScreen
 from advisor.tui.screens.start import StartScreen
+from advisor.tui.widgets.conversation import Conversation
 from advisor.tui.widgets.ladder import LadderView
 from advisor.tui.widgets.work import WorkStatus
 
@@ -104,10 +105,10 @@ async def test_engineer_overrides_a_fact_from_the_trace(make_app: Any) -> None:
         if isinstance(app.screen, DiagnosisScreen):
             await pilot.press("b")
             await settle(pilot)
-        entry = app.screen.query_one(".log-trace")
-        app.screen.query_one("#log").scroll_to_widget(entry, animate=False, top=True)
+        log = app.screen.query_one(Conversation)
+        assert log.show_kind("trace")
         await settle(pilot)
-        assert "(overridden by your answer)" in region_text(app, entry)
+        assert "(overridden by your answer)" in squash(region_text(app, log))
 
 
 async def test_slow_trace_shows_progress_and_esc_cancels(make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Static
 from advisor.engine.diagnosis import Diagnosis
 from advisor.session.core import Session
 from advisor.tui.present import bar, log_items, percent
-from advisor.tui.widgets.conversation import AnswerEntry, Conversation
+from advisor.tui.widgets.conversation import Conversation
 from advisor.tui.widgets.question import QuestionPanel
 from advisor.tui.widgets.reasoning import ReasoningPanel
 from advisor.tui.widgets.work import WorkStatus
@@ -90,11 +90,11 @@ class SessionScreen(Screen[None]):
     # ---- rendering -------------------------------------------------------------------
     def render_state(self, d: Diagnosis, number: int, focus: bool = True) -> None:
         """Show the session as it is now (called by the app after every change)."""
+        self.query_one(Conversation).sync(log_items(self.session))
         if d is self.diagnosis and number == self.number:
-            return  # already on screen (built with it)
+            return  # the rest is already on screen (built with it)
         self.diagnosis = d
         self.number = number
-        self.query_one(Conversation).sync(log_items(self.session))
         self.query_one(ReasoningPanel).show(d)
         panel = self.query_one(QuestionPanel)
         previous = panel.question.id if panel.question is not None else None
@@ -107,7 +107,8 @@ class SessionScreen(Screen[None]):
     @staticmethod
     def _strip(d: Diagnosis) -> Text:
         alive = [c for c in d.causes if c.status != "ruled_out"]
-        strip = Text(f"{len(alive)} possible (r) ", style="dim")
+        strip = Text()
+        strip.append(f"{len(alive)} possible (r) ", style="dim")
         if alive:
             top = alive[0]
             strip.append(bar(top.confidence, 6), style="cyan")
@@ -128,7 +129,7 @@ class SessionScreen(Screen[None]):
     def on_question_panel_answered(self, event: QuestionPanel.Answered) -> None:
         self.advisor_app.answer(event.observation, event.raw, event.question)
 
-    def on_answer_entry_change_requested(self, event: AnswerEntry.ChangeRequested) -> None:
+    def on_conversation_change_requested(self, event: Conversation.ChangeRequested) -> None:
         self.advisor_app.change_answer(event.observation, event.question)
 
     def on_reasoning_panel_cause_chosen(self, event: ReasoningPanel.CauseChosen) -> None:
@@ -179,8 +180,11 @@ class SessionScreen(Screen[None]):
         if self.has_class("narrow"):
             self.toggle_class("show-reasoning")
             if self.has_class("show-reasoning"):
-                self.query_one(ReasoningPanel).focus_list()
+                panel = self.query_one(ReasoningPanel)
+                self.call_after_refresh(panel.show_if_stale)
+                panel.focus_list()
             else:
                 self.query_one(QuestionPanel).focus_first()
         else:
             self.toggle_class("hide-reasoning")
+            self.call_after_refresh(self.query_one(ReasoningPanel).show_if_stale)

@@ -1,20 +1,19 @@
 """The conversation log: every question asked and answer given, kept visible and scrollable.
 
-Entries are derived from the session's events (`present.log_items`). Answer
-entries can be focused (Tab, or up/down inside the log) and Enter (or a click)
-asks to change that answer.
+Entries are derived from the session's events (`present.log_items`) and drawn
+with the line API (no widget per entry, so an answer never waits for a mount).
+Focus the log (Tab / Shift+Tab), move between answers with up/down, and Enter
+(or a click) asks to change that answer.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Static
 
 from advisor.tui.present import LogItem
+from advisor.tui.widgets.lines import LineList, Row
 
 _WHO = {
     "family": "Problem",
@@ -26,6 +25,16 @@ _WHO = {
     "probe": "Probe",
     "diagnosis": "Advisor",
     "export": "Export",
+}
+
+
+GUTTER = {
+    "answer": "blue",
+    "family": "green",
+    "diagnosis": "green",
+    "text": "yellow",
+    "note": "yellow",
+    "trace": "magenta",
 }
 
 
@@ -56,24 +65,22 @@ def render_item(item: LogItem) -> Text:
     return out
 
 
-class LogEntry(Static):
-    """One entry of the log."""
+def wrapped(item: LogItem, width: int, console: object) -> Text:
+    """The entry wrapped to the log's width, each line behind a coloured bar (its kind)."""
+    text = render_item(item)
+    gutter = "bright_black" if item.superseded else GUTTER.get(item.kind, "bright_black")
+    lines = text.wrap(console, max(width - 2, 20))  # type: ignore[arg-type]
+    out = Text()
+    for n, line in enumerate(lines):
+        if n:
+            out.append("\n")
+        out.append("▌ ", style=gutter)
+        out.append_text(line)
+    return out
 
-    def __init__(self, item: LogItem) -> None:
-        super().__init__(render_item(item), classes=f"log-entry log-{item.kind}"
-                         + (" superseded" if item.superseded else ""))
-        self.item = item
 
-
-class AnswerEntry(LogEntry):
-    """An answer in the log; Enter or a click asks to change it."""
-
-    can_focus = True
-    BINDINGS = [
-        Binding("enter", "change", "Change this answer"),
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("down", "move(1)", "Next", show=False),
-    ]
+class Conversation(LineList):
+    """The log of the whole session, newest at the bottom."""
 
     class ChangeRequested(Message):
         def __init__(self, observation: str, question: str | None) -> None:
@@ -81,58 +88,71 @@ class AnswerEntry(LogEntry):
             self.observation = observation
             self.question = question
 
-    def action_change(self) -> None:
-        if self.item.observation is not None:
-            self.post_message(self.ChangeRequested(self.item.observation, self.item.question))
-
-    def action_move(self, delta: int) -> None:
-        parent = self.parent
-        if parent is None:
-            return
-        entries = list(parent.query(AnswerEntry))
-        if self in entries:
-            i = entries.index(self) + delta
-            if 0 <= i < len(entries):
-                entries[i].focus()
-
-    def on_click(self, event: events.Click) -> None:
-        event.stop()
-        self.action_change()
-
-
-def entry_for(item: LogItem) -> LogEntry:
-    return AnswerEntry(item) if item.kind == "answer" else LogEntry(item)
-
-
-class Conversation(VerticalScroll):
-    """The log of the whole session, newest at the bottom."""
-
-    can_focus = False
-
     def __init__(self, items: list[LogItem] | None = None, *, id: str | None = None) -> None:
-        items = items or []
-        super().__init__(*[entry_for(i) for i in items], id=id)
-        self._keys: list[LogItem] = list(items)
+        super().__init__(id=id, auto_highlight=False, start_at_end=True)
+        self.items: list[LogItem] = list(items or [])
+        self._width = 0
+        self._row_of_event: dict[int, int] = {}
 
     def on_mount(self) -> None:
-        if self._keys:
-            self.call_after_refresh(self.scroll_end, animate=False)
+        super().on_mount()
+        self._rebuild()
+
+    def _text_width(self) -> int:
+        width = self.scrollable_content_region.width
+        return width - 1 if width > 0 else self.app.size.width - 4
+
+    def _rebuild(self) -> None:
+        self._width = self._text_width()
+        console = self.app.console
+        rows: list[Row] = []
+        self._row_of_event = {}
+        for item in self.items:
+            if rows:
+                rows.append(Row(None, Text("")))
+            self._row_of_event[item.index] = len(rows)
+            row_id = f"e{item.index}" if item.kind == "answer" else None
+            rows.append(Row(row_id, wrapped(item, self._width, console)))
+        keep = self.selected_id()
+        self.set_rows(rows, keep=keep)
+        self.call_after_refresh(self.scroll_end, animate=False)
 
     def sync(self, items: list[LogItem]) -> None:
-        """Show these items; keeps the unchanged prefix and (re)mounts the rest."""
-        keys = list(items)
-        same = 0
-        while same < min(len(keys), len(self._keys)) and keys[same] == self._keys[same]:
-            same += 1
-        entries = list(self.query(LogEntry))
-        for entry in entries[same:]:
-            entry.remove()
-        new = [entry_for(i) for i in items[same:]]
-        if new:
-            self.mount_all(new)
-        self._keys = keys
-        if new:
-            self.call_after_refresh(self.scroll_end, animate=False)
+        """Show these items (the whole log; unchanged entries are not rendered again)."""
+        if items == self.items and self._width == self._text_width():
+            return
+        self.items = list(items)
+        self._rebuild()
 
-    def answer_entries(self) -> list[AnswerEntry]:
-        return list(self.query(AnswerEntry))
+    def on_resize(self, event: events.Resize) -> None:
+        if self.items and self._text_width() != self._width:
+            self._rebuild()
+
+    def on_line_list_selected(self, event: LineList.Selected) -> None:
+        event.stop()
+        item = self.item_for(event.row_id)
+        if item is not None and item.observation is not None:
+            self.post_message(self.ChangeRequested(item.observation, item.question))
+
+    def item_for(self, row_id: str | None) -> LogItem | None:
+        return next((i for i in self.items if f"e{i.index}" == row_id), None)
+
+    def selected_item(self) -> LogItem | None:
+        return self.item_for(self.selected_id())
+
+    def select_answer(self, observation: str) -> bool:
+        """Highlight the latest answer to `observation` (as up/down would)."""
+        for i in range(len(self.rows) - 1, -1, -1):
+            item = self.item_for(self.rows[i].id)
+            if item is not None and item.observation == observation:
+                self.highlighted = i
+                return True
+        return False
+
+    def show_kind(self, kind: str) -> bool:
+        """Scroll the first entry of this kind (e.g. "trace") to the top."""
+        item = next((it for it in self.items if it.kind == kind), None)
+        if item is None or item.index not in self._row_of_event:
+            return False
+        self.show_row(self._row_of_event[item.index], top=True)
+        return True

@@ -60,14 +60,19 @@ class LineList(ScrollView, can_focus=True):
             super().__init__()
             self.row_id = row_id
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, auto_highlight: bool = True, start_at_end: bool = False) -> None:
         super().__init__(id=id)
+        self.auto_highlight = auto_highlight
+        """Highlight the first selectable row without focus (the reasoning panel) or only once focused (the log)."""
+        self.start_at_end = start_at_end
+        """Focusing without a highlight lights the last selectable row rather than the first."""
         self.rows: list[Row] = []
         self._lines: list[Strip] = []
         self._row_of_line: list[int] = []
         self._first_line: list[int] = []
         self._pending: list[Row] | None = None
         self._cache: dict[tuple[int, bool, int, int], Strip] = {}
+        self._row_strips: dict[tuple[object, ...], list[Strip]] = {}
 
     # ---- content -------------------------------------------------------------------------
     def set_rows(self, rows: list[Row], keep: str | None = None) -> None:
@@ -80,8 +85,9 @@ class LineList(ScrollView, can_focus=True):
         target = None
         if keep is not None:
             target = next((i for i, r in enumerate(rows) if r.id == keep), None)
-        if target is None:
-            target = next((i for i, r in enumerate(rows) if r.id is not None), None)
+        if target is None and (self.auto_highlight or self.has_focus):
+            choices = self._selectable()
+            target = (choices[-1] if self.start_at_end else choices[0]) if choices else None
         self.set_reactive(LineList.highlighted, target)
         self.refresh()
 
@@ -96,19 +102,30 @@ class LineList(ScrollView, can_focus=True):
         row_of_line: list[int] = []
         first: list[int] = []
         width = 0
+        known = self._row_strips
+        fresh: dict[tuple[object, ...], list[Strip]] = {}
         for i, row in enumerate(self.rows):
             first.append(len(lines))
-            for part in row.text.split("\n", allow_blank=True):
-                segments = list(part.render(console))
-                strip = Strip(segments)
+            text = row.text
+            key = (text.plain, str(text.style), tuple(text.spans))
+            strips = known.get(key) or fresh.get(key)
+            if strips is None:
+                strips = [Strip(list(part.render(console))) for part in text.split("\n", allow_blank=True)]
+            fresh[key] = strips
+            for strip in strips:
                 width = max(width, strip.cell_length)
                 lines.append(strip)
                 row_of_line.append(i)
+        self._row_strips = fresh  # rows unchanged since the last update are not rendered again
         self._lines, self._row_of_line, self._first_line = lines, row_of_line, first
         self._cache.clear()
         self.virtual_size = Size(width, len(lines))
 
     def on_focus(self) -> None:
+        if self.highlighted is None:
+            choices = self._selectable()
+            if choices:
+                self.highlighted = choices[-1] if self.start_at_end else choices[0]
         self._cache.clear()
         self.refresh()
 
@@ -145,10 +162,15 @@ class LineList(ScrollView, can_focus=True):
     def watch_highlighted(self, old: int | None, new: int | None) -> None:
         self._cache.clear()
         self.refresh()
-        if new is not None and 0 <= new < len(self._first_line):
-            start = self._first_line[new]
-            end = self._first_line[new + 1] if new + 1 < len(self._first_line) else len(self._lines)
-            self.scroll_to_region(Region(0, start, 1, end - start), animate=False, force=True)
+        if new is not None:
+            self.show_row(new)
+
+    def show_row(self, index: int, top: bool = False) -> None:
+        """Scroll so that row `index` is visible (at the top when asked)."""
+        if 0 <= index < len(self._first_line):
+            start = self._first_line[index]
+            end = self._first_line[index + 1] if index + 1 < len(self._first_line) else len(self._lines)
+            self.scroll_to_region(Region(0, start, 1, end - start), animate=False, force=True, top=top)
 
     # ---- input ---------------------------------------------------------------------------
     def _selectable(self) -> list[int]:

@@ -95,8 +95,8 @@ class QuestionPanel(Vertical):
     def _content(self, q: NextQuestion | None, number: int) -> tuple[Text, Text, Text, list[tuple[Content, str]]]:
         """Title, question text, hint and the (label, value) of each answer button."""
         if q is None:
-            return (Text("No question left", style="bold"), Text("Nothing more to ask: see the diagnosis."),
-                    Text(""), [])
+            return (Text("No question left", style="bold"),
+                    Text("Nothing more to ask: x shows the diagnosis, c changes an answer."), Text(""), [])
         title = Text.assemble((f"Question {number}", "bold"), (f"   cost {q.cost}", "dim"),
                               ("   h help · w why · n note · t trace · k context", "dim"))
         answers: list[tuple[Content, str]] = []

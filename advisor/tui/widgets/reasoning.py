@@ -30,14 +30,16 @@ def _hang(text: str, width: int, indent: int) -> str:
 def cause_prompt(cause: CauseResult, width: int = 60) -> Text:
     """One cause: confidence bar, percent, title; ruled-out ones struck through with the reason."""
     if cause.status == "ruled_out":
-        out = Text("✗ ", style="dim")
+        out = Text()
+        out.append("✗ ", style="dim")
         out.append(_hang(cause.title, width, 2), style="dim strike")
         out.append("\n  " + _hang(why_ruled_out(cause), width, 2), style="dim italic")
         return out
     style = "bold green" if cause.status == "confirmed" else "cyan"
     indent = BAR_WIDTH + 6
     title = ("CONFIRMED " if cause.status == "confirmed" else "") + cause.title
-    out = Text(bar(cause.confidence, BAR_WIDTH), style=style)
+    out = Text()
+    out.append(bar(cause.confidence, BAR_WIDTH), style=style)
     out.append(f" {percent(cause.confidence):>4} ", style="bold")
     wrapped = _hang(title, width, indent)
     if cause.status == "confirmed":
@@ -60,6 +62,7 @@ class ReasoningPanel(Vertical):
         super().__init__(id=id)
         self.diagnosis = diagnosis
         self._width = width
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         """Built with the first diagnosis in place (width estimated; a resize re-wraps)."""
@@ -91,11 +94,15 @@ class ReasoningPanel(Vertical):
         return max(width - 1, 30) if width else 60
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.diagnosis is not None and self._list_width() != self._width:
+        if self.diagnosis is not None and (self._stale or self._list_width() != self._width):
             self.show(self.diagnosis)
 
     def show(self, d: Diagnosis) -> None:
         self.diagnosis = d
+        if not self.display or not self.is_mounted or self.size.width == 0:
+            self._stale = True  # hidden (narrow terminal): drawn when shown
+            return
+        self._stale = False
         width = self._width = self._list_width()
         summary, rows = self._content(d, width)
         self.query_one("#r-summary", Static).update(summary)
@@ -105,6 +112,10 @@ class ReasoningPanel(Vertical):
     def on_line_list_selected(self, event: LineList.Selected) -> None:
         event.stop()
         self.post_message(self.CauseChosen(event.row_id))
+
+    def show_if_stale(self) -> None:
+        if self._stale and self.diagnosis is not None:
+            self.show(self.diagnosis)
 
     def focus_list(self) -> None:
         self.query_one("#r-causes", LineList).focus()
