@@ -75,7 +75,7 @@ class AdvisorApp(App[int]):
     COMMANDS = App.COMMANDS | {AdvisorCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "toggle_theme", "theme", show=False),
-        Binding("ctrl+q", "quit", "quit", priority=True, show=False),
+        Binding("ctrl+q", "quit", "quit", priority=True),
     ]
 
     def __init__(self, advisor: Advisor | None = None, *, kb_dir: str | None = None,

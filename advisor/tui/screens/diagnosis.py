@@ -31,7 +31,6 @@ HEADLINE = {
 
 class DiagnosisScreen(Screen[None]):
     BINDINGS = [
-        Binding("ctrl+q", "app.quit", "quit"),
         Binding("e", "export", "export"),
         Binding("y", "copy_summary", "copy summary"),
         Binding("s", "start_over", "start over"),

@@ -26,7 +26,6 @@ ANY_SYMPTOM = "__any__"
 
 class StartScreen(Screen[None]):
     BINDINGS = [
-        Binding("ctrl+q", "app.quit", "quit"),
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("ctrl+r", "resume", "Resume last", show=False),
         Binding("1", "number(1)", "Choose", key_display="1-9", show=True),
