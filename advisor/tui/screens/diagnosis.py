@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label, OptionList, Static
+from textual.widgets import Button, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from advisor.engine.diagnosis import Diagnosis
 from advisor.kb.loader import KnowledgeBase
 from advisor.tui.present import bar, diagnosis_view, percent, why_ruled_out
 from advisor.tui.screens.cause import is_trace, reason_prompt
+from advisor.tui.widgets.footer import AdvisorFooter
 from advisor.tui.widgets.work import WorkStatus
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class DiagnosisScreen(Screen[None]):
             yield Button(Text("Start over (s)"), id="start-over", compact=True)
             yield Button(Text("Back (b)"), id="back", compact=True)
         yield WorkStatus(id="work")
-        yield Footer(compact=True)
+        yield AdvisorFooter()
 
     def on_mount(self) -> None:
         self.show(self.diagnosis)

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from advisor.engine.diagnosis import Diagnosis
 from advisor.session.core import Session
 from advisor.tui.present import bar, log_items, percent
 from advisor.tui.widgets.conversation import Conversation
+from advisor.tui.widgets.footer import AdvisorFooter
 from advisor.tui.widgets.question import QuestionPanel
 from advisor.tui.widgets.reasoning import ReasoningPanel
 from advisor.tui.widgets.work import WorkStatus
@@ -72,7 +73,7 @@ class SessionScreen(Screen[None]):
             # the panel's list width, as the layout will make it (a resize re-wraps if it differs)
             yield ReasoningPanel(d, round(self.width_hint * 2 / 5) - 5, id="reasoning")
         yield WorkStatus(id="work")
-        yield Footer(compact=True)
+        yield AdvisorFooter()
 
     def on_mount(self) -> None:
         self._layout(self.app.size.width)

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Collapsible, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Button, Collapsible, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from advisor.kb.loader import KnowledgeBase
 from advisor.tui.present import symptoms_of
 from advisor.tui.widgets.context_form import ContextForm
+from advisor.tui.widgets.footer import AdvisorFooter
 from advisor.tui.widgets.work import WorkStatus
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class StartScreen(Screen[None]):
                 yield Button("Start (Ctrl+S)", id="start-button", variant="primary", compact=True)
             yield Static(id="start-hint", markup=False)
         yield WorkStatus(id="work")
-        yield Footer(compact=True)
+        yield AdvisorFooter()
 
     def on_mount(self) -> None:
         self.query_one("#resume", Button).display = False

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 
 from advisor.tui.screens.dialogs import InfoDialog
 from advisor.tui.services import TraceResult
+from advisor.tui.widgets.footer import AdvisorFooter
 from advisor.tui.widgets.ladder import LadderView, header, message_detail
 
 NARROW = 110
@@ -72,7 +73,7 @@ class LadderScreen(Screen[None]):
                 yield LadderView(id="ladder")
             with VerticalScroll(id="ladder-detail"):
                 yield Static(id="ladder-raw", markup=False)
-        yield Footer(compact=True)
+        yield AdvisorFooter()
 
     def on_mount(self) -> None:
         self.title = "SIP Trunk Advisor"
