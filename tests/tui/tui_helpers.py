@@ -45,7 +45,7 @@ async def answer_with_keys(pilot: Any, facts: dict[str, str], *, max_steps: int 
     diagnosis screen is up. Returns the observations asked, in order.
     """
     from advisor.tui.screens.diagnosis import DiagnosisScreen
-    from advisor.tui.widgets.question import OptionButton, QuestionPanel
+    from advisor.tui.widgets.question import AnswerList, QuestionPanel
 
     app = pilot.app
     asked: list[str] = []
@@ -75,8 +75,7 @@ async def answer_with_keys(pilot: Any, facts: dict[str, str], *, max_steps: int 
         if i < 9:
             await pilot.press(str(i + 1))
         else:
-            buttons = list(panel.query(OptionButton))
-            buttons[0].focus()
+            panel.query_one(AnswerList).focus()
             await pilot.pause()
-            await pilot.press(*["down"] * i, "enter")
+            await pilot.press("home", *["down"] * i, "enter")
     raise AssertionError(f"no diagnosis after {max_steps} questions: {asked}")

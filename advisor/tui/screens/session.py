@@ -69,7 +69,9 @@ class SessionScreen(Screen[None]):
             with Vertical(id="left"):
                 yield Conversation(log_items(self.session) if d is not None else None, id="log")
                 yield Static(self._strip(d) if d is not None else "", id="strip", markup=False)
-                yield QuestionPanel(d.next_question if d is not None else None, self.number, id="question")
+                left = self.width_hint if self.width_hint < NARROW else round(self.width_hint * 3 / 5)
+                yield QuestionPanel(d.next_question if d is not None else None, self.number, width=left - 2,
+                                    id="question")
             # the panel's list width, as the layout will make it (a resize re-wraps if it differs)
             yield ReasoningPanel(d, round(self.width_hint * 2 / 5) - 5, id="reasoning")
         yield WorkStatus(id="work")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
 from advisor.engine.diagnosis import AnswerOption, NextQuestion
 from advisor.kb.models import UNKNOWN
+from advisor.tui.widgets.lines import LineList, Row
 
 NUMBER_CHARS = set("0123456789.,-")
 
@@ -28,34 +29,63 @@ class NumberInput(Input):
             event.prevent_default()  # not typed: the key bubbles up to the screen's bindings
 
 
-class OptionButton(Button):
-    """One answer; up/down move between the answers."""
+Answer = tuple[str, str, str]
+"""(key shown, label, value) of one answer."""
 
-    BINDINGS = [
-        Binding("up", "move(-1)", "Previous answer", show=False),
-        Binding("down", "move(1)", "Next answer", show=False),
-    ]
 
-    def __init__(self, label: Content, value: str, index: int) -> None:
-        super().__init__(label, compact=True, classes="option dont-know" if value == UNKNOWN else "option")
-        self.value = value
-        self.index = index
+class AnswerList(LineList):
+    """The answers, one row each ("1  label", long labels wrapped), drawn on the line API.
 
-    def set_answer(self, label: Content, value: str, index: int) -> None:
-        self.label = label
-        self.value = value
-        self.index = index
-        if self.has_class("dont-know") != (value == UNKNOWN):
-            self.set_class(value == UNKNOWN, "dont-know")
+    One widget instead of a button per answer: a 19-option question mounted 20 buttons,
+    each styled, laid out and painted on its own. Up/down move, Enter or a click answers.
+    """
 
-    def action_move(self, delta: int) -> None:
-        parent = self.parent
-        if parent is None:
-            return
-        buttons = [b for b in parent.query(OptionButton) if b.display]
-        i = buttons.index(self) + delta
-        if 0 <= i < len(buttons):
-            buttons[i].focus()
+    DEFAULT_CSS = """
+    AnswerList {
+        height: auto;
+        background: transparent;
+    }
+    """
+
+    class Chosen(Message):
+        def __init__(self, value: str) -> None:
+            super().__init__()
+            self.value = value
+
+    def __init__(self, answers: list[Answer], width: int, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.answers = answers
+        self._wrap_width = max(width, 20)
+        self.set_rows(self._rows())
+
+    def _rows(self) -> list[Row]:
+        rows = []
+        for key, label, value in self.answers:
+            lines = textwrap.wrap(label, width=self._wrap_width - 3) or [""]
+            text = Text.assemble((key, "bold"), "  ", "\n   ".join(lines))
+            if value == UNKNOWN:
+                text.stylize("dim", 1)
+            rows.append(Row(value, text))
+        return rows
+
+    def show_answers(self, answers: list[Answer]) -> None:
+        self.answers = answers
+        self.set_rows(self._rows())
+        self.scroll_home(animate=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = max(event.size.width - 1, 20)
+        if width != self._wrap_width:
+            self._wrap_width = width
+            self.set_rows(self._rows(), keep=self.selected_id())
+
+    def values(self) -> list[str]:
+        return [value for _, _, value in self.answers]
+
+    def action_select(self) -> None:  # Enter or a click
+        value = self.selected_id()
+        if value is not None:
+            self.post_message(self.Chosen(value))
 
 
 class QuestionPanel(Vertical):
@@ -68,11 +98,13 @@ class QuestionPanel(Vertical):
             self.question = question
             self.raw = raw
 
-    def __init__(self, question: NextQuestion | None = None, number: int = 0, *, id: str | None = None) -> None:
+    def __init__(self, question: NextQuestion | None = None, number: int = 0, *, width: int = 80,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.question = question
         self.number = number
-        self._pool: list[OptionButton] = []
+        self.width_hint = width
+        """The panel's width as the layout will make it (answers are wrapped to it; a resize re-wraps)."""
 
     def compose(self) -> ComposeResult:
         """Built with the first question already in place: one layout instead of several."""
@@ -80,8 +112,8 @@ class QuestionPanel(Vertical):
         title, text, hint, answers = self._content(q, self.number)
         yield Static(title, id="q-title", markup=False)
         yield Static(text, id="q-text", markup=False)
-        self._pool = [OptionButton(label, value, i) for i, (label, value) in enumerate(answers)]
-        yield VerticalScroll(*self._pool, id="q-options")
+        # padding 1+1, and a column for the scrollbar when the answers do not fit
+        yield AnswerList(answers, self.width_hint - 3, id="q-options")
         number_input = NumberInput(placeholder=self._placeholder(q), id="q-number", type="text")
         number_input.display = q is not None and q.type == "number"
         yield number_input
@@ -92,14 +124,14 @@ class QuestionPanel(Vertical):
         unit = f" ({q.unit})" if q is not None and q.unit else ""
         return f"type a number{unit}, Enter"
 
-    def _content(self, q: NextQuestion | None, number: int) -> tuple[Text, Text, Text, list[tuple[Content, str]]]:
-        """Title, question text, hint and the (label, value) of each answer button."""
+    def _content(self, q: NextQuestion | None, number: int) -> tuple[Text, Text, Text, list[Answer]]:
+        """Title, question text, hint and the (key, label, value) of each answer."""
         if q is None:
             return (Text("No question left", style="bold"),
                     Text("Nothing more to ask: x shows the diagnosis, c changes an answer."), Text(""), [])
         title = Text.assemble((f"Question {number}", "bold"), (f"   cost {q.cost}", "dim"),
                               ("   h help · w why · n note · t trace · k context", "dim"))
-        answers: list[tuple[Content, str]] = []
+        answers: list[Answer] = []
         hint = Text("")
         options = [o for o in q.options if o.value != UNKNOWN]
         if q.type == "number":
@@ -108,8 +140,8 @@ class QuestionPanel(Vertical):
         else:
             for i, opt in enumerate(options):
                 key = str(i + 1) if i < 9 else " "
-                answers.append((Content.assemble((key, "bold"), "  ", Content(opt.label)), opt.value))
-        answers.append((Content.assemble(("0", "bold"), "  ", Content("I don't know")), UNKNOWN))
+                answers.append((key, opt.label, opt.value))
+        answers.append(("0", "I don't know", UNKNOWN))
         return title, Text(q.text, style="bold"), hint, answers
 
     def answer_options(self) -> list[AnswerOption]:
@@ -130,33 +162,15 @@ class QuestionPanel(Vertical):
             number_input.value = ""
             number_input.placeholder = self._placeholder(question)
         number_input.display = is_number
-        box = self.query_one("#q-options", VerticalScroll)
-        self._set_buttons(box, answers)
-        box.scroll_home(animate=False)
-
-    def _set_buttons(self, box: VerticalScroll, answers: list[tuple[Content, str]]) -> None:
-        """Reuse the mounted buttons (mounting new widgets per question is slow); hide the spare ones."""
-        new = []
-        for i, (label, value) in enumerate(answers):
-            if i < len(self._pool):
-                self._pool[i].set_answer(label, value, i)
-                self._pool[i].display = True
-            else:
-                button = OptionButton(label, value, i)
-                self._pool.append(button)
-                new.append(button)
-        for button in self._pool[len(answers):]:
-            button.display = False
-        if new:
-            box.mount_all(new)
+        self.query_one("#q-options", AnswerList).show_answers(answers)
 
     def focus_first(self) -> None:
         if self.question is not None and self.question.type == "number":
             self.query_one("#q-number", NumberInput).focus()
             return
-        buttons = [b for b in self._pool if b.display]
-        if buttons:
-            buttons[0].focus()
+        answers = self.query_one("#q-options", AnswerList)
+        if answers.rows:
+            answers.focus()
 
     def pick(self, n: int) -> bool:
         """Answer with option n (1-based); False when there is no such option."""
@@ -176,10 +190,10 @@ class QuestionPanel(Vertical):
         assert self.question is not None
         self.post_message(self.Answered(self.question.observation, self.question.id, raw))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if isinstance(event.button, OptionButton):
-            event.stop()
-            self._answered(event.button.value)
+    def on_answer_list_chosen(self, event: AnswerList.Chosen) -> None:
+        event.stop()
+        if self.question is not None:
+            self._answered(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "q-number":
