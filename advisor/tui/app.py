@@ -10,56 +10,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import get_current_worker
 
-from advisor.context import TrunkContext
-from advisor.engine.diagnosis import Advisor, Diagnosis
-from advisor.session.core import Session
-from advisor.session.events import (
-    AnswerChanged,
-    AnswerGiven,
-    DiagnosisReached,
-    FamilyChosen,
-    ProbeRun,
-    QuestionShown,
-    SessionRecord,
-    TextReported,
-    TraceAttached,
-)
 from advisor.tui import services
 from advisor.tui.commands import AdvisorCommands
-from advisor.tui.present import (
-    CONCLUDED,
-    answerable_facts,
-    answered_count,
-    context_badge,
-    current_value,
-    family_title,
-    summary_text,
-)
-from advisor.tui.screens.answer import AnswerDialog, FactChoice, PickFactDialog
-from advisor.tui.screens.cause import CauseDialog
-from advisor.tui.screens.diagnosis import DiagnosisScreen
-from advisor.tui.screens.dialogs import (
-    ConfirmDialog,
-    ContextDialog,
-    InfoDialog,
-    TextDialog,
-    TraceDialog,
-    help_body,
-    why_body,
-)
-from advisor.tui.screens.export import ExportDialog, ExportRequest
-from advisor.tui.screens.session import SessionScreen
 from advisor.tui.screens.start import StartScreen
 from advisor.tui.widgets.work import WorkStatus
 
+if TYPE_CHECKING:
+    # the engine, sessions and the other screens are imported when first needed (after the
+    # start screen is on screen): `advisor` paints its first frame without loading them
+    from advisor.context import TrunkContext
+    from advisor.engine.diagnosis import Advisor, Diagnosis
+    from advisor.session.core import Session
+    from advisor.session.events import SessionRecord
+    from advisor.tui.screens.answer import FactChoice
+    from advisor.tui.screens.diagnosis import DiagnosisScreen
+    from advisor.tui.screens.export import ExportRequest
+    from advisor.tui.screens.session import SessionScreen
+
 DARK, LIGHT = "textual-dark", "textual-light"
+
+
+def _new_record() -> SessionRecord:
+    from advisor.session.events import SessionRecord
+
+    return SessionRecord()
 
 
 class _Default:
@@ -88,7 +69,7 @@ class AdvisorApp(App[int]):
         self.store: Any | None = None
         self.resume = resume
         self.resume_id = resume_id
-        self.new_record = new_record or SessionRecord
+        self.new_record = new_record or _new_record
         self.initial_theme = theme
         self.session: Session | None = None
         self.diagnosis: Diagnosis | None = None
@@ -105,7 +86,8 @@ class AdvisorApp(App[int]):
             self.push_screen(StartScreen())
         if self.advisor is None or self._store_arg is DEFAULT_STORE:
             self._set_work("Loading the knowledge base...")
-            self._load_knowledge()
+            # after the first frame: the start screen shows while the engine loads
+            self.call_after_refresh(self._load_knowledge)
         else:
             self.store = self._store_arg
             self._knowledge_ready(self.advisor, None)
@@ -158,6 +140,9 @@ class AdvisorApp(App[int]):
     # ---- sessions ----------------------------------------------------------------------
     def start_session(self, family: str, symptom: str | None = None, *, report: str = "",
                       context: TrunkContext | None = None, trace_path: str | None = None) -> Session:
+        from advisor.session.core import Session
+        from advisor.tui.present import family_title
+
         assert self.advisor is not None
         session = Session(self.advisor, record=self.new_record())
         kb = self.advisor.kb
@@ -175,6 +160,9 @@ class AdvisorApp(App[int]):
         return session
 
     def open_session(self, session: Session) -> None:
+        from advisor.tui.present import answered_count
+        from advisor.tui.screens.session import SessionScreen
+
         self.session = session
         self.traces = {}
         d = session.diagnosis()
@@ -193,6 +181,8 @@ class AdvisorApp(App[int]):
             await self.push_screen(screen)
 
     def resume_session(self, session_id: str | None) -> None:
+        from advisor.session.events import TraceAttached
+
         if self.advisor is None:
             self.resume, self.resume_id = True, session_id
             return
@@ -214,12 +204,16 @@ class AdvisorApp(App[int]):
         self.notify(str(exc), title="Session not saved", severity="error", markup=False)
 
     def session_screen(self) -> SessionScreen | None:
+        from advisor.tui.screens.session import SessionScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, SessionScreen):
                 return screen
         return None
 
     def diagnosis_screen(self) -> DiagnosisScreen | None:
+        from advisor.tui.screens.diagnosis import DiagnosisScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, DiagnosisScreen):
                 return screen
@@ -231,6 +225,9 @@ class AdvisorApp(App[int]):
             self._refresh_session()
 
     def _refresh_session(self) -> None:
+        from advisor.tui.present import CONCLUDED, answered_count
+        from advisor.tui.screens.diagnosis import DiagnosisScreen
+
         session = self.session
         screen = self.session_screen()
         if session is None or screen is None or not screen.is_mounted:
@@ -267,11 +264,15 @@ class AdvisorApp(App[int]):
 
     @staticmethod
     def _subtitle(session: Session) -> str:
+        from advisor.tui.present import context_badge
+
         badge = context_badge(session.context)
         return f"{badge} · {session.id}" if badge else session.id
 
     @staticmethod
     def _showing(session: Session, question: str) -> bool:
+        from advisor.session.events import AnswerChanged, AnswerGiven, FamilyChosen, QuestionShown, TraceAttached
+
         for ev in reversed(session.record.events):
             if isinstance(ev, QuestionShown):
                 return ev.question == question
@@ -281,6 +282,16 @@ class AdvisorApp(App[int]):
 
     @staticmethod
     def _conclude(session: Session, d: Diagnosis) -> None:
+        from advisor.session.events import (
+            AnswerChanged,
+            AnswerGiven,
+            DiagnosisReached,
+            FamilyChosen,
+            ProbeRun,
+            TextReported,
+            TraceAttached,
+        )
+
         for ev in reversed(session.record.events):
             if isinstance(ev, DiagnosisReached):
                 if ev.status == d.conclusion.status and ev.cause == d.conclusion.cause:
@@ -306,6 +317,8 @@ class AdvisorApp(App[int]):
         return self.diagnosis.next_question if self.diagnosis is not None else None
 
     def show_help(self) -> None:
+        from advisor.tui.screens.dialogs import InfoDialog, help_body
+
         q = self._question()
         if q is None or self.advisor is None:
             self.notify("No question is open.")
@@ -313,6 +326,8 @@ class AdvisorApp(App[int]):
         self.push_screen(InfoDialog("How to find this out", help_body(self.advisor.kb, q)))
 
     def show_why(self) -> None:
+        from advisor.tui.screens.dialogs import InfoDialog, why_body
+
         q = self._question()
         if q is None or self.advisor is None:
             self.notify("No question is open.")
@@ -320,6 +335,8 @@ class AdvisorApp(App[int]):
         self.push_screen(InfoDialog("Why this question?", why_body(self.advisor.kb, q)))
 
     def add_note(self) -> None:
+        from advisor.tui.screens.dialogs import TextDialog
+
         if self.session is None:
             return
         q = self._question()
@@ -334,6 +351,8 @@ class AdvisorApp(App[int]):
                          done)
 
     def edit_context(self) -> None:
+        from advisor.tui.screens.dialogs import ContextDialog
+
         if self.session is None:
             return
 
@@ -345,6 +364,9 @@ class AdvisorApp(App[int]):
         self.push_screen(ContextDialog(self.session.context), done)
 
     def change_answer(self, observation: str | None = None, question: str | None = None) -> None:
+        from advisor.tui.present import answerable_facts, current_value
+        from advisor.tui.screens.answer import AnswerDialog, PickFactDialog
+
         session = self.session
         if session is None:
             return
@@ -370,6 +392,8 @@ class AdvisorApp(App[int]):
         self.push_screen(AnswerDialog(kb, observation, question, current.value if current else None), done)
 
     def show_cause(self, cause_id: str) -> None:
+        from advisor.tui.screens.cause import CauseDialog
+
         if self.diagnosis is None or self.advisor is None:
             return
         cause = next((c for c in self.diagnosis.causes if c.id == cause_id), None)
@@ -383,6 +407,8 @@ class AdvisorApp(App[int]):
         self.push_screen(CauseDialog(self.advisor.kb, cause), done)
 
     def show_diagnosis(self) -> None:
+        from advisor.tui.screens.diagnosis import DiagnosisScreen
+
         if self.session is None or self.diagnosis is None:
             return
         if self.diagnosis_screen() is None:
@@ -391,6 +417,8 @@ class AdvisorApp(App[int]):
             self.push_screen(diag)
 
     def back_to_conversation(self) -> None:
+        from advisor.tui.screens.diagnosis import DiagnosisScreen
+
         if isinstance(self.screen, DiagnosisScreen):
             self.pop_screen()
             screen = self.session_screen()
@@ -398,6 +426,8 @@ class AdvisorApp(App[int]):
                 self.call_after_refresh(screen.query_one("#question").focus)
 
     def start_over(self) -> None:
+        from advisor.tui.screens.dialogs import ConfirmDialog
+
         saved = "It stays saved" if self.store is not None else "It is not saved (no session store)"
 
         def done(yes: bool | None) -> None:
@@ -424,6 +454,8 @@ class AdvisorApp(App[int]):
 
     # ---- copy and export ---------------------------------------------------------------
     def copy_summary(self) -> None:
+        from advisor.tui.present import summary_text
+
         if self.session is None or self.diagnosis is None:
             self.notify("Nothing to copy yet.")
             return
@@ -431,6 +463,8 @@ class AdvisorApp(App[int]):
         self.notify("Summary copied to the clipboard.")
 
     def export(self) -> None:
+        from advisor.tui.screens.export import ExportDialog
+
         session = self.session
         if session is None:
             return
@@ -481,6 +515,8 @@ class AdvisorApp(App[int]):
 
     # ---- traces --------------------------------------------------------------------------
     def ask_trace(self) -> None:
+        from advisor.tui.screens.dialogs import TraceDialog
+
         if self.session is None:
             return
         if not services.trace_available():

@@ -28,18 +28,12 @@ from advisor.session.events import (
     TextReported,
     TraceAttached,
 )
+from advisor.tui.fields import CONTEXT_FIELDS as CONTEXT_FIELDS  # their home is advisor.tui.fields
+from advisor.tui.fields import parse_numbers as parse_numbers
 
 DONT_KNOW = "I don't know"
 CONCLUDED = ("confirmed", "undecided", "no_candidates")
 
-CONTEXT_FIELDS: tuple[tuple[str, str], ...] = (
-    ("customer", "Customer / account"),
-    ("ticket", "Ticket reference"),
-    ("termination_uri", "Termination URI"),
-    ("origination_uri", "Origination URI"),
-    ("pbx_public_address", "PBX public address"),
-    ("numbers", "Numbers involved"),
-)
 
 _QFOR: dict[int, dict[str, QuestionDef]] = {}
 
@@ -120,10 +114,6 @@ def context_badge(ctx: TrunkContext) -> str:
     """One short line for the header: customer and ticket when known."""
     parts = [p for p in (ctx.customer, ctx.ticket) if p]
     return " · ".join(parts)
-
-
-def parse_numbers(text: str) -> list[str]:
-    return [n for n in text.replace(",", " ").replace(";", " ").split() if n]
 
 
 def bar(confidence: float, width: int = 10) -> str:

@@ -13,13 +13,13 @@ from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from advisor.kb.loader import KnowledgeBase
-from advisor.tui.present import symptoms_of
+from advisor.tui import services
 from advisor.tui.widgets.context_form import ContextForm
 from advisor.tui.widgets.footer import AdvisorFooter
 from advisor.tui.widgets.work import WorkStatus
 
 if TYPE_CHECKING:
+    from advisor.kb.loader import KnowledgeBase
     from advisor.tui.app import AdvisorApp
 
 ANY_SYMPTOM = "__any__"
@@ -39,6 +39,8 @@ class StartScreen(Screen[None]):
         super().__init__()
         self.family: str | None = None
         self.mounted = False
+        self.choices: services.StartChoices | None = None
+        """The families and their symptoms shown (read from symptoms.yaml until the knowledge base is loaded)."""
 
     @property
     def advisor_app(self) -> AdvisorApp:
@@ -71,6 +73,10 @@ class StartScreen(Screen[None]):
         app = self.advisor_app
         if app.advisor is not None:
             self.populate(app.advisor.kb)
+        else:  # the knowledge base loads after this screen is drawn; its list of problems is quick to read
+            choices = services.start_choices(app.kb_dir)
+            if choices is not None:
+                self._show_choices(choices)
         self.show_resume()
         self.mounted = True
 
@@ -85,23 +91,29 @@ class StartScreen(Screen[None]):
         button.display = True
 
     def populate(self, kb: KnowledgeBase) -> None:
+        """Show the knowledge base's families and symptoms (nothing moves when they are already shown)."""
+        choices = services.choices_of(kb)
+        if choices != self.choices:
+            self._show_choices(choices)
+
+    def _show_choices(self, choices: services.StartChoices) -> None:
+        self.choices = choices
         families = self.query_one("#families", OptionList)
-        families.set_options([Option(Text.assemble((f"{i}  ", "bold"), fam.title), id=fam.id)
-                              for i, fam in enumerate(kb.families.values(), 1)])
+        families.set_options([Option(Text.assemble((f"{i}  ", "bold"), title), id=fid)
+                              for i, (fid, title) in enumerate(choices.families, 1)])
         families.highlighted = 0
-        self._fill_symptoms(next(iter(kb.families), None))
+        self._fill_symptoms(choices.families[0][0] if choices.families else None)
         families.focus()
         self.query_one("#start-hint", Static).update(Text(
             "Enter on a problem, then Enter on a symptom (or 'any') to start. Tab reaches the optional "
             "fields; context and traces can also be added later (k, t).", style="dim"))
 
     def _fill_symptoms(self, family: str | None) -> None:
-        app = self.advisor_app
         symptoms = self.query_one("#symptoms", OptionList)
-        if family is None or app.advisor is None:
+        if family is None or self.choices is None:
             symptoms.clear_options()
             return
-        items = symptoms_of(app.advisor.kb, family)
+        items = self.choices.symptoms.get(family, [])
         content = [Option(Text.assemble(("0  ", "bold"), "Any / not sure which"), id=ANY_SYMPTOM)]
         content += [Option(Text.assemble((f"{i}  ", "bold"), title), id=sid)
                     for i, (sid, title) in enumerate(items, 1)]

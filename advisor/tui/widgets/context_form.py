@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
-from advisor.context import TrunkContext
-from advisor.tui.present import CONTEXT_FIELDS, parse_numbers
+from advisor.tui.fields import CONTEXT_FIELDS, parse_numbers
+
+if TYPE_CHECKING:  # pydantic is loaded with the engine, after the start screen is drawn
+    from advisor.context import TrunkContext
 
 PLACEHOLDERS = {
     "customer": "e.g. ACME Corp",
@@ -22,11 +26,11 @@ PLACEHOLDERS = {
 class ContextForm(Vertical):
     def __init__(self, context: TrunkContext | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="context-form")
-        self.initial = context or TrunkContext()
+        self.initial = context
 
     def compose(self) -> ComposeResult:
         for name, label in CONTEXT_FIELDS:
-            value = getattr(self.initial, name)
+            value = getattr(self.initial, name) if self.initial is not None else None
             if isinstance(value, list):
                 value = " ".join(value)
             yield Label(label, markup=False, classes="field-label")
@@ -34,6 +38,8 @@ class ContextForm(Vertical):
                         classes="ctx-input")
 
     def value(self) -> TrunkContext:
+        from advisor.context import TrunkContext
+
         data: dict[str, object] = {}
         for name, _ in CONTEXT_FIELDS:
             raw = self.query_one(f"#ctx-{name}", Input).value.strip()
@@ -41,5 +47,6 @@ class ContextForm(Vertical):
                 data[name] = parse_numbers(raw)
             else:
                 data[name] = raw or None
-        data["cps_limit"] = self.initial.cps_limit
+        if self.initial is not None:
+            data["cps_limit"] = self.initial.cps_limit
         return TrunkContext.model_validate(data)
