@@ -152,7 +152,11 @@ class StartScreen(Screen[None]):
     def action_start(self, symptom: str | None = None) -> None:
         app = self.advisor_app
         if app.advisor is None:
-            app.notify("Still loading the knowledge base...", severity="warning")
+            if app.load_error is not None:  # the list came from symptoms.yaml, but the knowledge base is broken
+                app.notify(app.load_error, title="The knowledge base could not be loaded", severity="error",
+                           markup=False)
+            else:
+                app.notify("Still loading the knowledge base...", severity="warning")
             return
         families = self.query_one("#families", OptionList)
         family = self.family
