@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # pydantic and the loader cost ~0.2 s to import: keep `advisor --help` and the TUI start fast
+    from pydantic import BaseModel
 
-if TYPE_CHECKING:
     from advisor.kb.loader import KnowledgeBase
 
 
