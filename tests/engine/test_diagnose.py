@@ -57,7 +57,9 @@ def test_nothing_confirmed_without_required_evidence(advisor: Advisor) -> None:
     assert all(c.status != "confirmed" for c in d.causes)
     acl = next(c for c in d.causes if c.id == "term.403.acl_mismatch")
     assert acl.status == "candidate"
-    assert any(r.effect == "still_needed" and r.observation == "rejected_invite_had_credentials" for r in acl.because) is False
+    # "I don't know" is recorded: the fact is neither evidence nor asked again
+    assert not any(r.effect == "still_needed" and r.observation == "rejected_invite_had_credentials"
+                   for r in acl.because)
     assert d.next_question is None or d.next_question.observation != "rejected_invite_had_credentials"
 
 
