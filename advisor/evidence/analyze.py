@@ -257,14 +257,4 @@ def _report(cs: CallSet, sides: Sides, result: FindingsResult) -> TraceAnalysis:
         warnings.append("no SIP message in the trace(s)")
     return TraceAnalysis(files=files, calls=calls, other_messages=other, rtp=rtp, packets=packets, findings=findings,
                          focus_call=result.focus.call_id if result.focus is not None else None,
-                         notes=result.notes, warnings=_unique(warnings))
-
-
-def _unique(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for i in items:
-        if i not in seen:
-            seen.add(i)
-            out.append(i)
-    return out
+                         notes=result.notes, warnings=list(dict.fromkeys(warnings)))

@@ -173,7 +173,7 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
     if not problems:
         problems += cross_check(kb)
     if problems:
-        raise KBError(_dedupe(problems))
+        raise KBError(list(dict.fromkeys(problems)))
     if sdoc is not None and isinstance(sdoc.data, dict) and sdoc.data.get("question"):
         _derive_symptom_observation(kb, SymptomsFile.model_validate(sdoc.data).question)
     return kb
@@ -205,15 +205,6 @@ def _empty_trace() -> TraceFile:
     return TraceFile.model_validate({"carrier": {"name": "", "domains": [], "signalling_networks": [], "source": ""},
                                      "reason_patterns": []})
 
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[Problem] = set()
-    out = []
-    for p in problems:
-        if p not in seen:
-            seen.add(p)
-            out.append(p)
-    return out
 
 
 def _shape(doc: SourceDoc, model: type[BaseModel], keys: tuple[str, ...], problems: list[Problem]) -> bool:
