@@ -280,6 +280,7 @@ class ReasonPattern(StrictModel):
 class TraceFile(StrictModel):
     carrier: CarrierDef
     reason_patterns: list[ReasonPattern]
+    reason_headers: list[str] = Field(default_factory=lambda: ["reason", "warning"])
     thresholds: dict[str, float | list[float]] = Field(default_factory=dict)
 
 
