@@ -157,8 +157,6 @@ def run_resume(args: argparse.Namespace) -> int:
 
 def render_resume(session: Any) -> str:
     """Where a session stands: who, symptom, answers so far, the current diagnosis, the next question."""
-    from advisor.session.events import AnswerChanged, FamilyChosen, NoteTyped
-
     kb = session.advisor.kb
     rec = session.record
     ctx = session.context
@@ -166,21 +164,21 @@ def render_resume(session: Any) -> str:
     who = " / ".join(x for x in (ctx.customer, f"ticket {ctx.ticket}" if ctx.ticket else None) if x)
     out = [f"Session {rec.id}" + (f" - {rec.title}" if rec.title else "") + (f" - {who}" if who else ""),
            f"  started {_local(rec.created)}, {len(rec.events)} events"]
-    fam = next((e for e in reversed(rec.events) if isinstance(e, FamilyChosen)), None)
-    if fam is not None:
-        what = kb.symptoms[fam.symptom].title if fam.symptom in kb.symptoms else (
-            kb.families[fam.family].title if fam.family in kb.families else fam.family)
+    view = session.view()
+    if view.family is not None:
+        what = kb.symptoms[view.chosen_symptom].title if view.chosen_symptom in kb.symptoms else (
+            kb.families[view.family].title if view.family in kb.families else view.family)
         out.append(f"  symptom: {what}")
-    answers = session.answers()
+    answers = view.answers
     out += ["", f"Answers so far ({len(answers)}):" if answers else "No answers yet."]
-    for i, ev in enumerate(answers, 1):
-        o = ev.observation
-        q = kb.questions.get(ev.question or "") or kb.question_for.get(o.id)
+    for i, step in enumerate(answers, 1):
+        o = step.observation
+        q = kb.questions.get(step.question or "") or kb.question_for.get(o.id)
         value = o.value if not isinstance(o.value, float) else f"{o.value:g}"
         label = q.labels.get(str(o.value), str(value)) if q else str(value)
-        changed = f"  (changed from {ev.previous})" if isinstance(ev, AnswerChanged) else ""
+        changed = f"  (changed from {step.previous})" if step.changed else ""
         out.append(f"  {i}. {q.text if q else o.id} -> {label} [{o.id}={value}]{changed}")
-    notes = [e for e in rec.events if isinstance(e, NoteTyped)]
+    notes = view.notes
     if notes:
         out.append(f"Notes ({len(notes)}), last: {' '.join(notes[-1].text.split())[:100]}")
     out += ["", f"Diagnosis: {d.conclusion.summary}"]
