@@ -65,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except CliError as exc:
         if exc.message:
-            print(exc.message, file=sys.stderr)
+            from advisor.textsafe import visible
+
+            print(visible(exc.message), file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print("advisor: interrupted", file=sys.stderr)
