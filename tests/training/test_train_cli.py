@@ -49,7 +49,7 @@ def test_run_text_shows_answers_score_and_debrief(capsys: pytest.CaptureFixture[
     (["train", "--report", "--exam", "exam-x"], "not an exam id"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:
-    code, out, err = run(capsys, *argv)
+    code, _out, err = run(capsys, *argv)
     assert code == 2 and words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
