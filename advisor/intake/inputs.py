@@ -40,7 +40,8 @@ def find_inputs(text: str, vocab: Vocabulary, matchers: Matchers) -> list[InputI
         except ValueError:
             continue
         carrier = matchers.check("private_address", m.group()) is None
-        detail = "carrier address" if carrier else ("private" if addr.is_private else "public")
+        lan = matchers.check("private_address", m.group()) == "yes"
+        detail = "carrier address" if carrier else ("private" if lan else "public")
         add(InputItem(kind="ip_address", text=m.group(), value=str(addr), detail=detail))
     for m in _PHONE.finditer(text):
         raw = m.group().strip()

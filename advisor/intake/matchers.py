@@ -367,7 +367,7 @@ class Matchers:
                 return None
             if any(addr in net for net in self.carrier_internal + self.carrier_media):
                 return None  # the carrier's own addresses say nothing about the PBX
-            return "yes" if addr.is_private else "no"
+            return "yes" if any(addr in net for net in LAN_NETWORKS) else "no"
         host = raw.lower().rstrip(".")
         return "yes" if any(host == d or host.endswith("." + d) for d in self.carrier_domains) else "no"
 
@@ -381,6 +381,13 @@ class Matchers:
                     continue
                 out.add({num.observation: value}, num.confidence, m.start(), m.end(), num.id)
         return out
+
+
+LAN_NETWORKS = [ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "fc00::/7", "fe80::/10", "::1/128")]
+"""Addresses that are not routable on the internet (RFC 1918, CGNAT, loopback, link-local); documentation
+ranges such as 203.0.113.0/24 stand for public addresses in examples, so they count as public."""
 
 
 def is_e164(raw: str) -> bool:

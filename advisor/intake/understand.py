@@ -54,7 +54,7 @@ class Intake:
         result.mentions = [Mention(kind="negated" if d.kind == "negated" else "working", rule=d.rule,
                                    words=norm.words(d.start, d.end)) for d in found.denials]
         result.inputs = find_inputs(text, self.vocab, self.matchers)
-        result.notes = _not_understood(norm, found)
+        result.notes = _not_understood(norm, found, [i.text.lower() for i in result.inputs])
         self._symptoms(result)
         return result
 
@@ -178,7 +178,7 @@ def _words(norm: Normalised, choice: _Choice) -> str:
     return " … ".join(dict.fromkeys(norm.words(s, e) for s, e in merged))
 
 
-def _not_understood(norm: Normalised, found: Found) -> list[str]:
+def _not_understood(norm: Normalised, found: Found, inputs: list[str]) -> list[str]:
     """Clauses no fact, denial or input came from, in the customer's words."""
     used = [(c.start, c.end) for c in found.candidates if c.end > c.start]
     used += [(d.start, d.end) for d in found.denials]
@@ -187,6 +187,8 @@ def _not_understood(norm: Normalised, found: Found) -> list[str]:
         if any(s < b and e > a for s, e in used):
             continue
         words = norm.words(a, b).strip(" ,.;:!?-()\"'")
+        if any(i and i in words.lower() for i in inputs):
+            continue
         if not words or _FILLER.match(norm.text[a:b].strip(" ,.;:!?-()\"'")):
             continue
         notes.append(words)
