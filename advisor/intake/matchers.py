@@ -180,10 +180,10 @@ class Matchers:
                 c = conf.with_cue
             else:
                 c = conf.bare
-            mentions.append((code, c, start, end, negated))
+            reason_end = end + len(after) - len(after.lstrip(" '\"")) + with_reason.end() if with_reason else end
+            mentions.append((code, c, start, reason_end, negated))
             if with_reason is not None and not negated and code[0] in "456":
-                out.add({st.reason_observation: st.plain_value}, c, start, end + len(after) - len(after.lstrip(" '\""))
-                        + with_reason.end(), "status.reason")
+                out.add({st.reason_observation: st.plain_value}, c, start, reason_end, "status.reason")
         # generic reason phrases on their own ("forbidden", "service unavailable")
         for code, rx in self.code_phrases.items():
             known = self.codes[code]
