@@ -24,12 +24,14 @@ from advisor.intake.understand import Intake
 from advisor.kb.loader import SYMPTOM_OBSERVATION
 
 FIRST_CAUSE_GOAL = 0.9
-HELD_OUT = "heldout.yaml"
+SET_NAMES = {"phrasings": "tuning", "heldout": "held-out", "real": "real"}
+"""File stem -> set name; other files are reported under their own stem."""
 
 
 class Case(BaseModel):
     id: str
     text: str
+    source: str | None = None
     expect: dict[str, str | float] = Field(default_factory=dict)
     also_ok: dict[str, str | float] = Field(default_factory=dict)
     first: list[str] | None = None
@@ -133,7 +135,7 @@ def run_intake_bench(advisor: Advisor, files: list[Path], threshold: float | Non
     elapsed = 0.0
     count = 0
     for path in files:
-        set_name = "held-out" if path.name == HELD_OUT else "tuning"
+        set_name = SET_NAMES.get(path.stem, path.stem)
         for case in load_cases(path):
             t0 = time.perf_counter()
             understanding = intake.understand(case.text, limit)
@@ -174,8 +176,9 @@ def run_intake_bench(advisor: Advisor, files: list[Path], threshold: float | Non
         ObservationScore(observation=obs, applied=a, correct=c, expected=e, found=f,
                          precision=round(c / a, 3) if a else None, recall=round(f / e, 3) if e else None)
         for obs, (a, c, e, f) in sorted(per_obs.items())]
+    names = list(dict.fromkeys(r.set for r in results))
     sets = [_score(name, [r for r in results if name == "all" or r.set == name], per_case_expected(files))
-            for name in ("tuning", "held-out", "all")]
+            for name in [*names, "all"]]
     sets = [s for s in sets if s.phrasings]
     goals = all(s.first_cause_share >= FIRST_CAUSE_GOAL and s.wrong_applied == 0 for s in sets) \
         and not any(r.symptom_consistent is False for r in results)
