@@ -88,7 +88,8 @@ class Matchers:
         words = _alternation(dr.number_words) if dr.number_words else r"(?!x)x"
         units = "|".join(sorted((re.escape(u) for u in dr.units), key=len, reverse=True))
         self.duration = re.compile(
-            rf"(?<![\w.])(?P<a>{number}|{words})(?:\s*(?:-|–|to|or)\s*(?P<b>{number}|{words}))?\s*(?P<unit>{units})(?![\w])")
+            rf"(?<![\w.])(?P<a>{number}|{words})(?:\s*(?:-|–|to|or)\s*(?:{number}\s*(?:-|–)\s*)*(?P<b>{number}|{words}))?"
+            rf"\s*(?P<unit>{units})(?![\w])")
         self.vague = re.compile(_alternation(dr.vague)) if dr.vague else None
         self.fixed_durations = [(re.compile(phrase_regex(p)), s) for p, s in dr.fixed.items()]
         he = vocab.hearing
