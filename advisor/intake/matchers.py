@@ -154,12 +154,10 @@ class Matchers:
             code, reason = m.group("code"), m.group("reason").strip()
             on_lines.add(m.start("code"))
             mentions.append((code, conf.status_line, m.start(), m.end("code") + len(m.group("reason").rstrip()), False))
-            known = self.codes.get(code)
-            if reason and code[0] in "456" and not self._reason_known(reason, code):
-                out.add({st.reason_observation: "other"}, 0.8, m.start(), m.end(), "status.line_reason")
-            elif reason and known is not None and code in self.code_phrases \
-                    and self.code_phrases[code].fullmatch(reason.strip(" '\"")):
-                out.add({st.reason_observation: st.plain_value}, conf.status_line, m.start(), m.end(), "status.line_reason")
+            value = self._line_reason(reason, code) if reason and code[0] in "456" else None
+            if value is not None:
+                out.add({st.reason_observation: value}, conf.status_line if value == st.plain_value else 0.85,
+                        m.start(), m.end(), "status.line_reason")
         for m in self.bare_code.finditer(text):
             code, start, end = m.group("code"), m.start("code"), m.end("code")
             if start in on_lines or code in st.provisional:
@@ -172,7 +170,7 @@ class Matchers:
                 continue
             phrase_rx = self.code_phrases.get(code)
             with_reason = phrase_rx.match(after.lstrip(" '\"")) if phrase_rx else None
-            if not known.bare and with_reason is None:
+            if not known.bare and with_reason is None and not self._cue_near(norm, start, end):
                 continue
             negated = self.negated(norm, start, st.negation_window)
             if with_reason is not None or self._specific_reason_follows(after):
@@ -230,11 +228,23 @@ class Matchers:
             out.add({st.observation: value}, c, start, end, rule)
             out.add(implies, c, start, end, rule)
 
-    def _reason_known(self, reason: str, code: str) -> bool:
+    def _line_reason(self, reason: str, code: str) -> str | None:
+        """response_reason of a status line's phrase: None when a vocabulary phrase already says it,
+        else the trace reader's reason patterns (knowledge/trace.yaml), the code's own phrase (plain), or other."""
+        if self._specific_reason_follows(reason):
+            return None
+        phrase = reason.strip(" '\"")
+        for rp in self.kb.trace.reason_patterns:
+            if re.search(rp.pattern, phrase, re.IGNORECASE):
+                return rp.value
         rx = self.code_phrases.get(code)
-        if rx is not None and rx.search(reason):
-            return True
-        return self._specific_reason_follows(reason)
+        if rx is not None and rx.match(phrase):
+            return self.vocab.status.plain_value
+        return self.vocab.status.other_value if self.vocab.status.other_value in self._reason_values() else None
+
+    def _reason_values(self) -> list[str]:
+        obs = self.kb.observations.get(self.vocab.status.reason_observation)
+        return obs.values if obs is not None else []
 
     def _specific_reason_follows(self, after: str) -> bool:
         head = after.lstrip(" '\"(")[:60]
@@ -267,22 +277,32 @@ class Matchers:
 
     # ---- drops and durations --------------------------------------------------------------
     def durations(self, norm: Normalised, a: int, b: int) -> list[tuple[float, int, int]]:
+        """Durations in text[a:b] in seconds, first first; "15 minutes, 45 seconds" is one duration."""
         text = norm.text[a:b]
-        found: list[tuple[float, int, int]] = []
+        found: list[tuple[float, int, int, float]] = []
         for rx, seconds in self.fixed_durations:
             for m in rx.finditer(text):
-                found.append((seconds, a + m.start(), a + m.end()))
+                found.append((seconds, a + m.start(), a + m.end(), 1.0))
         dr = self.vocab.drops
         for m in self.duration.finditer(text):
-            if any(s <= a + m.start() < e for _, s, e in found):
+            if any(s <= a + m.start() < e for _, s, e, _ in found):
                 continue
             first = self._number(m.group("a"))
             second = self._number(m.group("b")) if m.group("b") else None
             if first is None:
                 continue
             value = (first + second) / 2 if second is not None else first
-            found.append((value * dr.units[m.group("unit")], a + m.start(), a + m.end()))
-        return found
+            unit = dr.units[m.group("unit")]
+            found.append((value * unit, a + m.start(), a + m.end(), unit))
+        found.sort(key=lambda d: d[1])
+        merged: list[tuple[float, int, int, float]] = []
+        for d in found:
+            prev = merged[-1] if merged else None
+            if prev is not None and prev[3] > d[3] and re.fullmatch(r"\s*(?:,|and)?\s*", norm.text[prev[2]:d[1]]):
+                merged[-1] = (prev[0] + d[0], prev[1], d[2], d[3])
+            else:
+                merged.append(d)
+        return [(secs, s, e) for secs, s, e, _ in merged]
 
     def _number(self, raw: str) -> float | None:
         try:

@@ -18,7 +18,8 @@ from rapidfuzz.distance import DamerauLevenshtein
 from advisor.intake.vocabulary import Vocabulary
 
 _WORD = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
-_CLAUSE_PUNCT = re.compile(r"[.;:!?,\n()]+(?!\d)|\s[-–—]+\s|->|→")
+_CLAUSE_PUNCT = re.compile(r"[.;:!?\n()]+(?!\d)|,(?!\s*\d)|\s[-–—]+\s|->|→")
+"""Clause ends; a comma before a number continues the clause ("15 minutes, 45 seconds")."""
 
 
 @dataclass(frozen=True, slots=True)
