@@ -12,7 +12,9 @@ from advisor.bench.intake_bench import FIRST_CAUSE_GOAL, IntakeBench, load_cases
 from advisor.engine.diagnosis import Advisor
 
 HERE = Path(__file__).parent
-FILES = [HERE / "phrasings.yaml", HERE / "heldout.yaml"]
+FILES = [HERE / "phrasings.yaml", HERE / "heldout.yaml", HERE / "real.yaml"]
+"""real2.yaml (the blind set) is scored by `advisor bench intake` only: its misses are known and listed
+in benchmarks/intake.md, and it must not become a target."""
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def bench(advisor: Advisor) -> IntakeBench:
 
 
 def test_the_labelled_set_is_big_enough_and_has_a_held_out_part() -> None:
-    tuning, held_out = (load_cases(f) for f in FILES)
+    tuning, held_out, _ = (load_cases(f) for f in FILES)
     assert len(tuning) + len(held_out) >= 100
     assert len(held_out) >= 0.2 * (len(tuning) + len(held_out))
     assert len({c.id for c in tuning + held_out}) == len(tuning) + len(held_out)
@@ -33,7 +35,7 @@ def test_no_wrong_fact_is_applied(bench: IntakeBench) -> None:
     assert not [c.id for c in bench.cases if c.symptom_consistent is False]
 
 
-@pytest.mark.parametrize("name", ["tuning", "held-out"])
+@pytest.mark.parametrize("name", ["tuning", "held-out", "real"])
 def test_first_cause_goal(bench: IntakeBench, name: str) -> None:
     score = next(s for s in bench.sets if s.name == name)
     failed = [(c.id, c.first_cause) for c in bench.cases if c.set == name and c.first_ok is False]
