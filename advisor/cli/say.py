@@ -88,7 +88,8 @@ def render(results: list[Understanding]) -> str:
             state = "applied" if s.applied else f"missing {', '.join(s.missing)}" if s.missing else "candidate"
             lines.append(f"  heading    {s.id}: {s.title} ({state})")
         for i in r.inputs:
-            lines.append(f"  input      {i.kind} {i.value}" + (f" ({i.detail})" if i.detail else ""))
+            lines.append(f"  input      {i.kind} {i.value}" + (f" ({i.detail})" if i.detail else "")
+                         + (f"  probe: {i.probe}" if i.probe else ""))
         for w in r.warnings:
             lines.append(f"  WARNING    {w}")
         for n in r.notes:

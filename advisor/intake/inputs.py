@@ -31,7 +31,8 @@ def find_inputs(text: str, vocab: Vocabulary, matchers: Matchers) -> list[InputI
         key = (item.kind, item.value)
         if key not in seen:
             seen.add(key)
-            out.append(item)
+            probe = vocab.input_probes.get(item.kind)
+            out.append(item.model_copy(update={"probe": f"{probe}={item.value}"}) if probe else item)
 
     ips = [(m.start(), m.end()) for m in _IPV4.finditer(text)]
     for m in _IPV4.finditer(text):

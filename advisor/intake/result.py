@@ -56,6 +56,7 @@ class InputItem(BaseModel):
     text: str
     value: str = Field(description="normalised: E.164 when it parses, the address, the host, the ISO region")
     detail: str = ""
+    probe: str | None = Field(None, description="the probe request that checks it, e.g. numbers=+14155550100")
 
 
 class Understanding(BaseModel):

@@ -248,6 +248,7 @@ class Vocabulary(_Strict):
     overrides: list[Override] = Field(default_factory=list)
     derive: list[DeriveRule] = Field(default_factory=list)
     countries: dict[str, str] = Field(default_factory=dict)
+    input_probes: dict[Literal["phone_number", "ip_address", "host", "country"], str] = Field(default_factory=dict)
 
     @field_validator("working_cues")
     @classmethod
@@ -392,4 +393,20 @@ def cross_check(kb: KnowledgeBase, vocab: Vocabulary, doc: SourceDoc) -> list[Pr
     for i, d in enumerate(vocab.derive):
         facts(d.when, "derive", i, "when")
         facts(d.set_, "derive", i, "set")
+    probes = _probe_ids(kb)
+    if probes is not None:
+        for kind, probe in vocab.input_probes.items():
+            if probe not in probes:
+                bad(("input_probes", kind), f"unknown probe {probe!r} (knowledge/probes.yaml has: {', '.join(probes)})")
     return problems
+
+
+def _probe_ids(kb: KnowledgeBase) -> list[str] | None:
+    """The probe ids of knowledge/probes.yaml (None when the knowledge base has no probes)."""
+    path = kb.root / "probes.yaml"
+    if not path.is_file():
+        return None
+    doc, _ = read_yaml(path)
+    data = doc.data if doc is not None else None
+    items = data.get("probes") if isinstance(data, dict) else None
+    return [str(p.get("id")) for p in items if isinstance(p, dict)] if isinstance(items, list) else []

@@ -133,6 +133,9 @@ def test_inputs_numbers_and_addresses(intake: Intake) -> None:
     assert ("ip_address", "192.168.1.20") in kinds
     assert ("host", "example.pstn.twilio.com") in kinds
     assert ("country", "DE") in kinds
+    probes = {i.value: i.probe for i in u.inputs}
+    assert probes["+14155550100"] == "numbers=+14155550100"  # the probe that checks it (intake.yaml input_probes)
+    assert probes["example.pstn.twilio.com"] == "dns=example.pstn.twilio.com"
     details = {i.value: i.detail for i in u.inputs}
     assert details["192.168.1.20"] == "private"
     assert details["203.0.113.5"] == "public"

@@ -76,3 +76,10 @@ def test_adding_a_phrase_needs_no_python(kb_copy: Path) -> None:
     intake = Intake(kb, load_vocabulary(kb))
     got = {u.observation: u.value for u in intake.understand("abgehende Anrufe: abgehend 403").applied()}
     assert got["call_direction"] == "termination"
+
+
+def test_input_probes_must_exist_in_probes_yaml(kb_copy: Path) -> None:
+    if not (kb_copy / "probes.yaml").is_file():
+        pytest.skip("this knowledge base has no probes.yaml")
+    problems = _break(kb_copy, "ip_address: address,", "ip_address: adress,")
+    assert len(problems) == 1 and "unknown probe 'adress'" in problems[0]

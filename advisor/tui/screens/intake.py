@@ -104,7 +104,8 @@ class IntakeScreen(ModalScreen[IntakeResult | None]):
             out.append(f"{s.title}" + ("" if s.applied else f" (not yet: {', '.join(s.missing)})") + "\n")
         for i in u.inputs:
             out.append("Kept for the checks: ", style="bold")
-            out.append(f"{i.kind.replace('_', ' ')} {i.value}" + (f" ({i.detail})" if i.detail else "") + "\n")
+            out.append(f"{i.kind.replace('_', ' ')} {i.value}" + (f" ({i.detail})" if i.detail else "")
+                       + (f"  probe: {i.probe}" if i.probe else "") + "\n")
         for n in u.notes:
             out.append("Not understood (kept as a note): ", style="bold")
             out.append(f"\u201c{n}\u201d\n")
