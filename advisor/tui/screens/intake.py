@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -43,6 +44,18 @@ class IntakeResult:
     notes: list[str] = field(default_factory=list)
 
 
+def _why(u: Understood) -> Text:
+    """The highlighted fact's evidence: the customer's words, confidence, typo readings, why not applied."""
+    out = Text()
+    out.append(f"\u201c{u.words}\u201d", style="italic")
+    out.append(f"  {u.confidence:.0%}", style="bold")
+    if u.corrections:
+        out.append(f"  read {', '.join(u.corrections)}", style="dim")
+    out.append(f"  ({u.why_not})" if u.why_not else "  (applied unless you uncheck it)",
+               style="yellow" if u.why_not else "dim")
+    return out
+
+
 def _label(kb: KnowledgeBase, u: Understood) -> Text:
     question = kb.question_for.get(u.observation)
     value = question.labels.get(str(u.value), str(u.value)) if question else str(u.value)
@@ -52,12 +65,8 @@ def _label(kb: KnowledgeBase, u: Understood) -> Text:
     out = Text()
     out.append(f"{u.observation}: ", style="bold")
     out.append(value)
-    out.append(f"  \u201c{u.words}\u201d", style="italic")
-    out.append(f"  {u.confidence:.0%}", style="dim")
-    if u.corrections:
-        out.append(f"  read {', '.join(u.corrections)}", style="dim")
-    if u.why_not:
-        out.append(f"  ({u.why_not})", style="yellow")
+    if not u.applied:
+        out.append("  ?", style="yellow")
     return out
 
 
@@ -82,13 +91,14 @@ class IntakeScreen(ModalScreen[IntakeResult | None]):
         with Vertical(classes="dialog dialog-wide", id="intake-dialog"):
             yield Label(Text("What the customer's words say"), classes="dialog-title")
             yield Static(Text(u.text), markup=False, id="intake-text")
-            yield Label(Text("Checked facts enter the session (space toggles):", style="bold"), classes="field-label")
+            yield Static(Text.assemble(("Checked facts enter the session", "bold"),
+                                       ("  Space toggles · Enter confirms · Esc: none, words as a note", "dim")),
+                         markup=False, id="intake-help")
             yield SelectionList[int](*[Selection(_label(self.kb, item), i, item.applied)
                                        for i, item in enumerate(self.items)], id="intake-facts")
+            yield Static(_why(self.items[0]) if self.items else "", markup=False, id="intake-why")
             with VerticalScroll(classes="dialog-body", id="intake-extra"):
                 yield Static(self._extra(), markup=False, id="intake-details")
-            yield Label(Text("Space: check/uncheck · Enter or Ctrl+S: use the checked facts · "
-                             "Esc: keep the words as a note only", style="dim"), classes="dialog-hint")
 
     def _extra(self) -> Text:
         u = self.understanding
@@ -113,6 +123,10 @@ class IntakeScreen(ModalScreen[IntakeResult | None]):
 
     def on_mount(self) -> None:
         self.query_one("#intake-facts", SelectionList).focus()
+
+    @on(SelectionList.SelectionHighlighted, "#intake-facts")
+    def _show_why(self, event: SelectionList.SelectionHighlighted[int]) -> None:
+        self.query_one("#intake-why", Static).update(_why(self.items[event.selection.value]))
 
     def action_confirm(self) -> None:
         chosen = [self.items[i] for i in self.query_one("#intake-facts", SelectionList).selected]
