@@ -37,6 +37,7 @@ def run_check(args: argparse.Namespace) -> int:
     kb = load_kb_or_exit(args)
     findings = lint(kb)
     findings += probe_findings(kb)
+    findings += intake_findings(kb)
     errors = [f for f in findings if f.severity == "error" or args.strict]
     if args.json:
         print(json.dumps({"ok": not errors, "causes": len(kb.causes), "observations": len(kb.observations),
@@ -58,6 +59,16 @@ def probe_findings(kb: Any) -> list[Any]:
     if not (Path(kb.root) / PROBES_FILE).is_file():
         return []
     return [Finding("error", p.file, p.line, p.message) for p in check_catalog(kb)[1]]
+
+
+def intake_findings(kb: Any) -> list[Any]:
+    """knowledge/intake.yaml (the customer-words vocabulary) checked against the observations, when present."""
+    from advisor.intake.vocabulary import VOCABULARY_FILE, check_vocabulary
+    from advisor.kb.lint import Finding
+
+    if not (Path(kb.root) / VOCABULARY_FILE).is_file():
+        return []
+    return [Finding("error", p.file, p.line, p.message) for p in check_vocabulary(kb)]
 
 
 def run_schema(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     # start screen is on screen): `advisor` paints its first frame without loading them
     from advisor.context import TrunkContext
     from advisor.engine.diagnosis import Advisor, Diagnosis
+    from advisor.engine.observations import Observation
     from advisor.session.core import Session
     from advisor.session.events import SessionRecord
     from advisor.tui.screens.answer import FactChoice
@@ -146,7 +147,8 @@ class AdvisorApp(App[int]):
 
     # ---- sessions ----------------------------------------------------------------------
     def start_session(self, family: str, symptom: str | None = None, *, report: str = "",
-                      context: TrunkContext | None = None, trace_path: str | None = None) -> Session:
+                      context: TrunkContext | None = None, trace_path: str | None = None,
+                      report_observations: Sequence[Observation] = (), report_notes: Sequence[str] = ()) -> Session:
         from advisor.session.core import Session
         from advisor.tui.present import family_title
 
@@ -157,8 +159,10 @@ class AdvisorApp(App[int]):
         session.record.title = " · ".join([*parts, family_title(kb, family)])
         services.attach_store(self.store, session, self._save_failed)
         session.choose_family(family, symptom)
-        if report:
-            session.report_text(report)
+        if report:  # what the engineer confirmed of the customer's words (screens/intake.py), the rest as notes
+            session.report_text(report, report_observations)
+            for note in report_notes:
+                session.note(note)
         if context is not None and not context.is_empty():
             session.set_context(context)
         self.open_session(session)
