@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from advisor.cli.common import fail, load_kb_or_exit, print_json
+from advisor.cli.probe_cmd import add_diagnose_arguments, observations_from_probes
 
 
 def register(sub: Any) -> None:
@@ -18,6 +19,7 @@ def register(sub: Any) -> None:
     p.add_argument("--termination-uri", help="trunk termination URI, helps the trace reader tell sides apart")
     p.add_argument("--pbx-address", help="the PBX's public address")
     p.add_argument("--json", action="store_true", help="print one JSON object (the Diagnosis model)")
+    add_diagnose_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -51,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
 
         context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
         observations, warnings = observations_from_traces(kb, args.trace, context)
-    diagnosis = Advisor(kb).diagnose([*observations, *answers], warnings)
+    probed, probe_notes = observations_from_probes(args, kb)
+    diagnosis = Advisor(kb).diagnose([*observations, *probed, *answers], [*warnings, *probe_notes])
     if args.json:
         print_json(diagnosis)
     else:

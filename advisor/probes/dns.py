@@ -18,7 +18,7 @@ import dns.exception
 import dns.message
 import dns.rcode
 import dns.resolver
-from dns.rdtypes.ANY.NAPTR import NAPTR
+from dns.rdtypes.IN.NAPTR import NAPTR
 from dns.rdtypes.IN.SRV import SRV
 
 from advisor.probes.wire import Detail, WireResult, utc_now
@@ -173,10 +173,10 @@ async def _timeout_or_unreachable(resolver: dns.asyncresolver.Resolver, qname: s
             s.connect((server, port))
             s.send(dns.message.make_query(qname, "A").to_wire())
             await asyncio.wait_for(loop.sock_recv(s, 4096), min(1.0, timeout))
+    except TimeoutError:  # before OSError, of which it is a subclass
+        pass
     except ConnectionRefusedError:
         return _Failed("no_resolver", f"no resolver reachable: nothing answers DNS at {server}:{port} (refused)")
     except OSError as exc:
         return _Failed("no_resolver", f"no resolver reachable at {server}:{port}: {exc.strerror or exc}")
-    except TimeoutError:
-        pass
     return _Failed("timeout", f"{qname}: no answer from {server}:{port} within {timeout:g} s")
