@@ -7,6 +7,8 @@ import itertools
 import socket
 import time
 
+import pytest
+
 from advisor.probes import wire
 from advisor.probes.catalog import ProbeCatalog
 from tests.probes.conftest import run
@@ -142,9 +144,14 @@ def test_dry_run_sends_nothing() -> None:
         listener.close()
 
 
-def test_unresolvable_host_is_a_result() -> None:
-    r = run(wire.sip_options("sip:nonexistent.invalid", timeout=1))
-    assert r.outcome == "unresolvable" and "cannot resolve" in r.summary
+def test_unresolvable_host_is_a_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the system resolver is replaced: no test may send a DNS query beyond loopback
+    async def no_such_name(*args: object, **kwargs: object) -> object:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", no_such_name)
+    r = run(wire.sip_options("sip:trunk.example.invalid", timeout=1))
+    assert (r.outcome, r.summary) == ("unresolvable", "cannot resolve trunk.example.invalid: Name or service not known")
 
 
 def test_bad_uri_is_a_result_not_a_traceback() -> None:
