@@ -130,8 +130,8 @@ async def resolve_sip(name: str, *, role: str = "termination", server: str | Non
                 if exc.outcome != "nxdomain":
                     raise
                 found = []
-            for r in sorted(found, key=lambda r: (r.priority, -r.weight)):
-                targets.append((tp, r.target.to_text().rstrip("."), r.port))
+            for srv_rr in sorted(found, key=lambda x: (x.priority, -x.weight)):
+                targets.append((tp, srv_rr.target.to_text().rstrip("."), srv_rr.port))
         details["srv"] = ", ".join(f"{tp}:{t}:{p}" for tp, t, p in targets)
         hosts = list(dict.fromkeys(t for _, t, _ in targets)) or [host]
         addresses: list[str] = []
