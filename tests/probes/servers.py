@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-KAMAILIO_MODULES = ("/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/kamailio/modules",
+KAMAILIO_MODULES = (*sorted(str(p) for p in Path("/usr/lib").glob("*/kamailio/modules")), "/usr/lib/kamailio/modules",
                     "/usr/lib64/kamailio/modules", "/usr/local/lib64/kamailio/modules")
 
 
