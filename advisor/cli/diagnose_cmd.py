@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from advisor.cli.common import fail, load_kb_or_exit, print_json
+from advisor.cli.common import emit, fail, load_kb_or_exit, print_json
 from advisor.cli.probe_cmd import add_diagnose_arguments, observations_from_probes
 
 
@@ -58,5 +58,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(diagnosis)
     else:
-        print(render_diagnosis(diagnosis))
+        emit(render_diagnosis(diagnosis))
     return 0

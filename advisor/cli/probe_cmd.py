@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.cli.common import fail, load_kb_or_exit, print_json, progress, progress_done
+from advisor.cli.common import emit, fail, load_kb_or_exit, print_json, progress, progress_done
 
 if TYPE_CHECKING:
     from advisor.kb.loader import KnowledgeBase
@@ -183,7 +183,7 @@ def run_probe(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
     else:
-        print(render(report, catalog))
+        emit(render(report, catalog))  # reason phrases and Server headers come from the network
     return 0 if all(r.ok for r in report.results) else 1
 
 
