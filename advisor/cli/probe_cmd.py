@@ -8,7 +8,6 @@ what would be sent. Exit 0 when every probe succeeded, 1 when one failed
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -222,24 +221,12 @@ def run_kit(args: argparse.Namespace) -> int:
 
 def load_results(path: str) -> ProbeReport:
     """A probe-results file from the kit (or `advisor probe --json`); one clear line when it is not one."""
-    from pydantic import ValidationError
+    from advisor.probes.results import ResultsError, read_results
 
-    from advisor.probes.model import MAX_RESULTS_BYTES, ProbeReport
-
-    p = Path(path)
     try:
-        if not p.is_file():
-            fail(f"--probe-results {path}: not a file")
-        if p.stat().st_size > MAX_RESULTS_BYTES:
-            fail(f"--probe-results {path}: larger than {MAX_RESULTS_BYTES} bytes; not a probe-kit result")
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"--probe-results {path}: cannot read: {exc}")
-    try:
-        return ProbeReport.model_validate(json.loads(text))
-    except (json.JSONDecodeError, ValidationError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        fail(f"--probe-results {path}: not a probe-kit JSON document ({first})")
+        return read_results(Path(path))
+    except ResultsError as exc:
+        fail(f"--probe-results {exc}")
 
 
 def observations_from_probes(args: argparse.Namespace, kb: KnowledgeBase) -> tuple[list[Any], list[str]]:
