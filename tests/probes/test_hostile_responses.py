@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from advisor.probes import wire
 from advisor.probes.catalog import ProbeCatalog
 from tests.probes.conftest import run
@@ -134,3 +136,27 @@ def test_tcp_server_that_closes_without_answering() -> None:
         srv.close()
         t.join(3)
     assert r.outcome == "closed" and "closed" in r.summary
+
+
+def test_control_characters_from_the_network_are_shown_visibly(capsys: pytest.CaptureFixture[str]) -> None:
+    from advisor.cli import main
+
+    evil = "Server: evil\x1b]0;owned\x07\x1b[31m\r\n"
+    with udp_responder(lambda req: [_echo_headers(req, extra=evil)]) as port:
+        assert main(["probe", "options", f"sip:127.0.0.1:{port}", "--timeout", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "evil" in out
+
+
+def test_no_network_is_a_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    import errno
+
+    async def unreachable(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.ENETUNREACH, "Network is unreachable")
+
+    monkeypatch.setattr(asyncio, "open_connection", unreachable)
+    r = run(wire.port_check("127.0.0.1", 5060, "tcp", timeout=1))
+    assert r.outcome == "unreachable" and "no route or no network (Network is unreachable)" in r.summary
+    r = run(wire.sip_options("sip:127.0.0.1:5060;transport=tcp", timeout=1))
+    assert r.outcome == "unreachable"
