@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from advisor.cli.common import CliError, emit, fail, load_kb_or_exit, print_json, progress, progress_done, warn
+from advisor.cli.common import emit, fail, load_kb_or_exit, print_json, progress, progress_done, warn
 
 
 def register(sub: Any) -> None:
@@ -325,8 +325,8 @@ def run_export(args: argparse.Namespace) -> int:
         try:
             store.attach(session)
             session.record_export(fmt, destination)
-        except _store_errors() as exc:
-            raise CliError(f"advisor: exported, but could not record it in the session: {exc}", 2) from None
+        except _store_errors() as exc:  # a read-only or full data directory: the export itself is done
+            warn(f"advisor: exported, but not recorded in the session: {exc}")
     if args.output:
         warn(f"advisor: wrote {destination}")
     return 0

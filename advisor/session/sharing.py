@@ -54,9 +54,12 @@ def write_lock(directory: Path, timeout_s: float = 10.0) -> Iterator[None]:
     """Hold the exclusive write lock of `directory` (waiting up to `timeout_s`)."""
     path = directory / LOCK_FILE
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        # never follow a planted symlink: the pid is written into the lock file
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0),
+                     0o666)
     except OSError as exc:
-        raise LockUnavailable(f"cannot create the lock file {path}: {exc.strerror or exc}") from None
+        why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or exc
+        raise LockUnavailable(f"cannot create the lock file {path}: {why}") from None
     try:
         if fcntl is not None:
             deadline = time.monotonic() + timeout_s

@@ -93,6 +93,15 @@ def data_dir() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 # ---- reading and writing records -------------------------------------------
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Bring an older record's JSON to the current schema (version 1 is the first: nothing to do yet).
@@ -190,6 +199,8 @@ def write_atomic(path: Path, data: bytes, fsync: bool = True) -> None:
     new = not path.exists()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if os.name == "posix":  # mkstemp makes 0600; a shared data directory needs the umask's permissions
+            os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
