@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "advisor.cli.kb_cmd",
     "advisor.cli.session_cmd",
     "advisor.cli.bench_cmd",
+    "advisor.cli.train_cmd",
 )
 
 
