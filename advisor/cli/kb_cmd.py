@@ -38,6 +38,7 @@ def run_check(args: argparse.Namespace) -> int:
     findings = lint(kb)
     findings += probe_findings(kb)
     findings += intake_findings(kb)
+    findings += redaction_findings(kb)
     errors = [f for f in findings if f.severity == "error" or args.strict]
     if args.json:
         print(json.dumps({"ok": not errors, "causes": len(kb.causes), "observations": len(kb.observations),
@@ -49,6 +50,18 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"knowledge base {kb.root}: {len(kb.causes)} causes, {len(kb.observations)} observations, "
               f"{len(kb.questions)} questions, {len(kb.symptoms)} symptoms: {status}")
     return 1 if errors else 0
+
+
+def redaction_findings(kb: Any) -> list[Any]:
+    """knowledge/redaction.yaml: every rule compiles and masks its examples, `untouched` text stays."""
+    from advisor.kb.lint import Finding
+    from advisor.kb.redaction import REDACTION_FILE
+    from advisor.session.redact import check_rules
+
+    path = Path(kb.root) / REDACTION_FILE
+    if not path.is_file():
+        return []
+    return [Finding("error", p.file, p.line, p.message) for p in check_rules(path)]
 
 
 def probe_findings(kb: Any) -> list[Any]:
