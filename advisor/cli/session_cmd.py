@@ -16,6 +16,8 @@ from typing import Any
 
 from advisor.cli.common import CliError, fail, load_kb_or_exit, print_json, progress, progress_done
 
+LIST_FORMATS = "\0list"
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -46,14 +48,17 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run_history)
 
     p = sub.add_parser(
-        "export", help="export a session as a ticket or transcript (Markdown, HTML, JSON)",
-        description="Render a saved session for a ticket: context, symptom, questions and answers, notes, "
-                    "evidence, probes, diagnosis and fix, what is still possible and what was ruled out. "
-                    "Secrets are always masked.")
-    p.add_argument("id", help="session id, unique prefix, 'last', or a session JSON file")
-    p.add_argument("--format", "-f", choices=["markdown", "md", "html", "json"], default=None,
-                   help="output format (default: from --output's suffix, else markdown)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+        "export", help="export a session as a ticket (Markdown, HTML, text) or lossless JSON",
+        description="Render a saved session as a ticket that reads top-down: summary, fix (when confirmed), "
+                    "the SIP lines that prove it, the guide section, the path, what is still possible and "
+                    "what was ruled out. Secrets are always masked. `--format` alone lists the formats.")
+    p.add_argument("id", nargs="?", help="session id, unique prefix, 'last', or a session JSON file")
+    p.add_argument("--format", "-f", nargs="?", const=LIST_FORMATS, default=None, metavar="FORMAT",
+                   help="markdown, html, text or json (default: from --output's suffix, else markdown); "
+                        "without a value: list the formats")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="write to FILE instead of stdout (its directory must exist; never follows a symlink)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it already exists")
     p.add_argument("--redact-numbers", action="store_true",
                    help="also mask phone numbers (keeping their last digits)")
     p.set_defaults(handler=run_export)
@@ -281,15 +286,27 @@ def render_history(entries: list[Any]) -> str:
 # ---- export -----------------------------------------------------------------------------
 def run_export(args: argparse.Namespace) -> int:
     from advisor.session.core import Session
-    from advisor.session.export import SUFFIX, export_session, normalize_format
+    from advisor.session.export import FORMAT_HELP, SUFFIX, export_session, normalize_format
+    from advisor.session.safe_write import ExportTargetError, check_target, write_text_safely
     from advisor.session.store import read_record
 
+    if args.format == LIST_FORMATS:
+        width = max(map(len, FORMAT_HELP))
+        print("\n".join(f"{name:<{width}}  {SUFFIX[name]:<6} {text}" for name, text in FORMAT_HELP.items()))
+        return 0
+    if not args.id:
+        fail("export needs a session id (or 'last', or a session JSON file); `--format` alone lists the formats")
     fmt = args.format
     if fmt is None:
         suffix = Path(args.output).suffix.lower() if args.output else ""
         fmt = {v: k for k, v in SUFFIX.items()}.get(suffix, {".htm": "html", ".markdown": "markdown"}.get(
             suffix, "markdown"))
-    fmt = normalize_format(fmt)
+    try:
+        fmt = normalize_format(fmt)
+        if args.output:
+            check_target(Path(args.output), args.force)  # refuse before the work, not after
+    except ValueError as exc:
+        fail(str(exc))
     advisor = _advisor(args)
     store = None
     try:
@@ -304,12 +321,10 @@ def run_export(args: argparse.Namespace) -> int:
         fail(str(exc))
     destination = "stdout"
     if args.output:
-        out = Path(args.output)
         try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {out}: {exc.strerror or exc}")
-        destination = str(out.resolve())
+            destination = str(write_text_safely(Path(args.output), text, args.force))
+        except ExportTargetError as exc:
+            fail(str(exc))
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
