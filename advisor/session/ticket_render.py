@@ -52,7 +52,7 @@ def visible(text: str) -> str:
             return chr(0x2400 + c)  # ␛ for ESC, ␇ for BEL ...
         if c == 0x7F:
             return "␡"
-        return f"<U+{c:04X}>"
+        return f"⟨U+{c:04X}⟩"  # no ASCII punctuation: reads the same escaped for Markdown or HTML
 
     return _CONTROL.sub(show, text.replace("\t", " "))
 
@@ -75,8 +75,8 @@ def _trim(line: str, room: int) -> str:
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&!{}])")
 # URLs, e-mail-like and identifier-like tokens (ids with underscores) are shown as code: never a link,
 # and no backslash noise inside ids.
-_LINKISH = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s)]+|[^\s@()]+@[^\s@()]+\.[^\s@(),;]+"
-                      r"|\b[a-z0-9][\w.:/+-]*_[\w.:/+-]*[a-z0-9]\b")
+_LINKISH = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s)>]+|[^\s@()<]+@[^\s@()]+\.[^\s@(),;>]+"
+                      r"|\b[a-z0-9][\w./+-]*_[\w./+-]*[a-z0-9]\b")
 _MD_LINE_START = re.compile(r"^(\s*)([#=+\-*>]|\d+[.)])")
 
 
@@ -124,7 +124,7 @@ def _md_text(value: object, indent: str = "", first: str | None = None) -> str:
     """Escaped (unless already Markup), wrapped, and no line starting a block of its own."""
     escaped = str(value) if isinstance(value, Markup) else md_escape(value)
     lead = indent if first is None else first
-    lines = _wrap(escaped, indent, first)
+    lines = _wrap(escaped, indent, first, WIDTH - 1)  # room for the backslash a line start may need
     out = []
     for i, line in enumerate(lines):
         pad = lead if i == 0 else indent
@@ -149,10 +149,10 @@ def _md_fence(ex: TraceExcerpt, indent: str) -> list[str]:
 
 class MarkdownDialect:
     def h1(self, text: object) -> Markup:
-        return Markup("# " + md_escape(text))
+        return Markup(_trim("# " + md_escape(text), WIDTH))  # a heading is one line; the summary has it all
 
     def h2(self, text: object) -> Markup:
-        return Markup("## " + md_escape(text))
+        return Markup(_trim("## " + md_escape(text), WIDTH))
 
     def para(self, text: object) -> Markup:
         return Markup(_md_text(text))
@@ -175,7 +175,8 @@ class MarkdownDialect:
         return md_code(text)
 
     def strong(self, text: object) -> Markup:
-        return Markup(f"**{md_escape(text)}**")
+        head, *rest = _wrap(f"**{md_escape(text)}**", width=WIDTH - 1)
+        return Markup("\n".join([head, *_md_safe_starts(rest)]))
 
     def sip(self, ex: TraceExcerpt | None, level: int = 1) -> Markup:
         if ex is None:
@@ -191,15 +192,18 @@ class MarkdownDialect:
 # ---- plain text ----------------------------------------------------------------------------------
 class TextDialect:
     def h1(self, text: object) -> Markup:
-        s = _flat(text)
-        return Markup(f"{s}\n{'=' * min(len(s), WIDTH)}")
+        lines = _wrap(_flat(text))
+        return Markup("\n".join([*lines, "=" * max(map(len, lines))]))
 
     def h2(self, text: object) -> Markup:
-        s = _flat(text).upper()
-        return Markup(f"{s}\n{'-' * min(len(s), WIDTH)}")
+        lines = _wrap(_flat(text).upper())
+        return Markup("\n".join([*lines, "-" * max(map(len, lines))]))
 
     def para(self, text: object) -> Markup:
         return Markup("\n".join(_wrap(_flat(text))))
+
+    def strong(self, text: object) -> Markup:
+        return self.para(text)
 
     def item(self, text: object, n: int | None = None, level: int = 0, extra: Markup | None = None,
              tag: object = None) -> Markup:
@@ -216,9 +220,6 @@ class TextDialect:
         return Markup("")
 
     def code(self, text: object) -> Markup:
-        return Markup(_flat(text))
-
-    def strong(self, text: object) -> Markup:
         return Markup(_flat(text))
 
     def sip(self, ex: TraceExcerpt | None, level: int = 1) -> Markup:
