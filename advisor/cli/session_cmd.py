@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from advisor.cli.common import CliError, fail, load_kb_or_exit, print_json, progress, progress_done
+from advisor.cli.common import CliError, emit, fail, load_kb_or_exit, print_json, progress, progress_done, warn
 
 LIST_FORMATS = "\0list"
 
@@ -156,14 +156,12 @@ def run_resume(args: argparse.Namespace) -> int:
                                events=len(session.record.events), answers=session.answers(),
                                diagnosis=session.diagnosis()))
         return 0
-    print(render_resume(session))
+    emit(render_resume(session))
     return 0
 
 
 def render_resume(session: Any) -> str:
     """Where a session stands: who, symptom, answers so far, the current diagnosis, the next question."""
-    from advisor.session.events import AnswerChanged, FamilyChosen, NoteTyped
-
     kb = session.advisor.kb
     rec = session.record
     ctx = session.context
@@ -171,21 +169,21 @@ def render_resume(session: Any) -> str:
     who = " / ".join(x for x in (ctx.customer, f"ticket {ctx.ticket}" if ctx.ticket else None) if x)
     out = [f"Session {rec.id}" + (f" - {rec.title}" if rec.title else "") + (f" - {who}" if who else ""),
            f"  started {_local(rec.created)}, {len(rec.events)} events"]
-    fam = next((e for e in reversed(rec.events) if isinstance(e, FamilyChosen)), None)
-    if fam is not None:
-        what = kb.symptoms[fam.symptom].title if fam.symptom in kb.symptoms else (
-            kb.families[fam.family].title if fam.family in kb.families else fam.family)
+    view = session.view()
+    if view.family is not None:
+        what = kb.symptoms[view.chosen_symptom].title if view.chosen_symptom in kb.symptoms else (
+            kb.families[view.family].title if view.family in kb.families else view.family)
         out.append(f"  symptom: {what}")
-    answers = session.answers()
+    answers = view.answers
     out += ["", f"Answers so far ({len(answers)}):" if answers else "No answers yet."]
-    for i, ev in enumerate(answers, 1):
-        o = ev.observation
-        q = kb.questions.get(ev.question or "") or kb.question_for.get(o.id)
+    for i, step in enumerate(answers, 1):
+        o = step.observation
+        q = kb.questions.get(step.question or "") or kb.question_for.get(o.id)
         value = o.value if not isinstance(o.value, float) else f"{o.value:g}"
         label = q.labels.get(str(o.value), str(value)) if q else str(value)
-        changed = f"  (changed from {ev.previous})" if isinstance(ev, AnswerChanged) else ""
+        changed = f"  (changed from {step.previous})" if step.changed else ""
         out.append(f"  {i}. {q.text if q else o.id} -> {label} [{o.id}={value}]{changed}")
-    notes = [e for e in rec.events if isinstance(e, NoteTyped)]
+    notes = view.notes
     if notes:
         out.append(f"Notes ({len(notes)}), last: {' '.join(notes[-1].text.split())[:100]}")
     out += ["", f"Diagnosis: {d.conclusion.summary}"]
@@ -226,8 +224,8 @@ def run_history(args: argparse.Namespace) -> int:
             n, problems = store.reindex(advisor, progress=_reindex_progress)
             progress_done()
             for p in problems:
-                print(f"advisor: skipped {p}", file=sys.stderr)
-            print(f"advisor: indexed {n} session(s) from {store.sessions_dir}", file=sys.stderr)
+                warn(f"advisor: skipped {p}")
+            warn(f"advisor: indexed {n} session(s) from {store.sessions_dir}")
         query = HistoryQuery(cause=args.cause, since=since, until=until, text=args.text,
                              limit=args.limit or None)
         try:
@@ -247,7 +245,7 @@ def run_history(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(TypeAdapter(list[HistoryEntry]).dump_json(entries, indent=2).decode() + "\n")
         return 0
-    print(render_history(entries))
+    emit(render_history(entries))
     return 0
 
 
@@ -326,7 +324,10 @@ def run_export(args: argparse.Namespace) -> int:
         except ExportTargetError as exc:
             fail(str(exc))
     else:
-        sys.stdout.write(text)
+        if fmt == "json":
+            sys.stdout.write(text)  # lossless: JSON escapes control characters itself
+        else:
+            emit(text, end="")
         sys.stdout.flush()
     if store is not None:
         try:
@@ -335,7 +336,7 @@ def run_export(args: argparse.Namespace) -> int:
         except _store_errors() as exc:
             raise CliError(f"advisor: exported, but could not record it in the session: {exc}", 2) from None
     if args.output:
-        print(f"advisor: wrote {destination}", file=sys.stderr)
+        warn(f"advisor: wrote {destination}")
     return 0
 
 
@@ -351,10 +352,10 @@ def run_replay(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
     else:
-        print(report.render())
+        emit(report.render())
         for r in report.results:
             if r.outcome == "error":
-                print(f"advisor: {r.file}: {r.message}", file=sys.stderr)
+                warn(f"advisor: {r.file}: {r.message}")
     return report.exit_code
 
 

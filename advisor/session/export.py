@@ -30,19 +30,7 @@ from pydantic import BaseModel, Field
 
 from advisor import __version__
 from advisor.context import TrunkContext
-from advisor.session.events import (
-    AnswerChanged,
-    AnswerGiven,
-    DiagnosisReached,
-    ExportMade,
-    FamilyChosen,
-    NoteTyped,
-    ProbeRun,
-    TextReported,
-    TraceAttached,
-)
 from advisor.session.excerpts import TraceExcerpt, excerpt_for
-from advisor.session.history import SYMPTOM_OBSERVATION
 from advisor.session.redact import redact_data, redact_model, redact_text
 from advisor.session.wording import (
     fact,
@@ -304,43 +292,25 @@ def build_export(session: Session, redact_numbers: bool = False) -> SessionExpor
     record = session.record
     d = session.diagnosis()
     ctx = session.context
-    family = symptom = None
-    path: list[Step] = []
-    notes: list[Note] = []
-    texts: list[CustomerText] = []
-    traces: list[TraceInfo] = []
-    probes: list[ProbeInfo] = []
-    excerpts: list[TraceExcerpt] = []
-    recorded: DiagnosisReached | None = None
-    times = [ev.at for ev in record.events if not isinstance(ev, ExportMade)]
-    for ev in record.events:
-        if isinstance(ev, FamilyChosen):
-            family, symptom = ev.family, ev.symptom
-        elif isinstance(ev, AnswerGiven | AnswerChanged):
-            o = ev.observation
-            if o.id == SYMPTOM_OBSERVATION and o.value != "unknown":
-                symptom = str(o.value)
-            qid, qtext = _question_text(kb, ev.question, o.id)
-            prev = ev.previous if isinstance(ev, AnswerChanged) else None
-            path.append(Step(n=len(path) + 1, at=ev.at, question_id=qid, question=qtext, observation=o.id,
-                             value=o.value, label=_label(kb, o.id, o.value),
-                             changed=isinstance(ev, AnswerChanged), previous=prev,
-                             previous_label=_label(kb, o.id, prev) if prev is not None else None))
-        elif isinstance(ev, NoteTyped):
-            on = _question_text(kb, ev.question, "")[1] if ev.question else None
-            notes.append(Note(at=ev.at, text=ev.text, question=on or None))
-        elif isinstance(ev, TextReported):
-            texts.append(CustomerText(at=ev.at, text=ev.text, facts=_fmt_facts(ev.observations)))
-        elif isinstance(ev, TraceAttached):
-            traces.append(TraceInfo(at=ev.at, file=ev.file, format=ev.format, calls=ev.calls,
-                                    facts=_fmt_facts(ev.observations), warnings=list(ev.warnings),
-                                    excerpts=list(ev.excerpts)))
-            excerpts.extend(ev.excerpts)
-        elif isinstance(ev, ProbeRun):
-            probes.append(ProbeInfo(at=ev.at, probe=ev.probe, target=ev.target, ok=ev.ok, summary=ev.summary,
-                                    details=dict(ev.details), facts=_fmt_facts(ev.observations)))
-        elif isinstance(ev, DiagnosisReached):
-            recorded = ev
+    view = session.view()
+    family, symptom = view.family, view.symptom
+    path = [Step(n=n, at=a.at, question_id=qid, question=qtext, observation=a.observation.id,
+                 value=a.observation.value, label=_label(kb, a.observation.id, a.observation.value),
+                 changed=a.changed, previous=a.previous,
+                 previous_label=_label(kb, a.observation.id, a.previous) if a.previous is not None else None)
+            for n, a in enumerate(view.answers, 1)
+            for qid, qtext in [_question_text(kb, a.question, a.observation.id)]]
+    notes = [Note(at=ev.at, text=ev.text,
+                  question=(_question_text(kb, ev.question, "")[1] or None) if ev.question else None)
+             for ev in view.notes]
+    texts = [CustomerText(at=ev.at, text=ev.text, facts=_fmt_facts(ev.observations)) for ev in view.customer_words]
+    traces = [TraceInfo(at=ev.at, file=ev.file, format=ev.format, calls=ev.calls,
+                        facts=_fmt_facts(ev.observations), warnings=list(ev.warnings), excerpts=list(ev.excerpts))
+              for ev in view.traces]
+    probes = [ProbeInfo(at=ev.at, probe=ev.probe, target=ev.target, ok=ev.ok, summary=ev.summary,
+                        details=dict(ev.details), facts=_fmt_facts(ev.observations)) for ev in view.probes]
+    recorded = view.conclusion
+    excerpts = [x for ev in view.traces for x in ev.excerpts]
 
     def excerpt_of(o: Observation) -> TraceExcerpt | None:
         if o.source.kind != "trace":
@@ -380,7 +350,7 @@ def build_export(session: Session, redact_numbers: bool = False) -> SessionExpor
 
     fam_title = kb.families[family].title if family and family in kb.families else None
     sym_title = kb.symptoms[symptom].title if symptom and symptom in kb.symptoms else None
-    duration = (max(times) - min(times)).total_seconds() if times else 0.0
+    duration = (view.last_at - view.first_at).total_seconds() if view.first_at and view.last_at else 0.0
     who = " / ".join(x for x in (ctx.customer, f"ticket {ctx.ticket}" if ctx.ticket else None) if x)
     what = sym_title or fam_title or "no symptom chosen"
     verdict = d.conclusion.summary

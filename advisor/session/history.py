@@ -12,24 +12,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
 
 from pydantic import BaseModel, Field
 
-from advisor.session.events import (
-    AnswerChanged,
-    AnswerGiven,
-    ContextEntered,
-    DiagnosisReached,
-    FamilyChosen,
-    NoteTyped,
-    SessionRecord,
-    TextReported,
-)
+from advisor.session.events import SessionRecord
+from advisor.session.projection import SYMPTOM_OBSERVATION as SYMPTOM_OBSERVATION
+from advisor.session.projection import SessionView, project
 
 INDEX_VERSION = 1
-SYMPTOM_OBSERVATION = "symptom"
-"""The observation whose answer is the guide heading (when not picked on the start screen)."""
 INDEX_FILE = "history.sqlite3"
 
 
@@ -74,57 +64,32 @@ class HistoryQuery(BaseModel):
 
 
 def summarize(record: SessionRecord, verdict: Verdict | None = None,
-              path: str = "") -> tuple[HistoryEntry, str]:
+              path: str = "", view: SessionView | None = None) -> tuple[HistoryEntry, str]:
     """The index row of a record, and its search text (lower-cased notes, title, customer, ticket...).
 
     `verdict` is the live diagnosis when the caller has one; otherwise the last
-    DiagnosisReached of the record is shown.
+    DiagnosisReached of the record is shown. `view` is the record's projection when the
+    caller keeps one (a live Session does): this runs on every save.
     """
-    customer = ticket = family = symptom = None
-    texts: list[str] = [record.title, record.id]
-    answers = notes = 0
-    recorded: DiagnosisReached | None = None
-    first = last = None
-    # dispatch on the `kind` discriminator: this runs on every save, over every event
-    for ev in record.events:
-        kind = ev.kind
-        if first is None:
-            first = ev.at
-        if kind == "export":
-            continue
-        last = ev.at
-        if kind == "question_shown":
-            continue
-        if kind == "answer" or kind == "answer_changed":
-            answers += 1
-            obs = cast("AnswerGiven | AnswerChanged", ev).observation
-            if obs.id == SYMPTOM_OBSERVATION and obs.value != "unknown":
-                symptom = str(obs.value)
-        elif kind == "note":
-            notes += 1
-            texts.append(cast(NoteTyped, ev).text)
-        elif isinstance(ev, ContextEntered):
-            ctx = ev.context
-            customer, ticket = ctx.customer, ctx.ticket
-            texts += [x for x in (ctx.customer, ctx.ticket, ctx.termination_uri, ctx.origination_uri,
-                                  ctx.pbx_public_address) if x]
-            texts += ctx.numbers
-        elif isinstance(ev, FamilyChosen):
-            family, symptom = ev.family, ev.symptom
-        elif isinstance(ev, TextReported):
-            texts.append(ev.text)
-        elif isinstance(ev, DiagnosisReached):
-            recorded = ev
+    v = view if view is not None and view.events == len(record.events) else project(record.events)
+    ctx = v.context
+    texts: list[str] = [record.title, record.id, *(n.text for n in v.notes)]
+    texts += [x for x in (ctx.customer, ctx.ticket, ctx.termination_uri, ctx.origination_uri,
+                          ctx.pbx_public_address) if x]
+    texts += ctx.numbers
+    texts += [t.text for t in v.customer_words]
+    recorded = v.conclusion
     if verdict is None and recorded is not None:
         verdict = Verdict(status=recorded.status, cause=recorded.cause, confidence=recorded.confidence)
     created = record.created
+    first, last = v.first_at or created, v.last_at or created
     entry = HistoryEntry(
-        id=record.id, created=created, updated=last or created,
-        duration_s=round(((last or created) - (first or created)).total_seconds(), 3),
-        title=record.title, customer=customer, ticket=ticket, family=family, symptom=symptom,
+        id=record.id, created=created, updated=last,
+        duration_s=round((last - first).total_seconds(), 3),
+        title=record.title, customer=ctx.customer, ticket=ctx.ticket, family=v.family, symptom=v.symptom,
         status=verdict.status if verdict else None, cause=verdict.cause if verdict else None,
         confidence=verdict.confidence if verdict else 0.0, concluded=recorded is not None,
-        events=len(record.events), answers=answers, notes=notes, path=path)
+        events=len(record.events), answers=len(v.answers), notes=len(v.notes), path=path)
     return entry, "\n".join(t for t in texts if t).lower()
 
 

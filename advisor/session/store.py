@@ -46,6 +46,7 @@ from advisor.session.events import (
     TraceAttached,
 )
 from advisor.session.history import INDEX_FILE, HistoryIndex, IndexCorrupt, Verdict, summarize
+from advisor.session.projection import FACT_KINDS, SessionView
 
 if TYPE_CHECKING:
     from advisor.engine.diagnosis import Advisor
@@ -225,8 +226,11 @@ class SessionStore:
             return []
         return sorted(p.stem for p in self.sessions_dir.glob("*.json") if not p.name.startswith("."))
 
-    def save(self, record: SessionRecord, verdict: Verdict | None = None) -> Path:
-        """Write the record atomically, then upsert its history row (index problems never lose the save)."""
+    def save(self, record: SessionRecord, verdict: Verdict | None = None, view: SessionView | None = None) -> Path:
+        """Write the record atomically, then upsert its history row (index problems never lose the save).
+
+        `view` is the record's projection when the caller keeps one (a live Session), so the
+        history row is not re-read from all the events on every save."""
         path = self.path(record.id)
         with self._lock:
             try:
@@ -236,7 +240,7 @@ class SessionStore:
             except OSError as exc:
                 why = exc.strerror or exc
                 raise SessionStoreError(f"cannot save session {record.id} to {path}: {why}") from None
-            self._index_record(record, verdict, path)
+            self._index_record(record, verdict, path, view)
         return path
 
     def load(self, session_id: str) -> SessionRecord:
@@ -311,8 +315,8 @@ class SessionStore:
         def verdict(event: Event | None) -> Verdict | None:
             if isinstance(event, DiagnosisReached):
                 return Verdict(status=event.status, cause=event.cause, confidence=event.confidence)
-            if event is None or isinstance(event, FACT_EVENTS) or last["verdict"] is None:
-                if not any(isinstance(ev, FACT_EVENTS) for ev in session.record.events):
+            if event is None or event.kind in FACT_KINDS or last["verdict"] is None:
+                if not session.view().fact_events:
                     return last["verdict"]
                 try:
                     d = session.diagnosis()
@@ -326,7 +330,7 @@ class SessionStore:
         def listener(record: SessionRecord, event: Event) -> None:
             last["verdict"] = verdict(event)
             try:
-                self.save(record, last["verdict"])
+                self.save(record, last["verdict"], session.view())
             except SessionStoreError as exc:
                 if on_error is None:
                     raise
@@ -424,9 +428,10 @@ class SessionStore:
                 if tmp.stat().st_mtime < cutoff:
                     tmp.unlink()
 
-    def _index_record(self, record: SessionRecord, verdict: Verdict | None, path: Path) -> None:
+    def _index_record(self, record: SessionRecord, verdict: Verdict | None, path: Path,
+                      view: SessionView | None = None) -> None:
         try:
-            self.history.upsert(*summarize(record, verdict, str(path)))
+            self.history.upsert(*summarize(record, verdict, str(path), view))
             self.index_error = None
         except (IndexCorrupt, sqlite3.Error) as exc:
             # the JSON file is saved; the index is rebuilt on the next `advisor history --reindex`

@@ -15,8 +15,9 @@ escaping, applied to every value the template prints:
   heading, a link or an image.
 - Text: printed as is, wrapped.
 
-Every format shows control characters visibly (an export printed to a
-terminal must not carry escape sequences). Markdown and text are wrapped at
+Every format shows control characters visibly through the one sanitising
+boundary, `advisor.textsafe.visible` (an export printed to a terminal must not
+carry escape sequences; the JSON export escapes them and stays lossless). Markdown and text are wrapped at
 100 columns for ticket systems; SIP lines longer than that are trimmed with
 "…" (the JSON export and the HTML keep them whole).
 """
@@ -34,28 +35,14 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from advisor.textsafe import visible
+
 if TYPE_CHECKING:
     from advisor.session.excerpts import TraceExcerpt
     from advisor.session.export import SessionExport
 
 WIDTH = 100
 TEMPLATES = Path(__file__).with_name("templates")
-
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def visible(text: str) -> str:
-    """Control characters (ESC, BEL, C1, bidi overrides) shown as symbols, never passed to a terminal."""
-    def show(m: re.Match[str]) -> str:
-        c = ord(m.group())
-        if c < 0x20:
-            return chr(0x2400 + c)  # ␛ for ESC, ␇ for BEL ...
-        if c == 0x7F:
-            return "␡"
-        return f"⟨U+{c:04X}⟩"  # no ASCII punctuation: reads the same escaped for Markdown or HTML
-
-    return _CONTROL.sub(show, text.replace("\t", " "))
-
 
 def _flat(value: object) -> str:
     return " ".join(visible("" if value is None else str(value)).split())

@@ -8,17 +8,19 @@ line, cancellable with Esc.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.worker import get_current_worker
 
 from advisor.tui import services
 from advisor.tui.commands import AdvisorCommands
+from advisor.tui.safety import VisibleControls
 from advisor.tui.screens.start import StartScreen
 from advisor.tui.widgets.work import WorkStatus
 
@@ -78,6 +80,11 @@ class AdvisorApp(App[int]):
         self.work_label: str | None = None
         self.last_export: Path | None = None
         self.load_error: str | None = None
+        self._visible_controls = VisibleControls()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters plus ours: no control character in any drawn line reaches the terminal."""
+        return [*super().get_line_filters(), self._visible_controls]
 
     # ---- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -181,8 +188,6 @@ class AdvisorApp(App[int]):
             await self.push_screen(screen)
 
     def resume_session(self, session_id: str | None) -> None:
-        from advisor.session.events import TraceAttached
-
         if self.advisor is None:
             self.resume, self.resume_id = True, session_id
             return
@@ -196,7 +201,7 @@ class AdvisorApp(App[int]):
         if self.store is not None and not session.listeners:
             services.attach_store(self.store, session, self._save_failed)
         self.open_session(session)
-        for file in [ev.file for ev in session.record.events if isinstance(ev, TraceAttached)]:
+        for file in [ev.file for ev in session.view().traces]:
             if Path(file).is_file():
                 self._reanalyze(file)
 
@@ -236,7 +241,7 @@ class AdvisorApp(App[int]):
         self.diagnosis = d
         concluded = d.conclusion.status in CONCLUDED
         if concluded:
-            self._conclude(session, d)  # recorded first, so the log shows it too
+            session.conclude()  # recorded first (once), so the log shows it too
         screen.render_state(d, answered_count(session) + 1, focus=self.screen is screen)
         screen.sub_title = self._subtitle(session)
         if concluded:
@@ -252,12 +257,12 @@ class AdvisorApp(App[int]):
             if diag is not None and self.screen is diag:
                 self.pop_screen()
             q = d.next_question
-            if q is not None and not self._showing(session, q.id):
+            if q is not None and not session.showing(q.id):
                 # bookkeeping only (and a save): after the frame, so the answer shows sooner
                 self.call_after_refresh(self._record_shown, session, q.id, q.observation)
 
     def _record_shown(self, session: Session, question: str, observation: str) -> None:
-        if session is self.session and not self._showing(session, question):
+        if session is self.session:
             d = self.diagnosis
             if d is not None and d.next_question is not None and d.next_question.id == question:
                 session.show_question(question, observation)
@@ -268,38 +273,6 @@ class AdvisorApp(App[int]):
 
         badge = context_badge(session.context)
         return f"{badge} · {session.id}" if badge else session.id
-
-    @staticmethod
-    def _showing(session: Session, question: str) -> bool:
-        from advisor.session.events import AnswerChanged, AnswerGiven, FamilyChosen, QuestionShown, TraceAttached
-
-        for ev in reversed(session.record.events):
-            if isinstance(ev, QuestionShown):
-                return ev.question == question
-            if isinstance(ev, AnswerGiven | AnswerChanged | TraceAttached | FamilyChosen):
-                return False
-        return False
-
-    @staticmethod
-    def _conclude(session: Session, d: Diagnosis) -> None:
-        from advisor.session.events import (
-            AnswerChanged,
-            AnswerGiven,
-            DiagnosisReached,
-            FamilyChosen,
-            ProbeRun,
-            TextReported,
-            TraceAttached,
-        )
-
-        for ev in reversed(session.record.events):
-            if isinstance(ev, DiagnosisReached):
-                if ev.status == d.conclusion.status and ev.cause == d.conclusion.cause:
-                    return
-                break
-            if isinstance(ev, AnswerGiven | AnswerChanged | TraceAttached | FamilyChosen | TextReported | ProbeRun):
-                break
-        session.conclude()
 
     def answer(self, observation: str, raw: str | float, question: str | None = None) -> bool:
         if self.session is None:
