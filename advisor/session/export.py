@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 
 from advisor import __version__
 from advisor.context import TrunkContext
+from advisor.engine.diagnosis import Reason
 from advisor.session.excerpts import TraceExcerpt, excerpt_for
 from advisor.session.redact import redact_data, redact_model, redact_text
 from advisor.session.wording import (
@@ -45,7 +46,7 @@ from advisor.session.wording import (
 )
 
 if TYPE_CHECKING:
-    from advisor.engine.diagnosis import CauseResult, Diagnosis, Reason
+    from advisor.engine.diagnosis import CauseResult, Diagnosis
     from advisor.engine.observations import Observation
     from advisor.kb.loader import KnowledgeBase
     from advisor.session.core import Session
@@ -191,6 +192,7 @@ class Ticket(BaseModel):
     summary: str = Field(description="one paragraph: status, cause, confidence, what was and was not checked")
     fix: list[str] = Field(default_factory=list, description="numbered steps; only for a confirmed cause")
     fix_for: str | None = None
+    next_title: str = "In progress: what to check next"
     next_checks: list[str] = Field(default_factory=list, description="what to check next (not confirmed)")
     evidence_title: str
     deciding: list[DecidingFact] = Field(default_factory=list)
@@ -401,52 +403,54 @@ def _ticket(kb: KnowledgeBase, d: Diagnosis, who: str, what: str, path: list[Ste
     fix: list[str] = []
     next_checks: list[str] = []
     guide = None
+    reasons: list[Reason] = []
+    next_title = "In progress: what to check next"
     if confirmed and top is not None:
         cause_def = kb.causes.get(top.id)
         guide = cause_def.guide if cause_def else None
         more = len([c for c in d.causes if c.status == "confirmed"]) - 1
         also = f" ({_plural(more, 'other cause')} also confirmed, listed below)" if more else ""
-        headline = f"Confirmed: {top.title}"
+        headline = one_line(d.conclusion.summary) or f"Confirmed: {top.title}"
         summary = (f"{lead} Status: confirmed{also}. Cause: {top.title} ({top.id}), confidence "
                    f"{_pct(top.confidence)}. {checked_text}{not_text}")
         fix = [one_line(step) for step in top.fix]
         reasons = [r for r in top.because if r.effect in ("meets_requirement", "supports")]
         evidence_title = "Evidence that decides it"
     else:
-        reasons = []
         evidence_title = "What we know so far"
+        lead_cause = alive[0] if alive else None
+        tied = [c for c in alive if lead_cause and abs(c.confidence - lead_cause.confidence) < 0.005]
         if status == "no_candidates":
-            headline = "In progress: no known cause fits"
+            headline = "Not decided: no known cause fits"
             summary = (f"{lead} Status: no known cause fits: every cause the advisor knows is ruled out by the "
                        f"facts below. The call may be healthy, or the problem is outside the knowledge base. "
                        f"{checked_text}{not_text}")
             next_checks.append("Check the facts below against a fresh trace of a failing call; a wrong answer "
                                "rules out the right cause.")
-        else:
-            lead_cause = alive[0] if alive else None
-            tied = [c for c in alive if lead_cause and abs(c.confidence - lead_cause.confidence) < 0.005]
-            if status == "undecided":
-                headline = f"Undecided between {_plural(len(alive), 'cause')}"
-                state = (f"Status: undecided, not a diagnosis: no question the advisor knows can separate the "
-                         f"{_plural(len(alive), 'remaining cause')}")
-            else:
-                headline = f"In progress: {_plural(len(alive), 'cause')} still possible"
-                state = f"Status: in progress, not a diagnosis yet: {_plural(len(alive), 'cause')} still possible"
+        elif status == "in_progress":
+            headline = f"In progress: {_plural(len(alive), 'cause')} still possible"
+            state = f"Status: in progress, not a diagnosis yet: {_plural(len(alive), 'cause')} still possible"
             if lead_cause is not None and len(tied) > 1:
                 share = f"all {len(tied)}" if len(tied) == len(alive) else f"the top {len(tied)}"
                 state += f"; {share} are tied at {_pct(lead_cause.confidence)}, so none is more likely yet"
             elif lead_cause is not None:
                 state += f"; the most likely so far is {lead_cause.title} at {_pct(lead_cause.confidence)}"
             summary = f"{lead} {state}. {checked_text}{not_text}"
-            if d.next_question is not None:
-                q = d.next_question
-                options = "; ".join(o.label for o in q.options[:6])
-                next_checks.append(f"{q.text} ({options})" if options else q.text)
-                if q.help:
-                    next_checks.append(f"How: {one_line(q.help)}")
-            if lead_cause is not None and len(tied) == 1:
-                next_checks += [f"To confirm that {mid(lead_cause.title)}: {to_confirm(kb, lead_cause.id, r)}"
-                                for r in lead_cause.because if r.effect == "still_needed"]
+        else:  # undecided, or a verdict this ticket has no special words for: the engine's own summary
+            words = status.replace("_", " ")
+            headline = f"{sentence(words)}: not a diagnosis"
+            next_title = f"{sentence(words)}: what to check next"
+            summary = f"{lead} Status: {words}: {mid(one_line(d.conclusion.summary))}. {checked_text}{not_text}"
+        if d.next_question is not None:
+            q = d.next_question
+            options = "; ".join(o.label for o in q.options if o.value != "unknown")
+            next_checks.append(f"{q.text} ({options})" if options else q.text)
+            if q.help:
+                next_checks.append(f"How: {one_line(q.help)}")
+        single = lead_cause is not None and len(tied) == 1
+        # in progress: the next question leads (and how to confirm a clear leader); otherwise the top three
+        for c in (alive[:1] if single else []) if status == "in_progress" else alive[:3]:
+            next_checks += [f"To confirm that {mid(c.title)}: {check}" for check in _how_to_tell(kb, c, known)]
     if not reasons:  # in progress: every fact known, not just the deciding ones
         facts = [o for o in d.observations if o.value != "unknown" and not o.source.detail.startswith("implied")]
         pseudo: list[tuple[str, str | float | None]] = [(o.id, o.value) for o in facts]
@@ -470,13 +474,27 @@ def _ticket(kb: KnowledgeBase, d: Diagnosis, who: str, what: str, path: list[Ste
 
     listed = [c for c in alive if not (confirmed and top is not None and c.id == top.id)]
     possible = [PossibleCause(id=c.id, title=c.title, confidence=c.confidence,
-                              how_to_tell=[sentence(to_confirm(kb, c.id, r)) for r in c.because if r.effect == "still_needed"])
+                              how_to_tell=[sentence(x) for x in _how_to_tell(kb, c, known)])
                 for c in listed[:MAX_POSSIBLE]]
-    return Ticket(status=status, headline=headline, summary=summary, fix=fix, fix_for=top.title if confirmed and top
+    return Ticket(status=status, headline=headline, summary=summary, fix=fix, next_title=next_title, fix_for=top.title if confirmed and top
                   else None, next_checks=next_checks, evidence_title=evidence_title, deciding=deciding, guide=guide,
                   possible=possible, possible_more=max(len(listed) - MAX_POSSIBLE, 0),
                   possible_more_max=max((c.confidence for c in listed[MAX_POSSIBLE:]), default=0.0),
                   ruled_out=_ruled_out_groups(kb, d))
+
+
+def _how_to_tell(kb: KnowledgeBase, c: CauseResult, known: dict[str, Observation]) -> list[str]:
+    """What would confirm a cause: the facts it still needs, and those answered "I don't know"."""
+    out = [to_confirm(kb, c.id, r) for r in c.because if r.effect == "still_needed"]
+    cause = kb.causes.get(c.id)
+    if cause is not None:
+        for alt in cause.requires:
+            for obs_id in alt:
+                o = known.get(obs_id)
+                if o is not None and o.value == "unknown":
+                    out.append(to_confirm(kb, c.id, Reason(observation=obs_id, value=None, effect="still_needed",
+                                                           text="")) + " (it was answered \"I don't know\")")
+    return list(dict.fromkeys(out))
 
 
 def _ruled_out_groups(kb: KnowledgeBase, d: Diagnosis) -> list[RuledOutGroup]:

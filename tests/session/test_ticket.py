@@ -183,3 +183,21 @@ def test_direction_conflict_is_a_warning_everywhere(advisor: Advisor) -> None:
     same.choose_family("calls_out_fail")
     same.attach_analysis(str(ACL_403), analyze_files([ACL_403], advisor.kb))
     assert not [w for w in same.diagnosis().warnings if "another call" in w]
+
+
+def test_undecided_says_what_would_decide(advisor: Advisor) -> None:
+    """Every question answered "I don't know" after a 403: the ACL and the credentials stay open (the guide's two
+    403 headings), and the ticket says which unknown answers would decide, never a fix."""
+    session = Session(advisor)
+    session.choose_family("calls_out_fail")
+    session.answer("symptom", "term_403")
+    while (q := session.diagnosis().next_question) is not None:
+        session.answer(q.observation, "unknown")
+    assert session.diagnosis().conclusion.status == "undecided"
+    model = build_export(session)
+    assert model.ticket.fix == [] and model.ticket.next_title.lower().startswith("undecided")
+    checks = " ".join(model.ticket.next_checks)
+    assert "rejected INVITE had credentials must be no" in checks  # the ACL case: no credentials were sent
+    assert "rejected INVITE had credentials must be yes" in checks  # the credentials case
+    text = " ".join(export_session(session, "text").split())
+    assert "FIX:" not in text and "UNDECIDED: WHAT TO CHECK NEXT" in text
