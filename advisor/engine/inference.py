@@ -108,10 +108,11 @@ class Reasoner:
                 st.status = "ruled_out"
             elif st.satisfied - set(st.violated) or st.confirmed_by:
                 st.status = "confirmed"
-                resting = self.proof(st) & contested
+                decisive = {o for o, c in self.kb.causes[cid].contradicts.items() if (c.weight or 0) >= 1.0}
+                resting = (self.proof(st) | decisive) & contested
                 if resting:
                     st.status = "candidate"
-                    st.held_back = "its proof rests on a contested fact: " + ", ".join(sorted(resting))
+                    st.held_back = "a fact that decides it is contested: " + ", ".join(sorted(resting))
         confirmed_now = [c for c, st in states.items() if st.status == "confirmed"]
         for cid in confirmed_now:
             others = [o for o in confirmed_now if o != cid and o not in self.kb.causes[cid].compatible_with

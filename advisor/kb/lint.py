@@ -9,6 +9,7 @@ from typing import Literal
 import networkx as nx
 
 from advisor.engine.derive import Deriver
+from advisor.kb.consistency import check as check_consistency
 from advisor.engine.model import compile_model
 from advisor.kb.graph import build_graph, node
 from advisor.kb.loader import KnowledgeBase
@@ -92,7 +93,14 @@ def lint(kb: KnowledgeBase) -> list[Finding]:
     for cycle in cyclic[:5]:
         out.append(Finding("error", "knowledge", 1, "cycle in the decision graph: " + " -> ".join(f"{k}:{i}" for k, i in cycle)))
 
+    def consistency(owner: str, message: str, path: tuple[str | int, ...]) -> None:
+        err(owner, "inconsistent: " + message, *path)
+
+    samples = {o: list(model.cells[o].samples) for o in kb.observations}
+    check_consistency(kb, deriver, samples, consistency)
+
     used = {o for c in kb.causes.values() for o in (c.required_observations() | set(c.supports) | set(c.contradicts))}
+    used |= {o for imp in kb.implications for o in (*imp.when, *imp.then)}
     for obs in kb.observations:
         if obs not in used:
             err(obs, f"observation {obs} is used by no cause", severity="warning")

@@ -397,6 +397,11 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
 
     def check_condition(owner: str, obs_id: str, cond: Condition, *path: str | int) -> None:
         obs = kb.observations.get(obs_id)
+        if obs is None and obs_id == SYMPTOM_OBSERVATION and kb.symptoms:  # derived from symptoms.yaml later
+            for v in cond.named_values():
+                if v not in kb.symptoms:
+                    bad(owner, f"{v!r} is not a symptom (known: {', '.join(kb.symptoms)})", *path)
+            return
         if obs is None:
             bad(owner, f"unknown observation {obs_id!r}", *path)
             return
@@ -429,6 +434,9 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
         for other_id in cause.compatible_with:
             if other_id not in kb.causes:
                 bad(cause.id, f"unknown cause {other_id!r}", "compatible_with")
+        for sym_id in cause.also_under:
+            if sym_id not in kb.symptoms:
+                bad(cause.id, f"unknown symptom {sym_id!r}", "also_under")
     for q in kb.questions.values():
         obs = kb.observations.get(q.observation)
         if obs is None:

@@ -176,6 +176,8 @@ class CauseDef(StrictModel):
     outcome: bool = Field(False, description="not a fault: the trunk worked and the far end answered (e.g. busy)")
     compatible_with: list[str] = Field(default_factory=list,
                                        description="causes that may be confirmed together with this one")
+    also_under: list[str] = Field(default_factory=list,
+                                  description="symptoms of other families under which the cause is legitimately possible")
     sources: list[SourceUrl] = Field(default_factory=list,
                                      description="where each fact beyond the seed guide is documented (URLs)")
 
