@@ -9,8 +9,8 @@ from typing import Literal
 import networkx as nx
 
 from advisor.engine.derive import Deriver
-from advisor.kb.consistency import check as check_consistency
 from advisor.engine.model import compile_model
+from advisor.kb.consistency import check as check_consistency
 from advisor.kb.graph import build_graph, node
 from advisor.kb.loader import KnowledgeBase
 from advisor.kb.models import CauseDef
@@ -96,8 +96,8 @@ def lint(kb: KnowledgeBase) -> list[Finding]:
     def consistency(owner: str, message: str, path: tuple[str | int, ...]) -> None:
         err(owner, "inconsistent: " + message, *path)
 
-    samples = {o: list(model.cells[o].samples) for o in kb.observations}
-    check_consistency(kb, deriver, samples, consistency)
+    cells = {o: list(model.cells[o].samples) for o in kb.observations}
+    check_consistency(kb, deriver, cells, consistency)
 
     used = {o for c in kb.causes.values() for o in (c.required_observations() | set(c.supports) | set(c.contradicts))}
     used |= {o for imp in kb.implications for o in (*imp.when, *imp.then)}
