@@ -221,7 +221,7 @@ class Advisor:
             effect += (" and " if effect else "") + f"can confirm {', '.join(can_confirm[:3])}"
         if choice.needed_by:
             effect += ("; " if effect else "") + f"it is still needed to confirm {', '.join(choice.needed_by[:3])}"
-        why = (f"{_causes(alive)} remain; depending on the answer this {effect}"
+        why = (f"{_remain(alive)}; depending on the answer this {effect}"
                f" (expected information gain {choice.gain:.2f} bits, cost {q.cost}).")
         return NextQuestion(id=q.id, observation=q.observation, text=q.text, help=q.help, cost=q.cost,
                             type=obs.type, unit=obs.unit, options=options, why=why,
@@ -265,9 +265,9 @@ class Advisor:
         if tied:
             leaders = [c for c in alive if abs(c.confidence - alive[0].confidence) < TIE]
             return Conclusion(status="in_progress", cause=None,
-                              summary=f"{_causes(len(alive))} remain; {len(leaders)} are equally likely so far")
+                              summary=f"{_remain(len(alive))}; {len(leaders)} are equally likely so far")
         return Conclusion(status="in_progress", cause=alive[0].id,
-                          summary=f"{_causes(len(alive))} remain; most likely so far: {alive[0].title}")
+                          summary=f"{_remain(len(alive))}; most likely so far: {alive[0].title}")
 
     def _status_label(self, status: str | float | None) -> str:
         q = self.kb.question_for.get("invite_final_status")
@@ -308,6 +308,10 @@ NOT_CHECKED = (
 
 def _causes(n: int) -> str:
     return "1 cause" if n == 1 else f"{n} causes"
+
+
+def _remain(n: int) -> str:
+    return "1 cause remains" if n == 1 else f"{n} causes remain"
 
 
 def _source_conflicts(given: list[Observation]) -> list[FactConflict]:

@@ -59,12 +59,15 @@ def _entropy(ps: list[float]) -> float:
 def missing_required(model: CompiledModel, state: CauseState, known: dict[str, str | float]) -> list[str]:
     """Observations still needed by the alternative closest to confirming the cause."""
     cause = model.kb.causes[state.cause]
+    askable = {q.observation for q in model.kb.questions.values()}
     best: list[str] | None = None
     for a in state.open_alternatives():
         alt = cause.requires[a]
         if any(known.get(o) == UNKNOWN for o in alt):
             continue
         need = [o for o in alt if o not in known]
+        if any(o not in askable for o in need):  # a fact only derivation fills: not a question to ask
+            continue
         if best is None or len(need) < len(best):
             best = need
     return best or []

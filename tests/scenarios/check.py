@@ -109,7 +109,7 @@ def general_promises(d: Diagnosis) -> list[str]:
     """What must hold for any answers at all."""
     bad: list[str] = []
     summary = d.conclusion.summary
-    if re.search(r"\b1 causes\b", summary):
+    if re.search(r"\b1 causes\b|\b1 cause remain\b", summary):
         bad.append(f"grammar: {summary!r}")
     alive = [c for c in d.causes if c.status != "ruled_out"]
     if (len(alive) >= 2 and d.conclusion.status in ("in_progress", "undecided")
