@@ -384,7 +384,8 @@ def _ticket(kb: KnowledgeBase, d: Diagnosis, who: str, what: str, path: list[Ste
     known = {o.id: o for o in d.observations}
 
     # what was checked, and what was not
-    checked = [_plural(len([s for s in path if s.value != "unknown"]), "answer")]
+    answered = len({s.observation for s in path if s.value != "unknown"})
+    checked = [_plural(answered, "answer")] if answered else []
     checked += [f"trace {t.file} ({_plural(t.calls, 'call')})" for t in traces]
     checked += [f"{p.probe} probe ({'ok' if p.ok else 'failed'})" for p in probes]
     if texts:
