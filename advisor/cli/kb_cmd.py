@@ -45,6 +45,8 @@ def run_check(args: argparse.Namespace) -> int:
     kb = load_kb_or_exit(args)
     findings = lint(kb)
     findings += probe_findings(kb)
+    findings += intake_findings(kb)
+    findings += redaction_findings(kb)
     errors = [f for f in findings if f.severity == "error" or args.strict]
     if args.json:
         print(json.dumps({"ok": not errors, "causes": len(kb.causes), "observations": len(kb.observations),
@@ -58,6 +60,18 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def redaction_findings(kb: Any) -> list[Any]:
+    """knowledge/redaction.yaml: every rule compiles and masks its examples, `untouched` text stays."""
+    from advisor.kb.lint import Finding
+    from advisor.kb.redaction import REDACTION_FILE
+    from advisor.session.redact import check_rules
+
+    path = Path(kb.root) / REDACTION_FILE
+    if not path.is_file():
+        return []
+    return [Finding("error", p.file, p.line, p.message) for p in check_rules(path)]
+
+
 def probe_findings(kb: Any) -> list[Any]:
     """knowledge/probes.yaml checked against the observations (when the file is there)."""
     from advisor.kb.lint import Finding
@@ -66,6 +80,16 @@ def probe_findings(kb: Any) -> list[Any]:
     if not (Path(kb.root) / PROBES_FILE).is_file():
         return []
     return [Finding("error", p.file, p.line, p.message) for p in check_catalog(kb)[1]]
+
+
+def intake_findings(kb: Any) -> list[Any]:
+    """knowledge/intake.yaml (the customer-words vocabulary) checked against the observations, when present."""
+    from advisor.intake.vocabulary import VOCABULARY_FILE, check_vocabulary
+    from advisor.kb.lint import Finding
+
+    if not (Path(kb.root) / VOCABULARY_FILE).is_file():
+        return []
+    return [Finding("error", p.file, p.line, p.message) for p in check_vocabulary(kb)]
 
 
 def run_schema(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from advisor.cli.common import CliError, emit, fail, load_kb_or_exit, print_json, progress, progress_done, warn
+from advisor.cli.common import emit, fail, load_kb_or_exit, print_json, progress, progress_done, warn
 
 LIST_FORMATS = "\0list"
 
@@ -78,7 +78,11 @@ def register(sub: Any) -> None:
 def _store() -> Any:
     from advisor.session.store import SessionStore
 
-    return SessionStore()
+    store = SessionStore()
+    problem = store.unusable_root()
+    if problem:
+        fail(problem)
+    return store
 
 
 def _store_errors() -> tuple[type[Exception], ...]:
@@ -247,37 +251,40 @@ def _option_value(value: str, label: str, kind: str) -> tuple[str, str]:
 def run_history(args: argparse.Namespace) -> int:
     from pydantic import TypeAdapter
 
-    from advisor.session.history import HistoryEntry, HistoryQuery, IndexCorrupt
+    from advisor.session.history import HistoryEntry, HistoryQuery, IndexCorrupt, IndexUnavailable
 
     if args.limit is not None and args.limit < 0:
         fail("--limit takes a number >= 0")
     since = _date(args.since, "--since") if args.since else None
     until = _date(args.until, "--until", end=True) if args.until else None
     store = _store()
+    query = HistoryQuery(cause=args.cause, since=since, until=until, text=args.text, limit=args.limit or None)
     try:
         if args.reindex:
             advisor = _advisor(args)
-            n, problems = store.reindex(advisor, progress=_reindex_progress)
+            try:
+                n, problems = store.reindex(advisor, progress=_reindex_progress)
+            except (IndexUnavailable, IndexCorrupt) as exc:
+                progress_done()
+                fail(f"cannot rebuild the history index: {exc}")
             progress_done()
             for p in problems:
                 warn(f"advisor: skipped {p}")
             warn(f"advisor: indexed {n} session(s) from {store.sessions_dir}")
-        query = HistoryQuery(cause=args.cause, since=since, until=until, text=args.text,
-                             limit=args.limit or None)
-        try:
-            entries = store.history.query(query)
-        except IndexCorrupt:
-            store.close()
-            store.reindex()
-            entries = store.history.query(query)
+        entries, notes = store.query_history(query)
     except _store_errors() as exc:
         fail(str(exc))
-    except Exception as exc:
-        import sqlite3
-
-        if isinstance(exc, sqlite3.Error):
-            fail(f"history index {store.index_path}: {exc} (try `advisor history --reindex`)")
-        raise
+    for note in notes:
+        warn(f"advisor: {note}")
+    if not entries and not args.json:
+        saved = len(store.ids())
+        filtered = any(x is not None for x in (args.cause, since, until, args.text))
+        if saved and filtered:
+            emit(f"No sessions found. None of the {saved} saved in {store.sessions_dir} match.")
+            return 0
+        if saved:
+            emit(f"No readable sessions: {saved} session file(s) in {store.sessions_dir} could not be read.")
+            return 0
     if args.json:
         sys.stdout.write(TypeAdapter(list[HistoryEntry]).dump_json(entries, indent=2).decode() + "\n")
         return 0
@@ -369,8 +376,8 @@ def run_export(args: argparse.Namespace) -> int:
         try:
             store.attach(session)
             session.record_export(fmt, destination)
-        except _store_errors() as exc:
-            raise CliError(f"advisor: exported, but could not record it in the session: {exc}", 2) from None
+        except _store_errors() as exc:  # a read-only or full data directory: the export itself is done
+            warn(f"advisor: exported, but not recorded in the session: {exc}")
     if args.output:
         warn(f"advisor: wrote {destination}")
     return 0
