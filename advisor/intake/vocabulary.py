@@ -236,6 +236,7 @@ class Vocabulary(_Strict):
     respell: dict[str, str] = Field(default_factory=dict)
     negation: NegationConfig
     clause_breaks: list[str] = Field(default_factory=list)
+    filler: list[str] = Field(default_factory=list)
     working_cues: list[str] = Field(default_factory=list)
     phrases: list[PhraseRule] = Field(default_factory=list)
     status: StatusConfig
