@@ -7,6 +7,7 @@ from typing import Any
 
 from advisor.cli import say
 from advisor.cli.common import emit, fail, load_kb_or_exit, print_json
+from advisor.cli.probe_cmd import add_diagnose_arguments, observations_from_probes
 
 
 def register(sub: Any) -> None:
@@ -20,6 +21,7 @@ def register(sub: Any) -> None:
     p.add_argument("--pbx-address", help="the PBX's public address")
     p.add_argument("--json", action="store_true", help="print one JSON object (the Diagnosis model)")
     say.add_arguments(p)
+    add_diagnose_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -54,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
         observations, trace_warnings = observations_from_traces(kb, args.trace, context)
         warnings += trace_warnings
-    diagnosis = Advisor(kb).diagnose([*said, *observations, *answers], warnings)
+    probed, probe_notes = observations_from_probes(args, kb)
+    warnings += probe_notes
+    diagnosis = Advisor(kb).diagnose([*said, *observations, *probed, *answers], warnings)
     if understood:
         say.print_outputs(diagnosis, understood, args.json, render_diagnosis(diagnosis))
     elif args.json:

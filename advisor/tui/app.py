@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from advisor.tui.screens.answer import FactChoice
     from advisor.tui.screens.diagnosis import DiagnosisScreen
     from advisor.tui.screens.export import ExportRequest
+    from advisor.tui.screens.probes import ProbesReported
     from advisor.tui.screens.session import SessionScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -60,6 +61,7 @@ class AdvisorApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "toggle_theme", "theme", show=False),
         Binding("ctrl+q", "quit", "quit", priority=True),
+        Binding("p", "probes", "probes", show=False),
     ]
 
     def __init__(self, advisor: Advisor | None = None, *, kb_dir: str | None = None,
@@ -292,6 +294,18 @@ class AdvisorApp(App[int]):
     # ---- dialogs -----------------------------------------------------------------------
     def _question(self) -> Any:
         return self.diagnosis.next_question if self.diagnosis is not None else None
+
+    # ---- probes (advisor/tui/screens/probes.py) ---------------------------------------------
+    def action_probes(self) -> None:
+        from advisor.tui.screens.probes import open_probes
+
+        open_probes(self)
+
+    def on_probes_reported(self, message: ProbesReported) -> None:
+        if self.session is not None:
+            for run in message.runs:
+                self.session.record_probe(run)
+            self.refresh_session()
 
     def show_help(self) -> None:
         from advisor.tui.screens.dialogs import InfoDialog, help_body
