@@ -232,6 +232,7 @@ class Vocabulary(_Strict):
     """All of knowledge/intake.yaml."""
 
     threshold: Confidence
+    max_chars: int = Field(20000, ge=100)
     fuzzy: FuzzyConfig
     respell: dict[str, str] = Field(default_factory=dict)
     negation: NegationConfig
