@@ -45,6 +45,7 @@ class Message:
     party: str | None = None  # caller | callee (within its call)
     sender: str | None = None  # carrier | customer (set by sides)
     retransmission: bool = False
+    fragment: bool = False  # a partial message (no Call-ID or CSeq): evidence, not a transaction member
     view_of: Message | None = None
     views: list[Message] = field(default_factory=list)
 
@@ -283,16 +284,22 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
     for fi, lt in enumerate(loaded):
         cc = lt.contents
         for seq, rec in enumerate(cc.sip):
+            fragment = False
             try:
                 msg = parse_message(rec.raw)
             except SipParseError as exc:
-                warnings.append(f"{rec.ref.label()}: skipped a malformed SIP message: {exc}")
-                continue
+                try:  # cut by the paste (no Call-ID/CSeq): kept as a fragment with what it shows
+                    msg = parse_message(rec.raw, partial=True)
+                except SipParseError:
+                    warnings.append(f"{rec.ref.label()}: skipped a malformed SIP message: {exc}")
+                    continue
+                fragment = True
+                warnings.append(f"{rec.ref.label()}: kept a partial message as a fragment: {exc}")
             for w in msg.warnings:
                 warnings.append(f"{rec.ref.label()}: {w}")
             direction = lt.directions[seq] if seq < len(lt.directions) else None
             messages.append(Message(index=len(messages), record=rec, msg=msg, file=cc.file, file_index=fi, seq=seq,
-                                    fmt=cc.format, direction=direction))
+                                    fmt=cc.format, direction=direction, fragment=fragment))
     # Retransmissions (same file) and views (other files).
     primaries: dict[tuple[object, ...], list[Message]] = defaultdict(list)
     occurrence: dict[tuple[object, ...], int] = defaultdict(int)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from advisor.evidence.events import LogEvent
 from advisor.evidence.records import CaptureContents, TraceError, TraceRef
 from advisor.evidence.textlogs import DnsEvent, IcmpEvent, icmp_kind, read_text_full
 
@@ -22,6 +23,7 @@ class LoadedTrace:
     directions: list[str | None] = field(default_factory=list)
     dns: list[DnsEvent] = field(default_factory=list)
     icmp: list[IcmpEvent] = field(default_factory=list)
+    events: list[LogEvent] = field(default_factory=list)  # log lines and carrier artefacts read as evidence
     path: str | None = None
     extras_read: bool = True  # False for captures until scan_extras() has looked for DNS/ICMP
 
@@ -79,7 +81,8 @@ def load_trace_detailed(path: str | os.PathLike[str]) -> LoadedTrace:
         raise TraceError(f"{name}: cannot read ({exc.strerror or exc})") from None
     text = _decode(data, name)
     tt = read_text_full(text, p.name)  # refs name the file like the capture reader does
-    return LoadedTrace(tt.contents, tt.directions or [None] * len(tt.contents.sip), dns=tt.dns, icmp=tt.icmp)
+    return LoadedTrace(tt.contents, tt.directions or [None] * len(tt.contents.sip), dns=tt.dns, icmp=tt.icmp,
+                       events=tt.events)
 
 
 def _decode(data: bytes, name: str) -> str:

@@ -537,8 +537,11 @@ def _lines(text: str) -> Iterator[str]:
         start = i + 1
 
 
-def parse_message(data: bytes | str) -> SipMessage:
-    """Parse one SIP message; raise SipParseError when it is not one."""
+def parse_message(data: bytes | str, *, partial: bool = False) -> SipMessage:
+    """Parse one SIP message; raise SipParseError when it is not one.
+
+    partial=True keeps a message cut by a forum or an engineer (no Call-ID or CSeq)
+    as a fragment instead of refusing it."""
     if isinstance(data, bytes):
         if len(data) > MAX_MESSAGE_BYTES:
             raise SipParseError(f"message too large ({len(data)} bytes)")
@@ -604,9 +607,9 @@ def parse_message(data: bytes | str) -> SipMessage:
             if short > max(8, body.count(b"\n") * 2 + 4):
                 warnings.append(f"body is {len(body)} bytes but Content-Length says {clen} (truncated)")
     msg.body = body
-    if msg.call_id is None:
+    if msg.call_id is None and not partial:
         raise SipParseError(f"{msg.summary() or first} has no Call-ID header")
-    if msg.cseq is None:
+    if msg.cseq is None and not partial:
         raise SipParseError(f"{msg.summary() or first} has no valid CSeq header")
     return msg
 
