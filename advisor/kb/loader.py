@@ -35,7 +35,7 @@ from advisor.kb.yamlsrc import PathKey, Problem, SourceDoc, read_yaml
 M = TypeVar("M", bound=BaseModel)
 
 TOP_FILES = ("observations.yaml", "questions.yaml", "symptoms.yaml", "tips.yaml", "trace.yaml")
-OPTIONAL_FILES = ("catalog.yaml", "extractors.yaml")
+OPTIONAL_FILES = ("catalog.yaml", "probes.yaml", "extractors.yaml")
 
 
 class KBError(Exception):
@@ -227,7 +227,7 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
                 extractors[decl.area] = decl
                 where[f"extractor:{decl.area}"] = Located(edoc, ("extractors", i))
     trace = trace or _empty_trace()
-    if trace.carrier is None and carriers:
+    if not trace.carrier.name and carriers:
         pack = carriers[defaults[0] if defaults else next(iter(carriers))]
         trace = trace.model_copy(update={"carrier": pack.as_carrier_def()})
 

@@ -320,7 +320,8 @@ class TraceThresholds(StrictModel):
 
 
 class TraceFile(StrictModel):
-    carrier: CarrierDef | None = Field(None, description="deprecated: carriers/<name>.yaml; filled from the default pack")
+    carrier: CarrierDef = Field(default_factory=lambda: CarrierDef(name="", domains=[], signalling_networks=[], source=""),
+                                description="deprecated here: carriers/<name>.yaml; filled from the default pack")
     reason_patterns: list[ReasonPattern]
     reason_headers: list[str] = Field(default_factory=lambda: ["reason", "warning"])
     thresholds: TraceThresholds = Field(default_factory=TraceThresholds)

@@ -8,17 +8,19 @@ line, cancellable with Esc.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.worker import get_current_worker
 
 from advisor.tui import services
 from advisor.tui.commands import AdvisorCommands
+from advisor.tui.safety import VisibleControls
 from advisor.tui.screens.start import StartScreen
 from advisor.tui.widgets.work import WorkStatus
 
@@ -78,6 +80,11 @@ class AdvisorApp(App[int]):
         self.work_label: str | None = None
         self.last_export: Path | None = None
         self.load_error: str | None = None
+        self._visible_controls = VisibleControls()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters plus ours: no control character in any drawn line reaches the terminal."""
+        return [*super().get_line_filters(), self._visible_controls]
 
     # ---- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
