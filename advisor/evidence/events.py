@@ -26,7 +26,6 @@ EventKind = Literal[
     "fault",  # the stack names a fault: ack_timeout, transaction_timeout
     "alert",  # a carrier debugger alert (code and/or text)
     "call_log",  # one row of the carrier's call-log export (fields by column header)
-    "fragment",  # headers without a start line (what they show is kept in `fields`)
     "text",  # a prose line that may quote the carrier's wording (bounded, for phrase matching)
 ]
 

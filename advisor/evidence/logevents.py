@@ -70,6 +70,12 @@ _CODE_RE = re.compile(r"\b(3[0-9]{4})\b")
 _HEADER_CELL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _./-]{0,40}$")
 
 
+def _channel_host(channel: str) -> str | None:
+    """The far host of a FreeSWITCH channel name: sofia/<profile>/<user>@<host>[:port]."""
+    host = channel.rpartition("@")[2] if "@" in channel else ""
+    return host.split(":", 1)[0] or None
+
+
 def _number_of(target: str) -> tuple[str, str | None]:
     """(dialled number, peer) of a channel target: SIP/peer/number, SIP/number@peer, PJSIP/number@endpoint."""
     rest = target.split("/", 1)[1] if "/" in target else target
@@ -158,11 +164,12 @@ def _scan_line(line: str, ref: TraceRef, ts: float | None) -> list[LogEvent]:
     if "sofia/" in line:
         m = _FS_HANGUP_RE.search(line)
         if m:
-            ev("hangup", "freeswitch", reason=m.group(3), fields={"channel": m.group(1), "state": m.group(2)})
+            ev("hangup", "freeswitch", reason=m.group(3), peer=_channel_host(m.group(1)),
+               fields={"channel": m.group(1), "state": m.group(2)})
             return out
         m = _FS_STATE_RE.search(line)
         if m and int(m.group(3)) >= 300:
-            ev("response", "freeswitch", status=int(m.group(3)), direction="received",
+            ev("response", "freeswitch", status=int(m.group(3)), direction="received", peer=_channel_host(m.group(1)),
                fields={"channel": m.group(1), "state": m.group(2)})
             return out
     if "gateway" in line:

@@ -44,6 +44,7 @@ PBX_LOG_FORMATS = frozenset({"asterisk_pjsip", "asterisk_chan_sip", "freeswitch_
 PACKET_FORMATS = frozenset({"pcap", "pcapng", "tcpdump_text"})
 
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
+CONTEXT_VOTE = 10.0  # what the engineer says about the trunk outweighs anything read from the trace
 _PRIVATE_SUFFIXES = (".local", ".lan", ".home", ".internal", ".localdomain", ".intranet", ".corp", ".home.arpa")
 
 
@@ -113,6 +114,7 @@ class CarrierInfo:
         self.domains = [d for pk in self.packs for d in pk.trunk_domains]
         self.reason_patterns = [rp for pk in self.packs for rp in pk.reason_patterns]
         self._memo: dict[tuple[str, str], _Pack | None] = {}
+        self.recognised = False  # a pack's address or domain was seen in the trace
         ctx = context or TrunkContext()
         self.termination_host = _host_of(ctx.termination_uri)
         self.origination_host = _host_of(ctx.origination_uri)
@@ -152,6 +154,11 @@ class CarrierInfo:
             name = self.name_of(h)
             if name:
                 self.name = name
+                self.recognised = True
+                pk = next(p for p in self.packs if p.name == name)
+                self.domains = list(pk.trunk_domains)
+                self.reason_patterns = [*pk.reason_patterns,
+                                        *(rp for p in self.packs if p is not pk for rp in p.reason_patterns)]
                 return
 
     def is_carrier_domain(self, host: str | None) -> bool:
@@ -199,6 +206,8 @@ class CarrierInfo:
         h = host.lower().rstrip(".")
         if self.termination_host:
             return h == self.termination_host
+        if not self.recognised:
+            return None  # a carrier no pack knows: its trunk names are unknown, so nothing can be said
         if ip_or_none(h) is not None:
             return False
         return self.is_termination_host(h)
@@ -270,6 +279,13 @@ def assign_sides(cs: CallSet, kb: KnowledgeBase, context: TrunkContext | None) -
                             " the carrier (give --termination-uri/--pbx-address to be sure)")
     for call in cs.calls:
         _carrier_leg(call, carrier)
+    seen: list[str] = []
+    for call in cs.calls:
+        inv = call.initial_invite
+        if inv is not None and inv.msg.ruri is not None:
+            seen.append(inv.msg.ruri.host)
+        seen += [h for m in call.messages[:20] for h in (m.src, m.dst) if h]
+    carrier.recognise(seen)
     for call in cs.calls + cs.dialogs:
         for m in call.messages:
             role = None
@@ -327,7 +343,7 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
             if carrier.in_signalling(v.src) or carrier.in_media(v.src):
                 vote(p, 3, f"{v.src} is a carrier address")
             elif carrier.is_pbx_address(v.src):
-                vote(p, -3, f"{v.src} is the PBX address")
+                vote(p, -CONTEXT_VOTE, f"{v.src} is the PBX address")
             elif v.src in learned:
                 vote(p, 1 if learned[v.src] == "carrier" else -1, f"{v.src} seen on the same side before")
             elif is_private(v.src) and ip_or_none(v.src) is not None and not carrier.in_internal(v.src):
@@ -335,7 +351,7 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
             if carrier.in_signalling(v.dst) or carrier.in_media(v.dst):
                 vote(o, 3, f"{v.dst} is a carrier address")
             elif carrier.is_pbx_address(v.dst):
-                vote(o, -3, f"{v.dst} is the PBX address")
+                vote(o, -CONTEXT_VOTE, f"{v.dst} is the PBX address")
             elif v.dst in learned:
                 vote(o, 1 if learned[v.dst] == "carrier" else -1, f"{v.dst} seen on the same side before")
             if v.direction == "sent":
@@ -347,8 +363,12 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
             vote(p, 2, f"Server/User-Agent {msg.user_agent!r}")
         if msg.is_request:
             ruri = msg.ruri
-            if ruri is not None and (carrier.is_carrier_domain(ruri.host) or carrier.in_signalling(ruri.host)):
+            if ruri is not None and carrier.termination_host and ruri.host.lower() == carrier.termination_host:
+                vote(o, CONTEXT_VOTE, f"Request-URI host {ruri.host} is the termination URI")
+            elif ruri is not None and (carrier.is_carrier_domain(ruri.host) or carrier.in_signalling(ruri.host)):
                 vote(o, 2, f"Request-URI host {ruri.host}")
+            elif ruri is not None and carrier.is_pbx_address(ruri.host):
+                vote(o, -CONTEXT_VOTE, f"Request-URI host {ruri.host} is the PBX address")
             top = msg.top_via
             if top is not None:
                 if carrier.in_signalling(top.host) or carrier.is_carrier_domain(top.host):
@@ -361,7 +381,13 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
                 vote(p, 1, "Record-Route through the carrier")
         for c in msg.contacts[:1]:
             if c.uri is not None and carrier.is_pbx_address(c.uri.host):
-                vote(p, -3, f"Contact {c.uri.host} is the PBX address")
+                vote(p, -CONTEXT_VOTE, f"Contact {c.uri.host} is the PBX address")
+            elif (c.uri is not None and is_private(c.uri.host) and not carrier.is_carrier_address(c.uri.host)
+                  and any(rr.uri is not None and ip_or_none(rr.uri.host) is not None and is_private(rr.uri.host) is False
+                          for rr in msg.record_route)):
+                # a private Contact behind a public Record-Route: a carrier's (or proxy's) own
+                # internal host, reachable only through its edge
+                vote(p, 1.5, f"private Contact {c.uri.host} behind the public Record-Route")
     call.sides_note = "; ".join(r for r in reasons if r)
     return score
 

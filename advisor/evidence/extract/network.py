@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from advisor.evidence.calls import Call, CallSet, Message, Transaction
 from advisor.evidence.extract.base import Add, Ctx, Finding, copies, dur, where
-from advisor.evidence.sides import is_private
+from advisor.evidence.sides import CarrierInfo, is_private
 
 
 def _dns_name(name: str) -> str:
@@ -15,12 +15,19 @@ def _dns_name(name: str) -> str:
     return ".".join(labels)
 
 
+def _names_trunk(carrier: CarrierInfo, name: str) -> bool:
+    """A looked-up name is the trunk's: the context's termination URI, or a trunk name of a carrier pack."""
+    if carrier.termination_host:
+        return name.lower().rstrip(".") == carrier.termination_host
+    return carrier.is_termination_host(name)
+
+
 def dns(ctx: Ctx, cs: CallSet, call: Call | None, add: Add) -> None:
     """Does the PBX's resolver answer for the termination URI?"""
     carrier = ctx.sides.carrier
     events = [(lt.contents.file, e) for lt in cs.loaded for e in lt.dns]
     queries = [(f, e) for f, e in events if not e.response and e.name
-               and carrier.termination_match(_dns_name(e.name))]
+               and _names_trunk(carrier, _dns_name(e.name))]
     if not queries:
         return
     names = {_dns_name(e.name or "") for _, e in queries}
