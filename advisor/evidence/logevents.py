@@ -33,7 +33,7 @@ from advisor.evidence.records import TraceRef
 __all__ = ["MAX_EVENTS", "scan_artefact", "scan_lines"]
 
 MAX_EVENTS = 20_000
-MAX_LINE = 600
+MAX_LINE = 4096  # structured (JSON) log lines run long; every pattern is bounded
 MAX_TEXT_EVENTS = 2_000
 
 _IP = r"\[?([0-9A-Fa-f:.]{2,45}?)\]?"
@@ -52,7 +52,7 @@ _PJSUA_RESP_RE = re.compile(r"(Incoming|Processing incoming message:|RX \d{1,6} 
 _PJSUA_REQ_RE = re.compile(r"(Incoming|Received|RX \d{1,6} bytes|Sending|TX \d{1,6} bytes) Request msg (\w{2,12})/cseq=(\d{1,10})")
 _LIVEKIT_RESP_RE = re.compile(r"(?:StatusCode from INVITE response|status from INVITE response:? sip status:?)\s*(\d{3})",
                               re.IGNORECASE)
-_LIVEKIT_INVITE_RE = re.compile(r"processing invite\b.{0,40}\"fromIP\": \"" + _IP + r"(?::(\d{1,5}))?\"")
+_LIVEKIT_INVITE_RE = re.compile(r"(?:processing invite|Accepting the call)\b.{0,300}?\"fromIP\": \"" + _IP + r"(?::(\d{1,5}))?\"")
 _JSON_FIELD_RE = re.compile(r"\"(to|from|address|fromUser|toUser|fromHost|toHost|status|reason)\": \"?([^\",}]{0,120})\"?")
 _XLOG_RE = re.compile(r"\b(INVITE|ACK|BYE|CANCEL|OPTIONS|REGISTER)\b.{0,300}?\bfrom\b.{0,300}?"
                       r"\(\s*(?:IP:)?\"?([\w.:-]{1,64}?)\"?:(\d{1,5})\)")
@@ -198,7 +198,7 @@ def _scan_line(line: str, ref: TraceRef, ts: float | None) -> list[LogEvent]:
             ev("response", "livekit", status=int(m.group(1)), method="INVITE", direction="received",
                peer=fields.get("address"), number=fields.get("to"), caller=fields.get("from"), fields=fields)
             return out
-    if "processing invite" in line:
+    if "processing invite" in line or "Accepting the call" in line:
         m = _LIVEKIT_INVITE_RE.search(line)
         if m:
             fields = {k: v.strip() for k, v in _JSON_FIELD_RE.findall(line)}

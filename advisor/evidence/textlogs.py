@@ -69,6 +69,8 @@ _PREFIXES = (
     # syslog: Mar 24 11:21:20 host program[pid]:
     re.compile(r"^((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?) "
                r"[\w.-]{1,64} [\w./-]{1,64}(?:\[\d{1,10}\])?: "),
+    # a stack's own direction word before the message: "SEND: ACK sip:...", "RECV: SIP/2.0 200 OK"
+    re.compile(r"^((?:SEND|RECV|SENT|RECEIVED|TX|RX)):\s?(?=[A-Z]{3,10} sips?:|SIP/2\.0 )"),
     # docker logs --timestamps: 2020-02-07T02:32:54.346767593Z <the program's own line>
     re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) (?=\S)"),
     # RFC 5424-ish syslog: 2024-03-24T11:21:20.123+00:00 host program[pid]:
@@ -254,7 +256,7 @@ def _addr(groups: tuple[str | None, ...], offset: int = 0) -> tuple[str | None, 
 
 
 def _strip_prefix(line: str) -> tuple[str, str | None]:
-    if not line or line[0] not in "[ADFJMNOS0123456789":
+    if not line or line[0] not in "[ADFJMNORST0123456789":
         return line, None
     if len(line) > 4096:
         return line, None
@@ -698,7 +700,7 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
         cc.warnings.append(f"{file}: no SIP message; {len(artefact)} {'alert(s)' if kind == 'debugger_json' else 'call-log row(s)'}"
                            " read from the carrier's export")
         return TextTrace(cc, [], events=artefact)
-    lines = normalise_paste(_split_lines(text))
+    lines = _undo_ngrep_byline(normalise_paste(_split_lines(text)))
     name = fmt_name or detect_format("\n".join(lines))
     if name is None:
         stripped_only = [_strip_prefix(raw)[0] for raw in lines]
@@ -711,8 +713,6 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
     if name not in _FORMAT_CLASSES:
         raise TraceError(f"{file}: unknown text format {name!r}")
     fmt = _FORMAT_CLASSES[name]()
-    if name == "raw":
-        lines = _undo_ngrep_byline(lines)
     stripped: list[str] = []
     prefix_times: list[str | None] = []
     for raw in lines:

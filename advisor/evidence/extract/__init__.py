@@ -75,6 +75,8 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase, events: list[L
         termination.termination(ctx, call, focus_v, term)
     if call.direction == "origination":
         origination.origination(ctx, call, focus_v, orig)
+    if call.direction is None:
+        origination.vias_side_free(ctx, call, orig)
     verdict.session_timer(ctx, call, ver)
     media.sdp(ctx, call, focus_v, ctx.emitter("media"))
     verdict.outcome(ctx, call, focus_v, ver, notes)

@@ -92,6 +92,21 @@ def origination(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
                     f"no ACK from the carrier; the PBX sends its 200 OK {len(sent)} time(s)", sent[-1]))
 
 
+def vias_side_free(ctx: Ctx, call: Call, add: Add) -> None:
+    """With the sides unknown, a 200 OK whose Via headers differ from its INVITE's still shows a
+    rewrite on the path (RFC 3261 8.2.6.2: a response copies the request's Via headers)."""
+    t = call.ok_transaction()
+    oks = call.oks()
+    req = t.request if t else None
+    if req is None or not oks or req.fragment or oks[0].fragment:
+        return
+    same, diff = _vias_match(req.msg.vias, oks[0].msg.vias)
+    if not same:
+        add(Finding("ok_via_matches_invite", "no", "200 OK Via headers",
+                    f"the 200 OK changes the INVITE's Via headers: {diff} (sides unknown: a rewrite on the path)",
+                    oks[0]))
+
+
 def _absent_from_pbx_files(ctx: Ctx, inv: Message, logs_only: bool = False) -> str | None:
     """A PBX-side file that covers the INVITE's time but does not contain it."""
     if inv.ts is None or not inv.absolute:
