@@ -153,3 +153,13 @@ def test_icmp_prohibited_answering_carrier_invites(kb: KnowledgeBase, tmp_path: 
     assert got["firewall_allows_carrier_signalling"] == "no"
     f = next(f for f in a.findings if f.observation.id == "firewall_allows_carrier_signalling")
     assert f.observation.source.frame == 2
+
+
+def test_fragment_tied_to_its_dialog_by_branch(kb: KnowledgeBase, advisor: Advisor) -> None:
+    a = read(kb, "fragment_tied.txt")
+    assert [m.first_line for m in a.calls[0].messages] == ["INVITE sip:+14155550132@acme.pstn.twilio.com SIP/2.0",
+                                                          "SIP/2.0 503 Service Unavailable"]
+    got = facts(a)
+    assert (got["invite_final_status"], got["response_reason"]) == ("503", "cps_limit")
+    d = advisor.diagnose(a.observations(), a.warnings)
+    assert (d.causes[0].id, d.causes[0].status) == ("term.503.cps_limit", "confirmed")
