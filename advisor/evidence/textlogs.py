@@ -580,7 +580,7 @@ def detect_format(text: str) -> str | None:
     """The text format, or None when the text holds no SIP start line at all."""
     counts: Counter[str] = Counter()
     has_start = False
-    for n, raw in enumerate(_split_lines(text[:8_000_000])):
+    for n, raw in enumerate(_undo_ngrep_byline(normalise_paste(_split_lines(text[:8_000_000])))):
         if n > 200_000:
             break
         line, _ = _strip_prefix(raw)

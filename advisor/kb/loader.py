@@ -35,7 +35,7 @@ from advisor.kb.yamlsrc import PathKey, Problem, SourceDoc, read_yaml
 M = TypeVar("M", bound=BaseModel)
 
 TOP_FILES = ("observations.yaml", "questions.yaml", "symptoms.yaml", "tips.yaml", "trace.yaml")
-OPTIONAL_FILES = ("catalog.yaml", "probes.yaml", "extractors.yaml")
+OPTIONAL_FILES = ("catalog.yaml", "probes.yaml", "intake.yaml", "redaction.yaml", "extractors.yaml")
 
 
 class KBError(Exception):

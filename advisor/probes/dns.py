@@ -18,7 +18,7 @@ import dns.exception
 import dns.message
 import dns.rcode
 import dns.resolver
-from dns.rdtypes.ANY.NAPTR import NAPTR
+from dns.rdtypes.IN.NAPTR import NAPTR
 from dns.rdtypes.IN.SRV import SRV
 
 from advisor.probes.wire import Detail, WireResult, utc_now
@@ -130,8 +130,8 @@ async def resolve_sip(name: str, *, role: str = "termination", server: str | Non
                 if exc.outcome != "nxdomain":
                     raise
                 found = []
-            for r in sorted(found, key=lambda r: (r.priority, -r.weight)):
-                targets.append((tp, r.target.to_text().rstrip("."), r.port))
+            for srv_rr in sorted(found, key=lambda x: (x.priority, -x.weight)):
+                targets.append((tp, srv_rr.target.to_text().rstrip("."), srv_rr.port))
         details["srv"] = ", ".join(f"{tp}:{t}:{p}" for tp, t, p in targets)
         hosts = list(dict.fromkeys(t for _, t, _ in targets)) or [host]
         addresses: list[str] = []
@@ -173,10 +173,10 @@ async def _timeout_or_unreachable(resolver: dns.asyncresolver.Resolver, qname: s
             s.connect((server, port))
             s.send(dns.message.make_query(qname, "A").to_wire())
             await asyncio.wait_for(loop.sock_recv(s, 4096), min(1.0, timeout))
+    except TimeoutError:  # before OSError, of which it is a subclass
+        pass
     except ConnectionRefusedError:
         return _Failed("no_resolver", f"no resolver reachable: nothing answers DNS at {server}:{port} (refused)")
     except OSError as exc:
         return _Failed("no_resolver", f"no resolver reachable at {server}:{port}: {exc.strerror or exc}")
-    except TimeoutError:
-        pass
     return _Failed("timeout", f"{qname}: no answer from {server}:{port} within {timeout:g} s")

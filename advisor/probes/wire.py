@@ -66,16 +66,23 @@ class HostLimiter:
 
     def __init__(self, interval: float = MIN_INTERVAL) -> None:
         self.interval = interval
-        self._next: Dict[str, float] = {}
+        self._last: Dict[str, float] = {}
+        self._locks: Dict[str, asyncio.Lock] = {}
         self.log: List[Tuple[str, float]] = []
 
     async def wait(self, host: str) -> None:
-        now = time.monotonic()
-        at = max(now, self._next.get(host, 0.0))
-        self._next[host] = at + self.interval
-        if at > now:
-            await asyncio.sleep(at - now)
-        self.log.append((host, time.monotonic()))
+        """Return when a request to `host` may go: `interval` after the previous one actually went."""
+        lock = self._locks.setdefault(host, asyncio.Lock())
+        async with lock:  # first come, first served
+            last = self._last.get(host)
+            if last is not None:
+                delay = last + self.interval - time.monotonic()
+                while delay > 0:
+                    await asyncio.sleep(delay)
+                    delay = last + self.interval - time.monotonic()
+            now = time.monotonic()
+            self._last[host] = now
+            self.log.append((host, now))
 
     def max_rate(self) -> Dict[str, int]:
         """Per host, the most requests sent within any one second."""

@@ -29,11 +29,13 @@ if TYPE_CHECKING:
     # start screen is on screen): `advisor` paints its first frame without loading them
     from advisor.context import TrunkContext
     from advisor.engine.diagnosis import Advisor, Diagnosis
+    from advisor.engine.observations import Observation
     from advisor.session.core import Session
     from advisor.session.events import SessionRecord
     from advisor.tui.screens.answer import FactChoice
     from advisor.tui.screens.diagnosis import DiagnosisScreen
     from advisor.tui.screens.export import ExportRequest
+    from advisor.tui.screens.probes import ProbesReported
     from advisor.tui.screens.session import SessionScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -59,6 +61,7 @@ class AdvisorApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "toggle_theme", "theme", show=False),
         Binding("ctrl+q", "quit", "quit", priority=True),
+        Binding("p", "probes", "probes", show=False),
     ]
 
     def __init__(self, advisor: Advisor | None = None, *, kb_dir: str | None = None,
@@ -146,7 +149,8 @@ class AdvisorApp(App[int]):
 
     # ---- sessions ----------------------------------------------------------------------
     def start_session(self, family: str, symptom: str | None = None, *, report: str = "",
-                      context: TrunkContext | None = None, trace_path: str | None = None) -> Session:
+                      context: TrunkContext | None = None, trace_path: str | None = None,
+                      report_observations: Sequence[Observation] = (), report_notes: Sequence[str] = ()) -> Session:
         from advisor.session.core import Session
         from advisor.tui.present import family_title
 
@@ -157,8 +161,10 @@ class AdvisorApp(App[int]):
         session.record.title = " · ".join([*parts, family_title(kb, family)])
         services.attach_store(self.store, session, self._save_failed)
         session.choose_family(family, symptom)
-        if report:
-            session.report_text(report)
+        if report:  # what the engineer confirmed of the customer's words (screens/intake.py), the rest as notes
+            session.report_text(report, report_observations)
+            for note in report_notes:
+                session.note(note)
         if context is not None and not context.is_empty():
             session.set_context(context)
         self.open_session(session)
@@ -288,6 +294,18 @@ class AdvisorApp(App[int]):
     # ---- dialogs -----------------------------------------------------------------------
     def _question(self) -> Any:
         return self.diagnosis.next_question if self.diagnosis is not None else None
+
+    # ---- probes (advisor/tui/screens/probes.py) ---------------------------------------------
+    def action_probes(self) -> None:
+        from advisor.tui.screens.probes import open_probes
+
+        open_probes(self)
+
+    def on_probes_reported(self, message: ProbesReported) -> None:
+        if self.session is not None:
+            for run in message.runs:
+                self.session.record_probe(run)
+            self.refresh_session()
 
     def show_help(self) -> None:
         from advisor.tui.screens.dialogs import InfoDialog, help_body

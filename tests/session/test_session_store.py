@@ -11,6 +11,7 @@ import pytest
 from advisor.engine.diagnosis import Advisor
 from advisor.session.core import Session
 from advisor.session.events import SessionRecord
+from advisor.session.sharing import write_lock
 from advisor.session.store import (
     ENV_VAR,
     SessionCorrupt,
@@ -263,5 +264,8 @@ def test_reindex_removes_stale_temp_files_only(tmp_path: Path) -> None:
     old = os.stat(stale).st_mtime - 7200
     os.utime(stale, (old, old))
     assert store.ids() == ["s1"]
-    store.reindex()
+    with write_lock(tmp_path):  # another writer is saving: its fresh temp file may be in use
+        store.reindex()
     assert not stale.exists() and fresh.exists() and store.path("s1").exists()
+    store.reindex()  # nobody writes: every temp file is left over from a killed save
+    assert not fresh.exists() and store.path("s1").exists()
