@@ -179,19 +179,19 @@ def cold_start(size: tuple[int, int], runs: int = 5) -> ColdRun:
 async def _latency(size: tuple[int, int], answers: int,
                    data_dir: str) -> tuple[list[float], list[float], list[float]]:
     from advisor.engine.diagnosis import Advisor
-    from advisor.tui import services
+    from advisor.session.store import SessionStore
     from advisor.tui.app import AdvisorApp
     from advisor.tui.screens.diagnosis import DiagnosisScreen
     from advisor.tui.screens.session import SessionScreen
 
     advisor = Advisor()
     # sessions are saved after every event, as in real use (in a throwaway directory)
-    app = AdvisorApp(advisor, store=services.make_store(data_dir))
+    app = AdvisorApp(advisor, store=SessionStore(data_dir))
     totals: list[float] = []
     concluding: list[float] = []
     handlers: list[float] = []
     painted: list[float] = []
-    original = app.answer
+    original = app.apply_answer
 
     def timed_answer(observation: str, raw: str | float, question: str | None = None) -> bool:
         t = time.perf_counter()
@@ -201,7 +201,7 @@ async def _latency(size: tuple[int, int], answers: int,
         app.call_after_refresh(lambda: painted.append(time.perf_counter()))
         return ok
 
-    app.answer = timed_answer  # type: ignore[method-assign]
+    app.apply_answer = timed_answer  # type: ignore[method-assign]
     families = list(advisor.kb.families)
     async with app.run_test(size=size) as pilot:
         await app.workers.wait_for_complete()
