@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from advisor.cli.common import fail, load_kb_or_exit, print_json
+from advisor.cli.common import emit, fail, load_kb_or_exit, print_json
 
 
 def register(sub: Any) -> None:
@@ -55,5 +55,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(diagnosis)
     else:
-        print(render_diagnosis(diagnosis))
+        emit(render_diagnosis(diagnosis))
     return 0

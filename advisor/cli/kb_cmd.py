@@ -36,6 +36,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     kb = load_kb_or_exit(args)
     findings = lint(kb)
+    findings += probe_findings(kb)
     errors = [f for f in findings if f.severity == "error" or args.strict]
     if args.json:
         print(json.dumps({"ok": not errors, "causes": len(kb.causes), "observations": len(kb.observations),
@@ -47,6 +48,16 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"knowledge base {kb.root}: {len(kb.causes)} causes, {len(kb.observations)} observations, "
               f"{len(kb.questions)} questions, {len(kb.symptoms)} symptoms: {status}")
     return 1 if errors else 0
+
+
+def probe_findings(kb: Any) -> list[Any]:
+    """knowledge/probes.yaml checked against the observations (when the file is there)."""
+    from advisor.kb.lint import Finding
+    from advisor.probes.catalog import PROBES_FILE, check_catalog
+
+    if not (Path(kb.root) / PROBES_FILE).is_file():
+        return []
+    return [Finding("error", p.file, p.line, p.message) for p in check_catalog(kb)[1]]
 
 
 def run_schema(args: argparse.Namespace) -> int:

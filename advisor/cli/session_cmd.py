@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from advisor.cli.common import CliError, fail, load_kb_or_exit, print_json, progress, progress_done
+from advisor.cli.common import CliError, emit, fail, load_kb_or_exit, print_json, progress, progress_done, warn
 
 
 def register(sub: Any) -> None:
@@ -151,7 +151,7 @@ def run_resume(args: argparse.Namespace) -> int:
                                events=len(session.record.events), answers=session.answers(),
                                diagnosis=session.diagnosis()))
         return 0
-    print(render_resume(session))
+    emit(render_resume(session))
     return 0
 
 
@@ -219,8 +219,8 @@ def run_history(args: argparse.Namespace) -> int:
             n, problems = store.reindex(advisor, progress=_reindex_progress)
             progress_done()
             for p in problems:
-                print(f"advisor: skipped {p}", file=sys.stderr)
-            print(f"advisor: indexed {n} session(s) from {store.sessions_dir}", file=sys.stderr)
+                warn(f"advisor: skipped {p}")
+            warn(f"advisor: indexed {n} session(s) from {store.sessions_dir}")
         query = HistoryQuery(cause=args.cause, since=since, until=until, text=args.text,
                              limit=args.limit or None)
         try:
@@ -240,7 +240,7 @@ def run_history(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(TypeAdapter(list[HistoryEntry]).dump_json(entries, indent=2).decode() + "\n")
         return 0
-    print(render_history(entries))
+    emit(render_history(entries))
     return 0
 
 
@@ -309,7 +309,10 @@ def run_export(args: argparse.Namespace) -> int:
             fail(f"cannot write {out}: {exc.strerror or exc}")
         destination = str(out.resolve())
     else:
-        sys.stdout.write(text)
+        if fmt == "json":
+            sys.stdout.write(text)  # lossless: JSON escapes control characters itself
+        else:
+            emit(text, end="")
         sys.stdout.flush()
     if store is not None:
         try:
@@ -318,7 +321,7 @@ def run_export(args: argparse.Namespace) -> int:
         except _store_errors() as exc:
             raise CliError(f"advisor: exported, but could not record it in the session: {exc}", 2) from None
     if args.output:
-        print(f"advisor: wrote {destination}", file=sys.stderr)
+        warn(f"advisor: wrote {destination}")
     return 0
 
 
@@ -334,10 +337,10 @@ def run_replay(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
     else:
-        print(report.render())
+        emit(report.render())
         for r in report.results:
             if r.outcome == "error":
-                print(f"advisor: {r.file}: {r.message}", file=sys.stderr)
+                warn(f"advisor: {r.file}: {r.message}")
     return report.exit_code
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from advisor.cli.common import fail, load_kb_or_exit, print_json
+from advisor.cli.common import emit, fail, load_kb_or_exit, print_json
 
 if TYPE_CHECKING:
     from advisor.context import TrunkContext
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(analysis)
     else:
-        print(render(analysis, full=args.full))
+        emit(render(analysis, full=args.full))
     return 0
 
 

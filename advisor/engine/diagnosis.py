@@ -124,6 +124,10 @@ class Advisor:
                 for obs_id in broken:
                     add(obs_id, "rules_out", f"needs {obs_id} {cause.requires[alt][obs_id].describe()}"
                         f" but it is {values.get(obs_id)}")
+        elif st.confirmed_by and not (st.satisfied - set(st.violated)):
+            for obs_id in st.confirmed_by:
+                add(obs_id, "meets_requirement", f"{obs_id} = {values.get(obs_id)} proves this cause on its own"
+                    f" ({cause.confirmed_by[obs_id].describe()})")
         else:
             alts = sorted(st.satisfied - set(st.violated)) or st.open_alternatives()
             chosen = cause.requires[alts[0]] if alts else {}

@@ -32,6 +32,7 @@ class CauseState:
     supports: list[str] = field(default_factory=list)
     contradicts: list[str] = field(default_factory=list)
     excluded_by: list[str] = field(default_factory=list)
+    confirmed_by: list[str] = field(default_factory=list)
     confidence: float = 0.0
     alternatives: int = 1
 
@@ -80,6 +81,8 @@ class Reasoner:
                     st.supports.append(f.obs)
             elif f.kind == "contradicts" and f.obs not in st.contradicts:
                 st.contradicts.append(f.obs)
+            elif f.kind == "confirmed_by" and f.obs not in st.confirmed_by:
+                st.confirmed_by.append(f.obs)
         for cid, st in states.items():
             cause = self.kb.causes[cid]
             # Firing order follows declaration order; verdicts must not.
@@ -90,7 +93,7 @@ class Reasoner:
             st.excluded_by = [o for o in st.contradicts if (cause.contradicts[o].weight or 0) >= 1.0]
             if len(st.violated) == len(cause.requires) or st.excluded_by:
                 st.status = "ruled_out"
-            elif st.satisfied - set(st.violated):
+            elif st.satisfied - set(st.violated) or st.confirmed_by:
                 st.status = "confirmed"
         values = {o.id: o.value for o in known.values()}
         alive = [c for c, st in states.items() if st.status != "ruled_out"]

@@ -65,7 +65,8 @@ def lint(kb: KnowledgeBase) -> list[Finding]:
     for q in kb.questions.values():
         samples = model.cells[q.observation].samples
         if not any(_breaks(kb, c, q.observation, v) for c in kb.causes.values() for v in samples):
-            requires = any(q.observation in alt for c in kb.causes.values() for alt in c.requires)
+            requires = any(q.observation in alt for c in kb.causes.values() for alt in c.requires) or any(
+                q.observation in c.confirmed_by for c in kb.causes.values())
             if not requires:
                 err(q.id, f"question can never change the candidate set: no cause requires or excludes {q.observation}",
                     "observation")

@@ -163,6 +163,9 @@ class CauseDef(StrictModel):
     requires: list[Conditions] = Field(min_length=1)
     supports: Conditions = Field(default_factory=dict)
     contradicts: Conditions = Field(default_factory=dict)
+    confirmed_by: Conditions = Field(
+        default_factory=dict,
+        description="a fact that proves the cause on its own (e.g. the carrier's alert code), unless `requires` is broken")
     fix: list[str] = Field(min_length=1)
     prior: float = Field(1.0, gt=0)
     indistinguishable_from: list[Indistinct] = Field(default_factory=list)
@@ -227,17 +230,43 @@ class TipDef(StrictModel):
     text: str
 
 
+SourceUrl = Annotated[str, Field(pattern=r"^https?://\S+$")]
+
+
 class AlertDef(StrictModel):
-    code: str
+    """One carrier debugger alert code: what it proves and which cause it points at."""
+
+    code: Annotated[str, Field(pattern=r"^[0-9]{5}$")]
     title: str
-    cause: str | None = None
+    level: Literal["error", "warning"] | None = None
+    cause: str | None = Field(None, description="the cause the code's documented meaning proves (confirms it)")
+    supports: list[str] = Field(default_factory=list, description="causes the code makes likelier")
+    proves: dict[str, ObsValue] = Field(default_factory=dict, description="facts the alert establishes")
     note: str | None = None
-    source: str
+    source: SourceUrl
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+    @field_validator("proves", mode="before")
+    @classmethod
+    def _yes_no(cls, v: Any) -> Any:
+        return {k: _scalar(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+
+class AlertsFile(StrictModel):
+    """knowledge/alerts/<carrier>.yaml: the carrier's alert dictionary as evidence."""
+
+    carrier: str
+    source: SourceUrl
+    alerts: list[AlertDef]
 
 
 class TipsFile(StrictModel):
     tips: list[TipDef]
-    alerts: list[AlertDef] = Field(default_factory=list)
+    alerts: list[AlertDef] = Field(default_factory=list, description="deprecated: use alerts/<carrier>.yaml")
 
 
 class Network(StrictModel):

@@ -14,18 +14,20 @@ keys pressed before a session screen can take them are held and replayed in orde
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.worker import get_current_worker
 
 from advisor.tui import messages as msg
 from advisor.tui.choices import LatestSession, StartChoices
 from advisor.tui.commands import AdvisorCommands
+from advisor.tui.safety import VisibleControls
 from advisor.tui.screens.start import StartScreen
 from advisor.tui.widgets.work import WorkStatus
 
@@ -96,6 +98,11 @@ class AdvisorApp(App[int]):
         """How the knowledge base was loaded: "hit", "miss", "off" (compiled cache) or "" (given)."""
         self._pending_start: msg.StartSession | None = None
         self._held: list[events.Key] | None = None
+        self._visible_controls = VisibleControls()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters plus ours: no control character in any drawn line reaches the terminal."""
+        return [*super().get_line_filters(), self._visible_controls]
 
     # ---- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:

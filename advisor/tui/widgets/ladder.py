@@ -15,6 +15,8 @@ from textual import events
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from advisor.textsafe import visible, visible_line
+
 if TYPE_CHECKING:
     from advisor.evidence.analyze import CallView, MessageView
 
@@ -102,7 +104,7 @@ def header(call: CallView, width: int) -> Text:
     sides = column_sides(call)
     rows = []
     side_names = set(SIDE_NAME.values())
-    for texts in (cols, [f"({sides[c]})" if c in sides and c not in side_names else "" for c in cols]):
+    for texts in ([visible_line(c) for c in cols], [f"({sides[c]})" if c in sides and c not in side_names else "" for c in cols]):
         line = [" "] * width
         for x, t in zip(xs, texts, strict=True):
             start = max(TIME_WIDTH, min(width - len(t), x - len(t) // 2))
@@ -127,7 +129,7 @@ def arrow(m: MessageView, cols: list[str], width: int) -> Text:
         if x < width:
             top[x] = low[x] = "│"
     lo, hi = min(a, b), max(a, b)
-    label = m.first_line
+    label = visible_line(m.first_line)
     if m.retransmission:
         label += " (retransmission)"
     span = hi - lo - 1
@@ -217,5 +219,5 @@ def message_detail(m: MessageView) -> Text:
     if m.also_in:
         out.append("\nalso seen in: " + ", ".join(m.also_in), style="dim")
     out.append("\n\n")
-    out.append(m.raw.replace("\r\n", "\n").rstrip("\n"))
+    out.append(visible(m.raw.replace("\r\n", "\n").rstrip("\n")))
     return out
