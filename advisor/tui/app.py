@@ -110,12 +110,18 @@ class AdvisorApp(App[int]):
         if not self.resume:
             self.push_screen(self._start_screen())
         if self.advisor is None or isinstance(self._store_arg, _Default):
-            self._set_work("Loading the knowledge base...")
+            # no spinner: its animation would compete with the load for the interpreter; a slow load
+            # (over 0.5 s) still gets the status line
+            self.set_timer(0.5, self._slow_load)
             # after the first frame: the start screen shows while the engine loads
             self.call_after_refresh(self._load_knowledge)
         else:
             self.store = self._store_arg
             self._knowledge_ready(self.advisor, self._latest())
+
+    def _slow_load(self) -> None:
+        if self.advisor is None and self.load_error is None:
+            self._set_work("Loading the knowledge base...")
 
     def _start_screen(self) -> StartScreen:
         choices: StartChoices | None = None

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Collapsible, Input
 from tui_helpers import Stream, answer_with_keys, choose_family, region_text, screen_text, settle, squash
 
 from advisor.session.events import ExportMade, NoteTyped, TextReported
@@ -38,6 +38,9 @@ async def test_markup_like_text_is_shown_literally(make_app: Any) -> None:
         assert isinstance(start, StartScreen)
         start.query_one("#report", Input).focus()
         await type_text(pilot, "said [bold]x[/] then [/] and [red")
+        assert not start.query("#ctx-customer")  # the context fields are built when first opened
+        start.query_one("#context-box", Collapsible).collapsed = False
+        await settle(pilot)
         start.query_one("#ctx-customer", Input).value = "[red"
         start.query_one("#ctx-ticket", Input).value = "[/]"
         start.query_one("#ctx-termination_uri", Input).value = "[bold]x[/].pstn.twilio.com"

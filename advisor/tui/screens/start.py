@@ -52,8 +52,8 @@ class StartScreen(Screen[None]):
             yield OptionList(id="symptoms", markup=False)
             yield Label("What the customer reports, in their words (optional)", classes="heading")
             yield Input(placeholder="e.g. outbound calls get 403 since this morning", id="report")
-            with Collapsible(title="Trunk context (optional)", id="context-box"):
-                yield ContextForm(id="start-context")
+            # its fields are built when it is first opened: a dozen fewer widgets to style at start-up
+            yield Collapsible(title="Trunk context (optional)", id="context-box")
             yield Label("SIP trace file to attach (optional: pcap, pcapng, sngrep, PBX log)", classes="heading")
             yield Input(placeholder="path/to/capture.pcap", id="trace-path")
             with Horizontal(id="start-actions"):
@@ -117,6 +117,10 @@ class StartScreen(Screen[None]):
         symptoms.highlighted = 0
 
     # ---- events ----------------------------------------------------------------------
+    def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
+        box = event.collapsible
+        if box.id == "context-box" and not box.query("#start-context"):
+            box.query_one(Collapsible.Contents).mount(ContextForm(id="start-context"))
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "families" and event.option.id != self.family:
             self._fill_symptoms(event.option.id)
@@ -160,7 +164,8 @@ class StartScreen(Screen[None]):
             if self.focused is symptoms and chosen is not None and chosen.id != ANY_SYMPTOM:
                 symptom = chosen.id
         try:
-            context = self.query_one("#start-context", ContextForm).value()
+            forms = self.query(ContextForm)
+            context = forms.first().value() if forms else None
         except ValueError as exc:
             self.notify(str(exc), title="Trunk context", severity="error", markup=False)
             return
