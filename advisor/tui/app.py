@@ -762,18 +762,17 @@ class AdvisorApp(App[int]):
 class ReadOnlyWalk:
     """A recorded session opened read-only: the whole record, shown as it stood after any answer.
 
-    The shown `session` holds a prefix of the record's events (up to an answer); `step`
-    moves that cut to the next or previous answer. Nothing is ever saved.
+    The shown `session` holds a prefix of the record's events: as it stood when each
+    question was answered (the question on screen, its answer not yet given), then the
+    whole record; `step` moves between those. Nothing is ever saved.
     """
 
     def __init__(self, session: Session) -> None:
         self.full = list(session.record.events)
         self.session = session
         view = session.view()
-        # cut points: just after each answer, and the whole record
-        self.cuts = [step.index + 1 for step in view.answers]
-        if not self.cuts or self.cuts[-1] != len(self.full):
-            self.cuts.append(len(self.full))
+        # cut points: just before each answer, and the whole record
+        self.cuts = [*(step.index for step in view.answers), len(self.full)]
         self.at = len(self.cuts) - 1
 
     def position(self) -> str:

@@ -80,12 +80,14 @@ class DiagnosisScreen(Screen[None]):
                 fix.append(f"{n}. ", style="bold")
                 fix.append(step.strip() + ("\n" if n < len(view.fix) else ""))
             widgets.append(Static(fix, markup=False, classes="diag-fix"))
-            widgets.append(Label("Evidence (Enter on a trace fact shows its message)", classes="section"))
             if view.evidence:
+                widgets.append(Label("Evidence (up/down, Enter: a trace fact shows its message, an answer "
+                                     "can be changed)", classes="section"))
                 widgets.append(OptionList(*[Option(reason_prompt(self.kb, r), id=f"ev-{i}")
                                             for i, r in enumerate(view.evidence)],
                                           classes="diag-evidence", markup=False))
             else:
+                widgets.append(Label("Evidence", classes="section"))
                 widgets.append(Static(Text("no evidence recorded", style="dim"), markup=False))
             if view.mechanism:
                 widgets.append(Label("Why it happens", classes="section"))
@@ -110,7 +112,13 @@ class DiagnosisScreen(Screen[None]):
             widgets.append(Static(ruled, markup=False, classes="diag-ruled"))
         body.mount_all(widgets)
         body.scroll_home(animate=False)
-        self.query_one("#export", Button).focus()
+        # focus where the hint says Enter acts: the evidence list; e, y, s, b act from anywhere
+        evidence = next((w for w in widgets if isinstance(w, OptionList)), None)
+        if evidence is not None:
+            evidence.highlighted = 0
+            evidence.focus()
+        else:
+            self.query_one("#export", Button).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

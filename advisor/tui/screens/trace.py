@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from advisor.evidence.analyze import CallView, TraceAnalysis
 
 NARROW = 110
+OUTCOME_STYLE = {"answered": "green", "": "cyan"}
+"""Bars of the timeline: green answered, cyan unknown, red any other outcome (rejected, no answer...)."""
 
 
 def locate(traces: list[TraceAnalysis], source: str | None) -> tuple[int, int | None]:
@@ -45,10 +47,13 @@ def timeline_text(calls: list[CallView], width: int) -> tuple[Text, list[Text]]:
     rows = spans(calls)
     length = axis(rows)
     peak = peak_rate(rows)
+    starts = [r.start for r in rows if r.start is not None]
     head = Text()
-    head.append(f"{len(calls)} call(s) over {length:.3f} s", style="bold")
+    head.append(f"{len(calls)} call(s)", style="bold")
+    if starts:
+        head.append(f" started within {max(starts) - min(starts):.3f} s", style="bold")
     if peak is not None:
-        head.append(f"   busiest second: {peak.calls} call(s) started from +{peak.at:.3f} s",
+        head.append(f"  ·  busiest second: {peak.calls} call(s) started from +{peak.at:.3f} s",
                     style="bold yellow" if peak.calls > 1 else "")
     if len({r.file for r in rows}) > 1:
         head.append("   (times per file)", style="dim")
@@ -57,7 +62,7 @@ def timeline_text(calls: list[CallView], width: int) -> tuple[Text, list[Text]]:
     for r in rows:
         line = Text()
         line.append(f"{'' if r.start is None else f'+{r.start:.3f}':>9} ", style="dim")
-        line.append(bar(r, length, bar_width), style="red" if r.outcome.startswith(("4", "5", "6")) else "cyan")
+        line.append(bar(r, length, bar_width), style=OUTCOME_STYLE.get(r.outcome, "red" if r.outcome else "cyan"))
         line.append(f" {r.outcome[:12]:<12} ", style="bold")
         line.append((r.summary or r.call_id)[:28])
         out.append(line)
