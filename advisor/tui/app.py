@@ -258,12 +258,10 @@ class AdvisorApp(App[int]):
         screen = SessionScreen(session, d, session.view().answered + 1, self.size.width,
                                read_only=self.read_only is not None)
         screen.sub_title = self._subtitle(session)
-        if len(self.screen_stack) <= 2:
-            # at once (not in a worker): keys that follow already go to the new screen
-            if len(self.screen_stack) == 2:
-                self.switch_screen(screen)
-            else:
-                self.push_screen(screen)
+        if len(self.screen_stack) < 2 or isinstance(self.screen, StartScreen):
+            # at once (not in a worker), so keys that follow already go to the new screen; the start
+            # screen stays beneath (removing a screen a few ms after it mounted races its Header)
+            self.push_screen(screen)
         else:
             self.run_worker(self._show_only(screen), group="screens")
 

@@ -113,7 +113,7 @@ async def test_slow_trace_shows_progress_and_esc_cancels(make_app: Any, monkeypa
     real = loading.analyze_trace
 
     def slow(*args: Any, **kwargs: Any) -> Any:
-        release.wait(5)
+        release.wait(60)  # released by the test; the timeout only guards a hung run
         return real(*args, **kwargs)
 
     monkeypatch.setattr(loading, "analyze_trace", slow)
