@@ -1,8 +1,10 @@
-"""`advisor bench trace`: capture-reader throughput and memory against peers.
+"""`advisor bench trace`: capture-reader throughput and memory against peers, per capture shape.
 
-Generates a classic pcap of ordinary SIP calls with RTP both ways (written
-with plain struct, streamed to disk), then times, each in a fresh child
-process whose peak RSS is taken from `os.wait4`:
+Generates classic pcaps of several shapes (SHAPES: RTP-heavy, signalling
+only, many calls on one carrier media address and port, long calls, SIP over
+TCP, many re-INVITEs) at several sizes, written with plain struct and
+streamed to disk, then times, each in a fresh child process whose peak RSS
+is taken from getrusage(RUSAGE_CHILDREN) of a small wrapper:
 
 * ours:       python -m advisor trace FILE --json (the probe checks the reader's counts)
 * sip-doctor: sip-doctor read FILE --json --no-flow  (PyPI `sip-doctor`, put
@@ -10,12 +12,15 @@ process whose peak RSS is taken from `os.wait4`:
               dependency)
 * tshark:     tshark -r FILE -Y sip  (only when tshark is on PATH)
 
-and checks that our peak memory is flat in file size by also reading a file
-of a quarter of the packets.
+Per shape it reports packets/s, SIP messages/s and peak memory at every
+size, ours / sip-doctor, and how flat the time per packet (each tool's
+start-up taken off) and the peak memory are from the smallest size to the
+largest.
 """
 
 from __future__ import annotations
 
+import heapq
 import importlib.util
 import json
 import os
@@ -31,8 +36,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 __all__ = [
     "SIP_DOCTOR_SPEC",
@@ -48,21 +54,66 @@ SIP_DOCTOR_SPEC = "sip-doctor==0.8.0"
 # --------------------------------------------------------------------------- generator
 
 _TICK_US = 20_000  # 20 ms packetisation
-_SLOT_US = 400  # spacing of the concurrent calls inside one tick
 _AUDIO = bytes([0xFF, 0x7F, 0xFE, 0x7E] * 40)  # 160 bytes of PCMU near silence
 _PBX = "203.0.113.10"
 _CARRIER_SIG = "198.51.100.20"
+_SHARED_MEDIA = ("198.51.100.40", 20000)  # the one carrier media address:port of the "shared-media" shape
+_PBX_TCP_PORT = 40000  # the PBX's end of its one TCP connection to the carrier
 _PBX_MAC = bytes.fromhex("020000000a01")
 _GW_MAC = bytes.fromhex("020000000b01")
 _TTL_LOCAL = 64
 _TTL_REMOTE = 53
 _REC = struct.Struct("<IIII")
 _RTP = struct.Struct("!BBHII")
+_TCP_SPLIT = 700  # SIP over TCP: messages longer than this go out as two segments
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One kind of capture the bench generates (what real traces of that kind look like)."""
+
+    name: str
+    description: str
+    concurrent: int = 50  # calls running side by side
+    media: bool = True  # RTP both ways while the call is up
+    ring_ticks: tuple[int, int] = (60, 200)  # 1.2 to 4 s ringing
+    talk_ticks: tuple[int, int] = (1000, 4500)  # 20 to 90 s of audio
+    gap_ticks: tuple[int, int] = (5, 55)  # pause before a slot's next call
+    shared_media: bool = False  # the carrier's media always at one address and port
+    reinvite_every: int = 0  # ticks between re-INVITEs (0 = none)
+    transport: str = "udp"  # udp | tcp (SIP only; RTP stays UDP)
+    carrier_only: bool = False  # every call with the carrier (no remote phones)
+    scale: float = 1.0  # the sizes asked for are multiplied by this (SIP-only files are slow for every tool)
+
+
+SHAPES: dict[str, Shape] = {
+    s.name: s
+    for s in (
+        Shape("rtp", "ordinary calls, 20-90 s of RTP both ways (about 99.9 % RTP)"),
+        Shape("signalling", "SIP only, no RTP captured: short calls back to back (7 SIP packets a call)",
+              concurrent=50, media=False, ring_ticks=(20, 200), talk_ticks=(50, 500), gap_ticks=(1, 20),
+              scale=0.1),
+        Shape("shared-media", "short calls whose carrier media is one address and port for every call",
+              concurrent=200, ring_ticks=(20, 100), talk_ticks=(100, 600), gap_ticks=(1, 10), shared_media=True,
+              carrier_only=True),
+        Shape("long", "few long calls: 20 at a time, 10 to 30 minutes of RTP each",
+              concurrent=20, talk_ticks=(30_000, 90_000)),
+        Shape("tcp", "SIP over one TCP connection (long messages in two segments), short calls with RTP",
+              concurrent=100, ring_ticks=(20, 100), talk_ticks=(100, 500), gap_ticks=(1, 10), transport="tcp",
+              carrier_only=True),
+        Shape("reinvite", "calls with a re-INVITE (new SDP, 200, ACK) every second of RTP",
+              concurrent=50, talk_ticks=(500, 3000), reinvite_every=50),
+    )
+}
+GOAL_SPEED = 2.0  # at least this many times sip-doctor's packets/s
+GOAL_FLAT = 1.5  # time per packet at the largest size / at the smallest
+DEFAULT_SIZES = (125_000, 250_000, 500_000, 1_000_000)
+QUICK_SIZES = (25_000, 50_000, 100_000, 200_000)
 
 
 @dataclass
 class GeneratedCapture:
-    """What write_sip_rtp_pcap put in the file (the reader must find the same)."""
+    """What the generator put in the file (the reader must find the same)."""
 
     path: str
     packets: int
@@ -71,6 +122,7 @@ class GeneratedCapture:
     rtp_packets: int
     rtp_streams: int
     bytes: int
+    shape: str = "rtp"
 
 
 def _checksum(hdr: bytes) -> int:
@@ -80,206 +132,260 @@ def _checksum(hdr: bytes) -> int:
     return ~s & 0xFFFF
 
 
+def _ip_prefix(src: str, dst: str, proto: int, l4_len: int, ttl: int, tos: int) -> bytes:
+    """Ethernet + IPv4 header for an IP payload of l4_len bytes."""
+    ip = struct.pack(
+        "!BBHHHBBH4s4s", 0x45, tos, 20 + l4_len, 0, 0x4000, ttl, proto, 0, socket.inet_aton(src),
+        socket.inet_aton(dst),
+    )  # fmt: skip
+    ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
+    eth = (_PBX_MAC + _GW_MAC if src == _PBX else _GW_MAC + _PBX_MAC) + b"\x08\x00"
+    return eth + ip
+
+
 def _udp_prefix(src: str, sport: int, dst: str, dport: int, payload_len: int, ttl: int, tos: int) -> bytes:
     """Ethernet + IPv4 + UDP headers for a payload of payload_len bytes (UDP checksum 0 = none)."""
-    total = 20 + 8 + payload_len
-    ip = struct.pack(
-        "!BBHHHBBH4s4s", 0x45, tos, total, 0, 0x4000, ttl, 17, 0, socket.inet_aton(src), socket.inet_aton(dst)
-    )
-    ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
-    from_pbx = src == _PBX
-    eth = (_GW_MAC + _PBX_MAC if not from_pbx else _PBX_MAC + _GW_MAC) + b"\x08\x00"
-    return eth + ip + struct.pack("!HHHH", sport, dport, 8 + payload_len, 0)
+    return _ip_prefix(src, dst, 17, 8 + payload_len, ttl, tos) + struct.pack("!HHHH", sport, dport, 8 + payload_len, 0)
 
 
 class _Leg:
-    """One RTP direction of a call."""
+    """One RTP direction of a call: sends every 20 ms from start to end (microseconds)."""
 
-    __slots__ = ("m0", "m1", "prefix", "seq", "ssrc", "ts")
+    __slots__ = ("end", "prefix", "seq", "ssrc", "started", "ts")
 
-    def __init__(self, prefix: bytes, rng: random.Random, m0: int, m1: int) -> None:
+    def __init__(self, prefix: bytes, rng: random.Random, end: int) -> None:
         self.prefix = prefix
         self.seq = rng.getrandbits(16)
         self.ts = rng.getrandbits(32)
         self.ssrc = rng.getrandbits(32)
-        self.m0 = m0
-        self.m1 = m1
+        self.end = end
+        self.started = False
 
 
-class _Call:
-    __slots__ = ("end_tick", "media", "sig")
-
-    def __init__(self, n: int, start_tick: int, rng: random.Random) -> None:
-        inbound = n % 2 == 0
-        far_sig = _CARRIER_SIG if n % 5 else f"192.0.2.{20 + n % 200}"
-        far_media = f"198.51.100.{40 + n % 50}" if n % 5 else far_sig
-        far_ttl = _TTL_REMOTE if n % 5 else 57
-        pbx_port = 10000 + 2 * (n % 10000)
-        far_port = 20000 + 2 * ((n * 7) % 10000)
-        call_id = f"{rng.getrandbits(64):016x}@{_PBX if not inbound else far_sig}"
-        caller, callee = ("+14155550100", f"+1212555{n % 10000:04d}")
-        if inbound:
-            caller, callee = callee, caller
-        ring = rng.randint(60, 200)  # 1.2 to 4 s ringing
-        talk = rng.randint(1000, 4500)  # 20 to 90 s of audio
-        # (sender is far end?, message)
-        a_sig, a_media, a_port, a_ttl = (far_sig, far_media, far_port, far_ttl)
-        b_sig, b_media, b_port, b_ttl = (_PBX, _PBX, pbx_port, _TTL_LOCAL)
-        if not inbound:
-            a_sig, a_media, a_port, a_ttl, b_sig, b_media, b_port, b_ttl = (
-                b_sig, b_media, b_port, b_ttl, a_sig, a_media, a_port, a_ttl
-            )  # fmt: skip
-        # a = caller side, b = callee side
-        tag_a, tag_b = f"{rng.getrandbits(32):08x}", f"{rng.getrandbits(32):08x}"
-        branch = f"z9hG4bK{rng.getrandbits(40):010x}"
-
-        def sdp(ip: str, port: int, sess: int) -> str:
-            return (
-                f"v=0\r\no=- {sess} {sess} IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n"
-                f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
-                f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n"
-            )
-
-        common_from = f"From: <sip:{caller}@{a_sig}>;tag={tag_a}\r\n"
-        to_plain = f"To: <sip:{callee}@{b_sig}>\r\n"
-        to_tag = f"To: <sip:{callee}@{b_sig}>;tag={tag_b}\r\n"
-        cid = f"Call-ID: {call_id}\r\n"
-        via = f"Via: SIP/2.0/UDP {a_sig}:5060;branch={branch}\r\n"
-
-        def req(method: str, cseq: int, to: str, body: str = "", br: str = branch) -> bytes:
-            ctype = "Content-Type: application/sdp\r\n" if body else ""
-            return (
-                f"{method} sip:{callee}@{b_sig}:5060 SIP/2.0\r\n"
-                f"Via: SIP/2.0/UDP {a_sig}:5060;branch={br}\r\nMax-Forwards: 70\r\n"
-                f"{common_from}{to}{cid}CSeq: {cseq} {method}\r\n"
-                f"Contact: <sip:{caller}@{a_sig}:5060>\r\nUser-Agent: bench-uac/1.0\r\n"
-                f"{ctype}Content-Length: {len(body)}\r\n\r\n{body}"
-            ).encode()
-
-        def resp(code: str, cseq: int, method: str, to: str, body: str = "") -> bytes:
-            ctype = "Content-Type: application/sdp\r\n" if body else ""
-            contact = f"Contact: <sip:{callee}@{b_sig}:5060>\r\n" if code != "100 Trying" else ""
-            return (
-                f"SIP/2.0 {code}\r\n{via}{common_from}{to}{cid}CSeq: {cseq} {method}\r\n{contact}"
-                f"Server: bench-uas/1.0\r\n{ctype}Content-Length: {len(body)}\r\n\r\n{body}"
-            ).encode()
-
-        def frame(msg: bytes, from_a: bool) -> bytes:
-            if from_a:
-                return _udp_prefix(a_sig, 5060, b_sig, 5060, len(msg), a_ttl, 0x60) + msg
-            return _udp_prefix(b_sig, 5060, a_sig, 5060, len(msg), b_ttl, 0x60) + msg
-
-        t0 = start_tick
-        m0 = t0 + ring + 2
-        m1 = m0 + talk
-        bye_from_a = rng.random() < 0.5
-        bye_branch = f"z9hG4bK{rng.getrandbits(40):010x}"
-        if bye_from_a:
-            bye = frame(req("BYE", 2, to_tag, br=bye_branch), True)
-        else:
-            bye_msg = (
-                f"BYE sip:{caller}@{a_sig}:5060 SIP/2.0\r\n"
-                f"Via: SIP/2.0/UDP {b_sig}:5060;branch={bye_branch}\r\n"
-                f"Max-Forwards: 70\r\nFrom: <sip:{callee}@{b_sig}>;tag={tag_b}\r\n"
-                f"To: <sip:{caller}@{a_sig}>;tag={tag_a}\r\n{cid}CSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n"
-            ).encode()
-            bye = frame(bye_msg, False)
-        bye_ok = frame(resp("200 OK", 2 if bye_from_a else 1, "BYE", to_tag), not bye_from_a)
-        self.sig: dict[int, list[bytes]] = {
-            t0: [
-                frame(req("INVITE", 1, to_plain, sdp(a_media, a_port, 1000 + n)), True),
-                frame(resp("100 Trying", 1, "INVITE", to_plain), False),
-            ],
-            t0 + 8: [frame(resp("180 Ringing", 1, "INVITE", to_tag), False)],
-            t0 + ring: [frame(resp("200 OK", 1, "INVITE", to_tag, sdp(b_media, b_port, 2000 + n)), False)],
-            t0 + ring + 1: [frame(req("ACK", 1, to_tag, br=f"z9hG4bK{rng.getrandbits(40):010x}"), True)],
-            m1: [bye],
-            m1 + 2: [bye_ok],
-        }
-        self.media = [
-            _Leg(_udp_prefix(a_media, a_port, b_media, b_port, 172, a_ttl, 0xB8), rng, m0, m1),
-            _Leg(_udp_prefix(b_media, b_port, a_media, a_port, 172, b_ttl, 0xB8), rng, m0, m1),
-        ]
-        self.end_tick = m1 + 2
+# a SIP event: (payload, src, sport, dst, dport, ttl)
+_SipEvent = tuple[bytes, str, int, str, int, int]
 
 
-def write_sip_rtp_pcap(path: str, packets: int, concurrent: int = 50, seed: int = 5060) -> GeneratedCapture:
-    """Write a classic pcap (Ethernet/IPv4/UDP) of exactly `packets` packets of ordinary calls.
+def _sdp(ip: str, port: int, sess: int, version: int = 0) -> str:
+    return (
+        f"v=0\r\no=- {sess} {sess + version} IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n"
+        f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+        f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n"
+    )
 
-    `concurrent` calls run side by side: INVITE/100/180/200/ACK, 20 ms PCMU
-    RTP both ways (172-byte RTP payloads), BYE/200, then the next call.
-    The file is written as it is generated, so memory stays small.
+
+def _call_events(shape: Shape, n: int, t0: int, rng: random.Random) -> tuple[list[tuple[int, _SipEvent]], list[_Leg],
+                                                                              list[int], int]:
+    """SIP events (time, event), RTP legs (with their start times) and the end time of call n starting at t0."""
+    inbound = n % 2 == 0
+    remote_phone = not shape.carrier_only and n % 5 == 0
+    far_sig = f"192.0.2.{20 + n % 200}" if remote_phone else _CARRIER_SIG
+    far_media = far_sig if remote_phone else f"198.51.100.{40 + n % 50}"
+    far_ttl = 57 if remote_phone else _TTL_REMOTE
+    pbx_port = 10000 + 2 * (n % 10000)
+    far_port = 20000 + 2 * ((n * 7) % 10000)
+    if shape.shared_media:
+        far_media, far_port = _SHARED_MEDIA
+    call_id = f"{rng.getrandbits(64):016x}@{_PBX if not inbound else far_sig}"
+    caller, callee = ("+14155550100", f"+1212555{n % 10000:04d}")
+    if inbound:
+        caller, callee = callee, caller
+    tcp = shape.transport == "tcp"
+    tr = "TCP" if tcp else "UDP"
+    far_port_sig = 5060
+    pbx_port_sig = _PBX_TCP_PORT if tcp else 5060
+    # a = caller side, b = callee side: (signalling address, port, media address, media port, ttl)
+    far = (far_sig, far_port_sig, far_media, far_port, far_ttl)
+    pbx = (_PBX, pbx_port_sig, _PBX, pbx_port, _TTL_LOCAL)
+    a, b = (far, pbx) if inbound else (pbx, far)
+    a_sig, a_sport, a_media, a_port, a_ttl = a
+    b_sig, b_sport, b_media, b_port, b_ttl = b
+    tag_a, tag_b = f"{rng.getrandbits(32):08x}", f"{rng.getrandbits(32):08x}"
+    branch = f"z9hG4bK{rng.getrandbits(40):010x}"
+    from_a = f"From: <sip:{caller}@{a_sig}>;tag={tag_a}\r\n"
+    to_plain = f"To: <sip:{callee}@{b_sig}>\r\n"
+    to_tag = f"To: <sip:{callee}@{b_sig}>;tag={tag_b}\r\n"
+    cid = f"Call-ID: {call_id}\r\n"
+
+    def ev(msg: str, from_side_a: bool) -> _SipEvent:
+        if from_side_a:
+            return msg.encode(), a_sig, a_sport, b_sig, b_sport, a_ttl
+        return msg.encode(), b_sig, b_sport, a_sig, a_sport, b_ttl
+
+    def req(method: str, cseq: int, to: str, br: str, body: str = "") -> str:
+        ctype = "Content-Type: application/sdp\r\n" if body else ""
+        return (
+            f"{method} sip:{callee}@{b_sig}:5060 SIP/2.0\r\n"
+            f"Via: SIP/2.0/{tr} {a_sig}:{a_sport};branch={br}\r\nMax-Forwards: 70\r\n"
+            f"{from_a}{to}{cid}CSeq: {cseq} {method}\r\n"
+            f"Contact: <sip:{caller}@{a_sig}:{a_sport}>\r\nUser-Agent: bench-uac/1.0\r\n"
+            f"{ctype}Content-Length: {len(body)}\r\n\r\n{body}"
+        )
+
+    def resp(code: str, cseq: int, method: str, to: str, br: str, body: str = "") -> str:
+        ctype = "Content-Type: application/sdp\r\n" if body else ""
+        contact = f"Contact: <sip:{callee}@{b_sig}:{b_sport}>\r\n" if code != "100 Trying" else ""
+        return (
+            f"SIP/2.0 {code}\r\nVia: SIP/2.0/{tr} {a_sig}:{a_sport};branch={br}\r\n{from_a}{to}{cid}"
+            f"CSeq: {cseq} {method}\r\n{contact}Server: bench-uas/1.0\r\n{ctype}Content-Length: {len(body)}\r\n\r\n{body}"
+        )
+
+    def new_branch() -> str:
+        return f"z9hG4bK{rng.getrandbits(40):010x}"
+
+    ring = rng.randint(*shape.ring_ticks)
+    talk = rng.randint(*shape.talk_ticks)
+    tick = _TICK_US
+    m0 = t0 + (ring + 2) * tick
+    m1 = m0 + talk * tick
+    events: list[tuple[int, _SipEvent]] = [
+        (t0, ev(req("INVITE", 1, to_plain, branch, _sdp(a_media, a_port, 1000 + n)), True)),
+        (t0 + 60, ev(resp("100 Trying", 1, "INVITE", to_plain, branch), False)),
+        (t0 + 8 * tick, ev(resp("180 Ringing", 1, "INVITE", to_tag, branch), False)),
+        (t0 + ring * tick, ev(resp("200 OK", 1, "INVITE", to_tag, branch, _sdp(b_media, b_port, 2000 + n)), False)),
+        (t0 + (ring + 1) * tick, ev(req("ACK", 1, to_tag, new_branch()), True)),
+    ]
+    cseq = 1
+    if shape.reinvite_every:
+        k = 1
+        while True:
+            t = m0 + k * shape.reinvite_every * tick + 7_000
+            if t + 3 * tick >= m1:
+                break
+            cseq += 1
+            br = new_branch()
+            events.append((t, ev(req("INVITE", cseq, to_tag, br, _sdp(a_media, a_port, 1000 + n, k)), True)))
+            events.append((t + tick, ev(resp("200 OK", cseq, "INVITE", to_tag, br, _sdp(b_media, b_port, 2000 + n, k)),
+                                        False)))
+            events.append((t + 2 * tick, ev(req("ACK", cseq, to_tag, new_branch()), True)))
+            k += 1
+    bye_branch = new_branch()
+    if rng.random() < 0.5:
+        events.append((m1, ev(req("BYE", cseq + 1, to_tag, bye_branch), True)))
+        events.append((m1 + 2 * tick, ev(resp("200 OK", cseq + 1, "BYE", to_tag, bye_branch), False)))
+    else:
+        bye = (
+            f"BYE sip:{caller}@{a_sig}:{a_sport} SIP/2.0\r\n"
+            f"Via: SIP/2.0/{tr} {b_sig}:{b_sport};branch={bye_branch}\r\n"
+            f"Max-Forwards: 70\r\nFrom: <sip:{callee}@{b_sig}>;tag={tag_b}\r\n"
+            f"To: <sip:{caller}@{a_sig}>;tag={tag_a}\r\n{cid}CSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n"
+        )
+        ok = (
+            f"SIP/2.0 200 OK\r\nVia: SIP/2.0/{tr} {b_sig}:{b_sport};branch={bye_branch}\r\n"
+            f"From: <sip:{callee}@{b_sig}>;tag={tag_b}\r\nTo: <sip:{caller}@{a_sig}>;tag={tag_a}\r\n{cid}"
+            f"CSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n"
+        )
+        events.append((m1, ev(bye, False)))
+        events.append((m1 + 2 * tick, ev(ok, True)))
+    legs: list[_Leg] = []
+    starts: list[int] = []
+    if shape.media:
+        legs.append(_Leg(_udp_prefix(a_media, a_port, b_media, b_port, 172, a_ttl, 0xB8), rng, m1))
+        legs.append(_Leg(_udp_prefix(b_media, b_port, a_media, a_port, 172, b_ttl, 0xB8), rng, m1))
+        starts = [m0 + 150, m0 + 10_150]
+    return events, legs, starts, m1 + 2 * tick
+
+
+def write_capture(path: str, packets: int, shape: Shape | str = "rtp", seed: int = 5060,
+                  concurrent: int | None = None) -> GeneratedCapture:
+    """Write a classic pcap (Ethernet/IPv4) of exactly `packets` packets of the given shape.
+
+    Events (SIP messages, RTP packets, call ends) come off a time-ordered
+    heap, so time with nothing to send costs nothing; the file is written as
+    it is generated, so memory stays small.
     """
+    sh = SHAPES[shape] if isinstance(shape, str) else shape
+    slots = concurrent or sh.concurrent
     rng = random.Random(seed)
     start_us = 1_750_000_000 * 1_000_000
-    count = sip = rtp = calls = 0
-    streams = 0
+    count = sip = rtp = calls = streams = 0
     written = 24
     pack_rec = _REC.pack
     pack_rtp = _RTP.pack
     audio = _AUDIO
-    slots: list[_Call] = []
-    for i in range(concurrent):
-        slots.append(_Call(calls, i * 7, rng))
+    heap: list[tuple[int, int, int, Any]] = []
+    order = 0
+    tcp_seq: dict[tuple[str, int, str, int], int] = {}
+
+    def start_call(t0: int) -> None:
+        nonlocal order, calls
+        events, legs, starts, end = _call_events(sh, calls, t0, rng)
         calls += 1
+        for t, e in events:
+            order += 1
+            push(heap, (t, order, 0, e))
+        for t, leg in zip(starts, legs, strict=True):
+            order += 1
+            push(heap, (t, order, 1, leg))
+        order += 1
+        push(heap, (end, order, 2, None))
+
+    push, pop = heapq.heappush, heapq.heappop
+    for i in range(slots):
+        start_call(start_us + i * 7 * _TICK_US + i * 400)
     out: list[bytes] = []
+
+    def frames_of(e: _SipEvent) -> list[bytes]:
+        payload, src, sport, dst, dport, ttl = e
+        if sh.transport != "tcp":
+            return [_udp_prefix(src, sport, dst, dport, len(payload), ttl, 0x60) + payload]
+        key = (src, sport, dst, dport)
+        seq = tcp_seq.get(key, 1_000_000 + len(tcp_seq) * 7_777_777)
+        pieces = [payload] if len(payload) <= _TCP_SPLIT else [payload[:_TCP_SPLIT], payload[_TCP_SPLIT:]]
+        res = []
+        for piece in pieces:
+            tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 1, 0x50, 0x18, 65535, 0, 0)
+            res.append(_ip_prefix(src, dst, 6, 20 + len(piece), ttl, 0x60) + tcp + piece)
+            seq = (seq + len(piece)) & 0xFFFFFFFF
+        tcp_seq[key] = seq
+        return res
+
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-        tick = 0
-        while count < packets:
-            tick_us = start_us + tick * _TICK_US
-            for i in range(concurrent):
-                if count >= packets:
+        while count < packets and heap:
+            t, _, kind, obj = pop(heap)
+            s, us = divmod(t, 1_000_000)
+            if kind == 1:
+                leg: _Leg = obj
+                seq = leg.seq = (leg.seq + 1) & 0xFFFF
+                ts = leg.ts = (leg.ts + 160) & 0xFFFFFFFF
+                out.append(pack_rec(s, us, 214, 214))
+                out.append(leg.prefix)
+                out.append(pack_rtp(0x80, 0, seq, ts, leg.ssrc))
+                out.append(audio)
+                written += 230
+                count += 1
+                rtp += 1
+                if not leg.started:
+                    leg.started = True
+                    streams += 1
+                if t + _TICK_US < leg.end:
+                    order += 1
+                    push(heap, (t + _TICK_US, order, 1, leg))
+            elif kind == 0:
+                fr = frames_of(obj)
+                if count + len(fr) > packets:
                     break
-                call = slots[i]
-                t = tick_us + i * _SLOT_US
-                sub = 0
-                msgs = call.sig.pop(tick, None)
-                if msgs:
-                    for m in msgs:
-                        if count >= packets:
-                            break
-                        s, us = divmod(t + sub, 1_000_000)
-                        out.append(pack_rec(s, us, len(m), len(m)))
-                        out.append(m)
-                        written += 16 + len(m)
-                        sub += 60
-                        count += 1
-                        sip += 1
-                for leg in call.media:
-                    if count >= packets:
-                        break
-                    if leg.m0 <= tick < leg.m1:
-                        s, us = divmod(t + sub, 1_000_000)
-                        seq = leg.seq = (leg.seq + 1) & 0xFFFF
-                        ts = leg.ts = (leg.ts + 160) & 0xFFFFFFFF
-                        out.append(pack_rec(s, us, 214, 214))
-                        out.append(leg.prefix)
-                        out.append(pack_rtp(0x80, 0, seq, ts, leg.ssrc))
-                        out.append(audio)
-                        written += 230
-                        sub += 90
-                        count += 1
-                        rtp += 1
-                        if tick == leg.m0:
-                            streams += 1
-                if tick >= call.end_tick:
-                    slots[i] = _Call(calls, tick + 5 + rng.randint(0, 50), rng)
-                    calls += 1
-            tick += 1
+                for i, frame in enumerate(fr):
+                    s, us = divmod(t + i * 50, 1_000_000)
+                    out.append(pack_rec(s, us, len(frame), len(frame)))
+                    out.append(frame)
+                    written += 16 + len(frame)
+                count += len(fr)
+                sip += 1
+            else:
+                start_call(t + rng.randint(*sh.gap_ticks) * _TICK_US)
             if len(out) > 40_000:
                 f.write(b"".join(out))
                 out.clear()
         f.write(b"".join(out))
-    return GeneratedCapture(
-        path=path,
-        packets=count,
-        calls=calls,
-        sip_messages=sip,
-        rtp_packets=rtp,
-        rtp_streams=streams,
-        bytes=written,
-    )
+    return GeneratedCapture(path=path, packets=count, calls=calls, sip_messages=sip, rtp_packets=rtp,
+                            rtp_streams=streams, bytes=written, shape=sh.name)
+
+
+def write_sip_rtp_pcap(path: str, packets: int, concurrent: int = 50, seed: int = 5060) -> GeneratedCapture:
+    """The "rtp" shape (ordinary calls with RTP both ways): see write_capture."""
+    return write_capture(path, packets, "rtp", seed=seed, concurrent=concurrent)
 
 
 # --------------------------------------------------------------------------- measuring
@@ -290,73 +396,112 @@ class ToolRun(BaseModel):
 
     tool: str
     command: str
-    status: str  # ok | not installed | failed: ...
+    status: str  # ok | not installed | skipped | failed: ...
     packets: int = 0
     seconds: float | None = None  # wall time, interpreter start-up included
     cpu_seconds: float | None = None  # user + system CPU time of the tool
     packets_per_s: float | None = None  # packets / wall seconds
+    messages_per_s: float | None = None  # SIP messages in the file / wall seconds
+    us_per_packet: float | None = None  # (wall seconds - the tool's start-up) / packets, in microseconds
     peak_rss_mb: float | None = None
     detail: str = ""
 
 
-class TraceBenchResult(BaseModel):
+class SizeRun(BaseModel):
+    """All tools on one generated file."""
+
     packets: int
     file_mb: float
     calls: int
     sip_messages: int
     rtp_packets: int
+    rtp_streams: int
     generate_seconds: float
     runs: list[ToolRun]
     ours_correct: bool
-    speed_ratio_vs_sip_doctor: float | None = None  # ours pkt/s / sip-doctor pkt/s
+    speed_ratio_vs_sip_doctor: float | None = None  # ours packets/s / sip-doctor packets/s
     memory_ratio_vs_sip_doctor: float | None = None  # ours peak / sip-doctor peak
-    flatness_packets: int | None = None
-    flatness_peak_rss_mb: float | None = None
-    flatness_ratio: float | None = None  # ours peak at N / ours peak at N/4 (flat = ~1.0)
-    machine: str = ""
 
     def run(self, tool: str) -> ToolRun | None:
-        for r in self.runs:
-            if r.tool == tool:
-                return r
-        return None
+        return next((r for r in self.runs if r.tool == tool), None)
+
+
+class ShapeResult(BaseModel):
+    shape: str
+    description: str
+    sizes: list[SizeRun]
+    # per tool: time per packet (start-up taken off) at the largest size / at the smallest (flat = about 1.0)
+    flatness: dict[str, float] = Field(default_factory=dict)
+    # per tool: peak memory at the largest size / at the smallest
+    memory_growth: dict[str, float] = Field(default_factory=dict)
+
+    def goals(self) -> list[str]:
+        """The goals this shape misses (empty = all met); only judged where sip-doctor was measured."""
+        missed: list[str] = []
+        for sz in self.sizes:
+            if not sz.ours_correct:
+                missed.append(f"{sz.packets:,}: our counts do not match the file")
+            if sz.speed_ratio_vs_sip_doctor is not None and sz.speed_ratio_vs_sip_doctor < GOAL_SPEED:
+                missed.append(f"{sz.packets:,}: {sz.speed_ratio_vs_sip_doctor:.2f}x sip-doctor's packets/s "
+                              f"(goal {GOAL_SPEED:g}x)")
+            if sz.memory_ratio_vs_sip_doctor is not None and sz.memory_ratio_vs_sip_doctor >= 1.0:
+                missed.append(f"{sz.packets:,}: {sz.memory_ratio_vs_sip_doctor:.2f}x sip-doctor's peak memory")
+        flat = self.flatness.get("advisor")
+        if flat is not None and flat > GOAL_FLAT:
+            missed.append(f"time per packet grows {flat:.2f}x from smallest to largest (goal <= {GOAL_FLAT:g}x)")
+        return missed
+
+
+class TraceBenchResult(BaseModel):
+    shapes: list[ShapeResult]
+    startup_seconds: dict[str, float] = Field(default_factory=dict)  # each tool on a 200-packet file
+    machine: str = ""
+    peers: bool = True
+
+    @property
+    def goals_met(self) -> bool:
+        return all(not s.goals() for s in self.shapes)
+
+    def shape(self, name: str) -> ShapeResult | None:
+        return next((s for s in self.shapes if s.shape == name), None)
 
     def render(self) -> str:
-        lines = [
-            f"Trace reader benchmark: {self.packets:,} packets, {self.file_mb:.1f} MB classic pcap "
-            f"({self.calls:,} calls, {self.sip_messages:,} SIP messages, {self.rtp_packets:,} RTP packets; "
-            f"generated in {self.generate_seconds:.1f} s)",
-            f"machine: {self.machine}",
-            "",
-            f"{'tool':<12} {'status':<14} {'seconds':>8} {'cpu s':>7} {'packets/s':>11} {'peak MB':>8}  notes",
-        ]
-        for r in self.runs:
-            secs = f"{r.seconds:.2f}" if r.seconds is not None else "-"
-            cpu = f"{r.cpu_seconds:.2f}" if r.cpu_seconds is not None else "-"
-            pps = f"{r.packets_per_s:,.0f}" if r.packets_per_s is not None else "-"
-            mb = f"{r.peak_rss_mb:.1f}" if r.peak_rss_mb is not None else "-"
-            status = r.status if len(r.status) <= 14 else r.status[:13] + "…"
-            lines.append(f"{r.tool:<12} {status:<14} {secs:>8} {cpu:>7} {pps:>11} {mb:>8}  {r.detail}")
-        lines.append("")
-        if self.speed_ratio_vs_sip_doctor is not None and self.memory_ratio_vs_sip_doctor is not None:
-            lines.append(
-                f"ours vs sip-doctor: {self.speed_ratio_vs_sip_doctor:.2f}x the packets/s, "
-                f"{self.memory_ratio_vs_sip_doctor:.2f}x the peak memory"
-            )
-        else:
-            lines.append("ours vs sip-doctor: not measured")
-        if self.flatness_ratio is not None and self.flatness_packets is not None:
-            lines.append(
-                f"memory flatness: peak {self._ours_peak():.1f} MB at {self.packets:,} packets vs "
-                f"{self.flatness_peak_rss_mb:.1f} MB at {self.flatness_packets:,} "
-                f"(ratio {self.flatness_ratio:.2f})"
-            )
-        lines.append(f"our reader's counts match the generated file: {'yes' if self.ours_correct else 'NO'}")
+        lines = [f"Trace reader benchmark ({self.machine})"]
+        if self.startup_seconds:
+            lines.append("start-up (a 200-packet file): " + ", ".join(
+                f"{t} {v:.2f} s" for t, v in self.startup_seconds.items()))
+        for sh in self.shapes:
+            lines += ["", f"== {sh.shape}: {sh.description}",
+                      f"{'packets':>9} {'MB':>6} {'calls':>6} {'SIP':>7} {'tool':<11} {'wall s':>7} "
+                      f"{'packets/s':>10} {'msgs/s':>8} {'us/pkt':>7} {'peak MB':>8}  notes"]
+            for sz in sh.sizes:
+                for k, r in enumerate(sz.runs):
+                    head = (f"{sz.packets:>9,} {sz.file_mb:>6.1f} {sz.calls:>6,} {sz.sip_messages:>7,}" if k == 0
+                            else " " * 31)
+                    if r.seconds is None:
+                        lines.append(f"{head} {r.tool:<11} {r.status}")
+                        continue
+                    lines.append(
+                        f"{head} {r.tool:<11} {r.seconds:>7.2f} {r.packets_per_s or 0:>10,.0f} "
+                        f"{r.messages_per_s or 0:>8,.0f} {r.us_per_packet or 0:>7.2f} {r.peak_rss_mb or 0:>8.1f}  "
+                        f"{r.detail}")
+                if sz.speed_ratio_vs_sip_doctor is not None and sz.memory_ratio_vs_sip_doctor is not None:
+                    lines.append(" " * 31 + f" ours / sip-doctor: {sz.speed_ratio_vs_sip_doctor:.2f}x packets/s, "
+                                 f"{sz.memory_ratio_vs_sip_doctor:.2f}x peak memory"
+                                 + ("" if sz.ours_correct else "; OUR COUNTS DO NOT MATCH THE FILE"))
+                elif not sz.ours_correct:
+                    lines.append(" " * 31 + " OUR COUNTS DO NOT MATCH THE FILE")
+            if sh.flatness:
+                lines.append("time per packet, largest / smallest size: " + ", ".join(
+                    f"{t} {v:.2f}x" for t, v in sh.flatness.items()))
+            if sh.memory_growth:
+                lines.append("peak memory, largest / smallest size: " + ", ".join(
+                    f"{t} {v:.2f}x" for t, v in sh.memory_growth.items()))
+            missed = sh.goals()
+            lines.append("goals: " + ("met" if not missed else "MISSED: " + "; ".join(missed)))
+        if not self.peers:
+            lines += ["", "peers not measured (--no-peers): the sip-doctor goals were not judged"]
         return "\n".join(lines)
-
-    def _ours_peak(self) -> float:
-        r = self.run("advisor")
-        return r.peak_rss_mb or 0.0 if r else 0.0
 
 
 @dataclass
@@ -437,34 +582,41 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _run_ours(path: str, gen: GeneratedCapture, workdir: Path) -> tuple[ToolRun, bool]:
+def _timed(run: ToolRun, m: _Measured, gen: GeneratedCapture) -> None:
+    run.seconds = m.seconds
+    run.cpu_seconds = m.cpu_seconds
+    run.packets_per_s = gen.packets / m.seconds if m.seconds else None
+    run.messages_per_s = gen.sip_messages / m.seconds if m.seconds else None
+    run.peak_rss_mb = m.peak_rss_mb
+
+
+def _run_ours(path: str, gen: GeneratedCapture, workdir: Path, check: bool = True) -> tuple[ToolRun, bool]:
     """Time the full `advisor trace FILE --json` (reader, SIP parsing, calls, findings).
 
     The reader probe runs first, untimed, only to check its counts against
     what the generator wrote.
     """
-    probe = _measure([sys.executable, "-m", "advisor.bench.trace_probe", path], workdir, _project_env())
     cmd = [sys.executable, "-m", "advisor", "trace", path, "--json"]
     run = ToolRun(tool="advisor", command=" ".join(["python", *cmd[1:]]), status="ok", packets=gen.packets)
-    if probe.returncode != 0:
-        run.status = f"failed: {_first_line(probe.stderr) or probe.returncode}"
-        return run, False
-    summary = json.loads(probe.stdout)
+    correct = True
+    if check:
+        probe = _measure([sys.executable, "-m", "advisor.bench.trace_probe", path], workdir, _project_env())
+        if probe.returncode != 0:
+            run.status = f"failed: {_first_line(probe.stderr) or probe.returncode}"
+            return run, False
+        summary = json.loads(probe.stdout)
+        correct = (
+            summary["packets"] == gen.packets
+            and summary["sip"] == gen.sip_messages
+            and summary["rtp_packets"] == gen.rtp_packets
+            and summary["rtp_streams"] == gen.rtp_streams
+        )
+        run.detail = f"{summary['sip']:,} SIP, {summary['rtp_streams']:,} RTP streams"
     m = _measure(cmd, workdir, _project_env())
     if m.returncode != 0:
         run.status = f"failed: {_first_line(m.stderr) or m.returncode}"
         return run, False
-    run.seconds = m.seconds
-    run.cpu_seconds = m.cpu_seconds
-    run.packets_per_s = gen.packets / m.seconds
-    run.peak_rss_mb = m.peak_rss_mb
-    correct = (
-        summary["packets"] == gen.packets
-        and summary["sip"] == gen.sip_messages
-        and summary["rtp_packets"] == gen.rtp_packets
-        and summary["rtp_streams"] == gen.rtp_streams
-    )
-    run.detail = f"{summary['sip']:,} SIP, {summary['rtp_streams']:,} RTP streams"
+    _timed(run, m, gen)
     return run, correct
 
 
@@ -504,10 +656,7 @@ def _run_sip_doctor(path: str, gen: GeneratedCapture, workdir: Path, venv_dir: P
     if m.returncode != 0 and not m.stdout.lstrip().startswith("{"):
         run.status = f"failed: {_first_line(m.stderr) or m.returncode}"
         return run
-    run.seconds = m.seconds
-    run.cpu_seconds = m.cpu_seconds
-    run.packets_per_s = gen.packets / m.seconds
-    run.peak_rss_mb = m.peak_rss_mb
+    _timed(run, m, gen)
     try:
         doc = json.loads(m.stdout)
         stats = doc.get("stats", {}) if isinstance(doc, dict) else {}
@@ -527,10 +676,7 @@ def _run_tshark(path: str, gen: GeneratedCapture, workdir: Path) -> ToolRun:
     if m.returncode != 0:
         run.status = f"failed: {_first_line(m.stderr) or m.returncode}"
         return run
-    run.seconds = m.seconds
-    run.cpu_seconds = m.cpu_seconds
-    run.packets_per_s = gen.packets / m.seconds
-    run.peak_rss_mb = m.peak_rss_mb
+    _timed(run, m, gen)
     run.detail = f"{sum(1 for line in m.stdout.splitlines() if line.strip()):,} SIP lines"
     return run
 
@@ -553,22 +699,33 @@ def _best(runs: list[ToolRun]) -> ToolRun:
     return best
 
 
+def _parse_list(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
 def run_trace_bench(
-    packets: int = 1_000_000,
+    shapes: list[str] | None = None,
+    sizes: list[int] | None = None,
     workdir: str | None = None,
     peers: bool = True,
     progress: Callable[[str], None] | None = None,
     repeat: int = 1,
 ) -> TraceBenchResult:
-    """Generate a SIP+RTP pcap of `packets` packets and time our reader (and the peers) on it.
+    """Generate captures of each shape at each size and time our reader (and the peers) on them.
 
-    workdir: where the pcap files (and the sip-doctor venv) go; None = a
-    temporary folder for the files (removed afterwards) and a venv in the
-    user cache folder.  peers=False measures only our reader.  repeat: runs
-    per tool, the fastest is reported.
+    shapes: names from SHAPES (None = all); sizes: packet counts (None =
+    DEFAULT_SIZES).  workdir: where the pcap files (and the sip-doctor venv)
+    go; None = a temporary folder for the files (removed afterwards) and a
+    venv in the user cache folder.  peers=False measures only our reader.
+    repeat: runs per tool and file, the fastest is reported.
     """
-    if packets < 100:
-        raise ValueError("packets must be at least 100")
+    names = list(shapes) if shapes else list(SHAPES)
+    unknown = [n for n in names if n not in SHAPES]
+    if unknown:
+        raise ValueError(f"unknown shape(s) {', '.join(unknown)}; known: {', '.join(SHAPES)}")
+    counts = sorted(set(sizes or DEFAULT_SIZES))
+    if counts[0] < 100:
+        raise ValueError("sizes must be at least 100 packets")
     repeat = max(1, repeat)
     say = progress or (lambda _msg: None)
     tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -580,55 +737,67 @@ def run_trace_bench(
         wd = Path(workdir)
         wd.mkdir(parents=True, exist_ok=True)
         venv_dir = wd / "venv-sip-doctor"
+    result = TraceBenchResult(shapes=[], peers=peers,
+                              machine=f"{platform.machine()}, {os.cpu_count()} CPUs, "
+                                      f"Python {platform.python_version()}")
     try:
-        big = str(wd / f"bench-{packets}.pcap")
-        small_n = max(packets // 4, 100)
-        small = str(wd / f"bench-{small_n}.pcap")
-        say(f"writing {packets:,}-packet capture to {big} ...")
-        t0 = time.perf_counter()
-        gen = write_sip_rtp_pcap(big, packets)
-        gen_seconds = time.perf_counter() - t0
-        say(f"writing {small_n:,}-packet capture for the memory-flatness check ...")
-        gen_small = write_sip_rtp_pcap(small, small_n)
-
-        runs: list[ToolRun] = []
-        say("timing advisor ...")
-        ours_runs = [_run_ours(big, gen, wd) for _ in range(repeat)]
-        ours = _best([r for r, _ in ours_runs])
-        correct = all(c for _, c in ours_runs)
-        runs.append(ours)
-        say("timing advisor on the quarter-size file ...")
-        small_runs = [_run_ours(small, gen_small, wd) for _ in range(repeat)]
-        ours_small = _best([r for r, _ in small_runs])
-        correct_small = all(c for _, c in small_runs)
+        # start-up of each tool, taken off the wall time for the time-per-packet flatness
+        tiny_path = str(wd / "bench-startup.pcap")
+        tiny = write_capture(tiny_path, 200, "rtp")
+        tools: list[tuple[str, Callable[[str, GeneratedCapture], ToolRun]]] = [
+            ("advisor", lambda path, gen: _run_ours(path, gen, wd, check=path != tiny_path)[0])]
         if peers:
-            say("timing sip-doctor ...")
-            runs.append(_best([_run_sip_doctor(big, gen, wd, venv_dir, say) for _ in range(repeat)]))
-            say("timing tshark ...")
-            runs.append(_best([_run_tshark(big, gen, wd) for _ in range(repeat)]))
-        else:
-            runs.append(ToolRun(tool="sip-doctor", command="", status="skipped"))
-            runs.append(ToolRun(tool="tshark", command="", status="skipped"))
-
-        result = TraceBenchResult(
-            packets=gen.packets,
-            file_mb=gen.bytes / 1e6,
-            calls=gen.calls,
-            sip_messages=gen.sip_messages,
-            rtp_packets=gen.rtp_packets,
-            generate_seconds=gen_seconds,
-            runs=runs,
-            ours_correct=correct and correct_small,
-            machine=f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        )
-        sd = result.run("sip-doctor")
-        if sd and ours.packets_per_s and sd.packets_per_s and ours.peak_rss_mb and sd.peak_rss_mb:
-            result.speed_ratio_vs_sip_doctor = ours.packets_per_s / sd.packets_per_s
-            result.memory_ratio_vs_sip_doctor = ours.peak_rss_mb / sd.peak_rss_mb
-        if ours.peak_rss_mb and ours_small.peak_rss_mb:
-            result.flatness_packets = gen_small.packets
-            result.flatness_peak_rss_mb = ours_small.peak_rss_mb
-            result.flatness_ratio = ours.peak_rss_mb / ours_small.peak_rss_mb
+            tools.append(("sip-doctor", lambda path, gen: _run_sip_doctor(path, gen, wd, venv_dir, say)))
+            tools.append(("tshark", lambda path, gen: _run_tshark(path, gen, wd)))
+        say("timing each tool's start-up on a 200-packet file ...")
+        for tool, fn in tools:
+            best = _best([fn(tiny_path, tiny) for _ in range(repeat)])
+            if best.seconds is not None:
+                result.startup_seconds[tool] = best.seconds
+        Path(tiny_path).unlink(missing_ok=True)
+        for name in names:
+            shape = SHAPES[name]
+            sh = ShapeResult(shape=name, description=shape.description, sizes=[])
+            for n in sorted({max(100, int(c * shape.scale)) for c in counts}):
+                path = str(wd / f"bench-{name}-{n}.pcap")
+                say(f"{name}: writing a {n:,}-packet capture ...")
+                t0 = time.perf_counter()
+                gen = write_capture(path, n, shape)
+                gen_s = time.perf_counter() - t0
+                runs: list[ToolRun] = []
+                correct = True
+                for tool, fn in tools:
+                    say(f"{name}, {gen.packets:,} packets: timing {tool} ...")
+                    if tool == "advisor":
+                        pairs = [_run_ours(path, gen, wd) for _ in range(repeat)]
+                        correct = all(c for _, c in pairs)
+                        best = _best([r for r, _ in pairs])
+                    else:
+                        best = _best([fn(path, gen) for _ in range(repeat)])
+                    if best.seconds is not None:
+                        start = result.startup_seconds.get(tool, 0.0)
+                        best.us_per_packet = max(best.seconds - start, 0.0) / gen.packets * 1e6
+                    runs.append(best)
+                if not peers:
+                    runs += [ToolRun(tool=t, command="", status="skipped") for t in ("sip-doctor", "tshark")]
+                Path(path).unlink(missing_ok=True)
+                sz = SizeRun(packets=gen.packets, file_mb=gen.bytes / 1e6, calls=gen.calls,
+                             sip_messages=gen.sip_messages, rtp_packets=gen.rtp_packets,
+                             rtp_streams=gen.rtp_streams, generate_seconds=gen_s, runs=runs, ours_correct=correct)
+                ours, sd = sz.run("advisor"), sz.run("sip-doctor")
+                if ours and sd and ours.packets_per_s and sd.packets_per_s and ours.peak_rss_mb and sd.peak_rss_mb:
+                    sz.speed_ratio_vs_sip_doctor = ours.packets_per_s / sd.packets_per_s
+                    sz.memory_ratio_vs_sip_doctor = ours.peak_rss_mb / sd.peak_rss_mb
+                sh.sizes.append(sz)
+            if len(sh.sizes) > 1:
+                first, last = sh.sizes[0], sh.sizes[-1]
+                for tool, _ in tools:
+                    a, b = first.run(tool), last.run(tool)
+                    if a and b and a.us_per_packet and b.us_per_packet:
+                        sh.flatness[tool] = b.us_per_packet / a.us_per_packet
+                    if a and b and a.peak_rss_mb and b.peak_rss_mb:
+                        sh.memory_growth[tool] = b.peak_rss_mb / a.peak_rss_mb
+            result.shapes.append(sh)
         return result
     finally:
         if tmp is not None:
@@ -639,25 +808,28 @@ def run_trace_bench(
 
 
 def _main(argv: list[str]) -> int:
-    """python -m advisor.bench.trace_bench [PACKETS] [--no-peers] [--repeat N] [--workdir DIR] [--json]"""
+    """python -m advisor.bench.trace_bench [--shapes a,b] [--sizes N,M] [--quick] [--no-peers] [--repeat N] ..."""
     import argparse
 
     ap = argparse.ArgumentParser(prog="python -m advisor.bench.trace_bench")
-    ap.add_argument("packets", nargs="?", type=int, default=1_000_000)
+    ap.add_argument("--shapes", type=_parse_list, help=f"comma list of {', '.join(SHAPES)} (default all)")
+    ap.add_argument("--sizes", type=lambda t: [int(x) for x in _parse_list(t)])
+    ap.add_argument("--quick", action="store_true", help=f"sizes {', '.join(f'{n:,}' for n in QUICK_SIZES)}")
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--workdir")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     res = run_trace_bench(
-        args.packets,
+        shapes=args.shapes,
+        sizes=args.sizes or (list(QUICK_SIZES) if args.quick else None),
         workdir=args.workdir,
         peers=not args.no_peers,
         progress=lambda m: print(m, file=sys.stderr),
         repeat=args.repeat,
     )
     print(res.model_dump_json(indent=2) if args.json else res.render())
-    return 0
+    return 0 if res.goals_met else 1
 
 
 if __name__ == "__main__":

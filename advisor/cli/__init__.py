@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "advisor.cli.session_cmd",
     "advisor.cli.bench_cmd",
     "advisor.cli.train_cmd",
+    "advisor.cli.probe_cmd",
 )
 
 

@@ -20,7 +20,11 @@ def register(sub: Any) -> None:
     e.add_argument("--json", action="store_true")
     e.set_defaults(handler=run_engine)
     t = bsub.add_parser("trace", help="trace reading throughput and memory vs sip-doctor and tshark")
-    t.add_argument("--packets", type=int, default=1_000_000)
+    t.add_argument("--shapes", help="comma list of capture shapes: rtp, signalling, shared-media, long, tcp,"
+                                    " reinvite (default: all)")
+    t.add_argument("--sizes", help="comma list of packet counts (default 125000,250000,500000,1000000)")
+    t.add_argument("--quick", action="store_true", help="sizes 25000,50000,100000,200000")
+    t.add_argument("--packets", type=int, help="one size only (same as --sizes N)")
     t.add_argument("--no-peers", action="store_true", help="measure only the advisor")
     t.add_argument("--workdir", help="where to write the generated capture (default: a temp dir)")
     t.add_argument("--repeat", type=int, default=1, help="run each tool N times and keep the fastest")
@@ -32,6 +36,11 @@ def register(sub: Any) -> None:
     u = bsub.add_parser("tui", help="time to first question and key-to-screen latency")
     u.add_argument("--json", action="store_true")
     u.set_defaults(handler=run_tui)
+    i = bsub.add_parser("intake", help="free-text intake on labelled phrasings: precision/recall, first cause")
+    i.add_argument("cases", nargs="*", metavar="FILE", help="labelled phrasings (default: tests/intake/*.yaml)")
+    i.add_argument("--threshold", type=float, help="confidence needed to apply a fact (default: intake.yaml)")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(handler=run_intake)
     bench.set_defaults(handler=lambda args: (bench.print_help(), 2)[1])
 
 
@@ -71,11 +80,25 @@ def _optional(module: str, name: str) -> Any:
 
 def run_trace(args: argparse.Namespace) -> int:
     bench = _optional("advisor.bench.trace_bench", "run_trace_bench")
-    if args.packets < 1000:
-        fail("--packets must be at least 1000")
+    shapes = _optional("advisor.bench.trace_bench", "SHAPES")
+    quick = _optional("advisor.bench.trace_bench", "QUICK_SIZES")
+    names = [x.strip() for x in (args.shapes or "").split(",") if x.strip()] or None
+    unknown = [n for n in names or [] if n not in shapes]
+    if unknown:
+        fail(f"unknown shape {', '.join(unknown)}; choose from {', '.join(shapes)}")
+    try:
+        sizes = [int(x) for x in (args.sizes or "").split(",") if x.strip()] or None
+    except ValueError:
+        fail("--sizes takes whole packet counts separated by commas, e.g. 25000,100000")
+    if args.packets is not None:
+        sizes = [args.packets]
+    elif sizes is None and args.quick:
+        sizes = list(quick)
+    if sizes is not None and min(sizes) < 1000:
+        fail("sizes must be at least 1000 packets")
     if args.repeat < 1:
         fail("--repeat must be at least 1")
-    result = bench(packets=args.packets, workdir=args.workdir, peers=not args.no_peers, progress=progress,
+    result = bench(shapes=names, sizes=sizes, workdir=args.workdir, peers=not args.no_peers, progress=progress,
                    repeat=args.repeat)
     return _emit(args, result)
 
@@ -90,3 +113,20 @@ def run_tui(args: argparse.Namespace) -> int:
     bench = _optional("advisor.bench.tui_bench", "run_tui_bench")
     progress("starting the TUI headless…")
     return _emit(args, bench())
+
+
+def run_intake(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from advisor.bench.intake_bench import default_case_dir, run_intake_bench
+    from advisor.cli.common import load_kb_or_exit
+    from advisor.engine.diagnosis import Advisor
+
+    files = [Path(f) for f in args.cases] or sorted(default_case_dir().glob("*.yaml"))
+    missing = [str(f) for f in files if not f.is_file()]
+    if not files or missing:
+        fail(f"no labelled phrasings to read ({', '.join(missing) or default_case_dir()})")
+    if args.threshold is not None and not 0 < args.threshold <= 1:
+        fail("--threshold must be in (0, 1]")
+    progress(f"reading {len(files)} file(s) of labelled phrasings…")
+    return _emit(args, run_intake_bench(Advisor(load_kb_or_exit(args)), files, args.threshold))

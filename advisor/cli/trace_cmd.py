@@ -26,29 +26,63 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the whole analysis as one JSON object")
     p.add_argument("--termination-uri", help="trunk termination URI, helps tell the carrier's side apart")
     p.add_argument("--pbx-address", help="the PBX's public address")
-    p.add_argument("--full", action="store_true", help="print every message in full, not just its first line")
+    p.add_argument("--full", action="store_true",
+                   help="every message in full: printed under its first line, and as `raw` in --json output")
+    add_max_size(p)
     p.set_defaults(handler=run)
 
 
-def analyze_or_fail(kb: KnowledgeBase, paths: list[str], context: TrunkContext) -> TraceAnalysis:
+def add_max_size(p: Any) -> None:
+    """--max-size MB: the size limit for text logs (captures are streamed and need none)."""
+    from advisor.evidence.records import MAX_TEXT_BYTES
+
+    p.add_argument("--max-size", type=_megabytes, metavar="MB", default=None,
+                   help=f"largest text log read, in MB (default {MAX_TEXT_BYTES // 1_000_000})")
+
+
+def _megabytes(text: str) -> int:
+    try:
+        mb = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of megabytes: {text!r}") from None
+    if not 0 < mb <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"between 0 and 1000000 MB, not {text}")
+    return int(mb * 1_000_000)
+
+
+def analyze_or_fail(kb: KnowledgeBase, paths: list[str], context: TrunkContext, raw_messages: bool = True,
+                    max_text_bytes: int | None = None) -> TraceAnalysis:
     from advisor.evidence.analyze import analyze_files
     from advisor.evidence.records import TraceError
 
     try:
-        return analyze_files(paths, kb, context)
+        return analyze_files(paths, kb, context, raw_messages=raw_messages, max_text_bytes=max_text_bytes)
     except TraceError as exc:
         fail(_one_line(str(exc)))
-    except (MemoryError, RecursionError) as exc:
-        fail(f"{', '.join(paths)}: too large or too deeply nested to read ({type(exc).__name__})")
+    except MemoryError:
+        fail(f"{', '.join(paths)}: too large to read in the memory available; cut the trace to the failing call")
+    except RecursionError:
+        fail(f"{', '.join(paths)}: too deeply nested to read")
     except Exception as exc:  # a reader bug must still end in one line, never a traceback
-        fail(_one_line(f"{', '.join(paths)}: could not read the trace ({type(exc).__name__}: {exc})"))
+        fail(_one_line(f"{', '.join(paths)}: could not read the trace ({exc or 'internal error'})"))
 
 
 def observations_from_traces(kb: KnowledgeBase, paths: list[str],
                              context: TrunkContext) -> tuple[list[Observation], list[str]]:
     """Findings of the traces as observations, plus warnings (truncated input, call choice)."""
-    analysis = analyze_or_fail(kb, paths, context)
+    analysis = analyze_or_fail(kb, paths, context, raw_messages=False)
+    require_evidence(analysis)
     return analysis.observations(), [*analysis.warnings, *analysis.notes]
+
+
+def require_evidence(analysis: TraceAnalysis) -> None:
+    """A file with nothing a trace can hold (no SIP, RTP, DNS or ICMP at all) is bad input, not a
+    trace with no findings: one line and exit 2. A file with some SIP among junk stays a warning."""
+    empty = [f.path for f in analysis.files if not f.sip_messages and not f.rtp_streams
+             and not any(p.file == f.path for p in analysis.packets)]
+    if empty:
+        fail(f"{', '.join(empty)}: no SIP message (nor RTP, DNS or ICMP) found; is this a SIP trace"
+             " (pcap, pcapng, or a SIP log)?")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
 
     kb = load_kb_or_exit(args)
     context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
-    analysis = analyze_or_fail(kb, list(args.files), context)
+    analysis = analyze_or_fail(kb, list(args.files), context, raw_messages=args.full,
+                               max_text_bytes=getattr(args, "max_size", None))
     if args.json:
         print_json(analysis)
     else:
@@ -96,7 +131,7 @@ def render(analysis: TraceAnalysis, full: bool = False) -> str:
             flags = " (retransmission)" if m.retransmission else ""
             flags += " (same message, other file)" if m.view_of is not None else ""
             out.append(f"  #{m.index:<4} {when:>12}  {who} {route:<45} {m.first_line}{flags}  [{m.ref}]")
-            if full:
+            if full and m.raw is not None:
                 out.extend("        " + line for line in m.raw.splitlines())
     if analysis.rtp:
         out.append("")

@@ -19,13 +19,14 @@ from pydantic import BaseModel, Field
 from advisor.context import TrunkContext
 from advisor.engine.observations import Observation
 from advisor.evidence.calls import Call, CallSet, Message, build_calls
-from advisor.evidence.findings import FindingsResult, derive_findings
+from advisor.evidence.extract import FindingsResult, derive_findings
 from advisor.evidence.load import LoadedTrace, load_trace_detailed
 from advisor.evidence.sides import Sides, assign_sides
 from advisor.kb.loader import KnowledgeBase
 
 __all__ = [
     "CallView",
+    "EventView",
     "FileView",
     "FindingView",
     "MessageView",
@@ -58,7 +59,8 @@ class MessageView(BaseModel):
     retransmission: bool = False
     view_of: int | None = Field(None, description="index of the same message as first seen in another file")
     also_in: list[str] = Field(default_factory=list, description="the same message seen in other files")
-    raw: str
+    raw: str | None = Field(None, description="the whole message; left out when the analysis is asked for "
+                                              "without raw messages (`advisor trace --json` without --full)")
 
 
 class CallView(BaseModel):
@@ -122,6 +124,22 @@ class PacketView(BaseModel):
     summary: str
 
 
+class EventView(BaseModel):
+    """A log line, bare status line or carrier artefact row read as evidence (not a full SIP message)."""
+
+    file: str
+    ref: str
+    line: int | None = None
+    kind: str
+    source: str = Field(description="the format that recognised it (asterisk, freeswitch, pjsua, livekit, ...)")
+    text: str
+    status: int | None = None
+    reason: str | None = None
+    method: str | None = None
+    peer: str | None = None
+    code: str | None = None
+
+
 class TraceAnalysis(BaseModel):
     """Everything read from a set of trace files."""
 
@@ -132,6 +150,7 @@ class TraceAnalysis(BaseModel):
                                               description="messages of Call-IDs without an INVITE")
     rtp: list[RtpView] = Field(default_factory=list)
     packets: list[PacketView] = Field(default_factory=list, description="DNS and ICMP packets")
+    events: list[EventView] = Field(default_factory=list, description="log lines and carrier artefacts read as evidence")
     findings: list[FindingView]
     focus_call: str | None = None
     notes: list[str] = Field(default_factory=list)
@@ -158,20 +177,28 @@ class TraceAnalysis(BaseModel):
 
 
 def analyze_files(paths: Sequence[str | os.PathLike[str]], kb: KnowledgeBase,
-                  context: TrunkContext | None = None) -> TraceAnalysis:
-    """Read every file (TraceError, one line, for unusable ones) and analyse them together."""
-    loaded = [load_trace_detailed(p) for p in paths]
-    return analyze_loaded(loaded, kb, context)
+                  context: TrunkContext | None = None, raw_messages: bool = True,
+                  max_text_bytes: int | None = None) -> TraceAnalysis:
+    """Read every file (TraceError, one line, for unusable ones) and analyse them together.
+
+    raw_messages=False leaves each message's full text out of the report
+    (MessageView.raw is None): a capture of 100,000 messages then does not
+    hold a second copy of every message.  max_text_bytes raises or lowers
+    the size limit for text logs (see advisor.evidence.load).
+    """
+    loaded = [load_trace_detailed(p, max_text_bytes=max_text_bytes) for p in paths]
+    return analyze_loaded(loaded, kb, context, raw_messages=raw_messages)
 
 
-def analyze_loaded(loaded: list[LoadedTrace], kb: KnowledgeBase, context: TrunkContext | None = None) -> TraceAnalysis:
+def analyze_loaded(loaded: list[LoadedTrace], kb: KnowledgeBase, context: TrunkContext | None = None,
+                   raw_messages: bool = True) -> TraceAnalysis:
     cs = build_calls(loaded)
-    sides = assign_sides(cs, kb.trace, context)
+    sides = assign_sides(cs, kb, context)
     result = derive_findings(cs, sides, kb)
-    return _report(cs, sides, result)
+    return _report(cs, sides, result, raw_messages)
 
 
-def _view(m: Message, origin: float | None) -> MessageView:
+def _view(m: Message, origin: float | None, raw: bool = True) -> MessageView:
     rec = m.record
     offset = None
     if origin is not None and m.ts is not None:
@@ -183,11 +210,11 @@ def _view(m: Message, origin: float | None) -> MessageView:
         party=m.party if m.party in ("caller", "callee") else None,
         first_line=m.msg.first_line, summary=m.msg.summary(), retransmission=m.retransmission,
         view_of=m.view_of.index if m.view_of is not None else None,
-        also_in=[v.label for v in m.views], raw=m.msg.text(),
+        also_in=[v.label for v in m.views], raw=m.msg.text() if raw else None,
     )
 
 
-def _call_view(call: Call, result: FindingsResult) -> CallView:
+def _call_view(call: Call, result: FindingsResult, raw: bool = True) -> CallView:
     ts = [m.ts for m in call.messages if m.ts is not None and m.file == call.messages[0].file]
     origin = min(ts) if ts else None
     verdict = next((v for v in result.verdicts if v.call is call), None)
@@ -202,11 +229,11 @@ def _call_view(call: Call, result: FindingsResult) -> CallView:
                     focus=call is result.focus, outcome=verdict.outcome if verdict else None,
                     summary=verdict.summary if verdict else "", caller=caller, callee=callee, start=start,
                     sides_note=call.sides_note,
-                    messages=[_view(m, origin) for m in call.messages]
-                    + [_view(v, origin) for m in call.messages for v in m.views])
+                    messages=[_view(m, origin, raw) for m in call.messages]
+                    + [_view(v, origin, raw) for m in call.messages for v in m.views])
 
 
-def _report(cs: CallSet, sides: Sides, result: FindingsResult) -> TraceAnalysis:
+def _report(cs: CallSet, sides: Sides, result: FindingsResult, raw: bool = True) -> TraceAnalysis:
     files = []
     warnings: list[str] = []
     rtp: list[RtpView] = []
@@ -240,14 +267,17 @@ def _report(cs: CallSet, sides: Sides, result: FindingsResult) -> TraceAnalysis:
         for i in lt.icmp:
             packets.append(PacketView(file=i.ref.file, ref=i.ref.label(), line=i.ref.line, frame=i.ref.frame, ts=i.ts,
                                       src=i.src, dst=i.dst, kind="icmp", summary=i.text))
+    events = [EventView(file=e.ref.file, ref=e.ref.label(), line=e.ref.line, kind=e.kind, source=e.source, text=e.text,
+                        status=e.status, reason=e.reason, method=e.method, peer=e.peer, code=e.code)
+              for lt in cs.loaded for e in lt.events if e.kind != "text"]
     warnings.extend(cs.warnings)
     warnings.extend(sides.warnings)
-    calls = [_call_view(c, result) for c in cs.calls]
+    calls = [_call_view(c, result, raw) for c in cs.calls]
     other: list[MessageView] = []
     for d in cs.dialogs:
         ts = [m.ts for m in d.messages if m.ts is not None]
         origin = min(ts) if ts else None
-        other.extend(_view(m, origin) for m in d.messages)
+        other.extend(_view(m, origin, raw) for m in d.messages)
     findings = []
     for f in result.findings:
         m = f.message
@@ -255,6 +285,7 @@ def _report(cs: CallSet, sides: Sides, result: FindingsResult) -> TraceAnalysis:
                                     call_id=f.call.call_id if f.call is not None else None, ref=f.ref_label()))
     if not cs.messages:
         warnings.append("no SIP message in the trace(s)")
-    return TraceAnalysis(files=files, calls=calls, other_messages=other, rtp=rtp, packets=packets, findings=findings,
+    return TraceAnalysis(files=files, calls=calls, other_messages=other, rtp=rtp, packets=packets, events=events,
+                         findings=findings,
                          focus_call=result.focus.call_id if result.focus is not None else None,
                          notes=result.notes, warnings=list(dict.fromkeys(warnings)))

@@ -32,8 +32,15 @@ TEXT_FORMATS = frozenset({"raw", "sngrep_txt", "asterisk_pjsip", "asterisk_chan_
                           "tcpdump_text"})
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Message:
+    """One kept SIP message: the record (raw bytes), its compact parse, and where it sits.
+
+    The tags and branch that group messages into calls and transactions are
+    kept as plain strings (set by build_calls), so grouping never goes back
+    to the parsed header objects.
+    """
+
     index: int
     record: SipRecord
     msg: SipMessage
@@ -45,8 +52,12 @@ class Message:
     party: str | None = None  # caller | callee (within its call)
     sender: str | None = None  # carrier | customer (set by sides)
     retransmission: bool = False
+    fragment: bool = False  # a partial message (no Call-ID or CSeq): evidence, not a transaction member
     view_of: Message | None = None
     views: list[Message] = field(default_factory=list)
+    from_tag: str | None = None
+    to_tag: str | None = None
+    branch: str | None = None
 
     @property
     def ts(self) -> float | None:
@@ -171,8 +182,7 @@ class Call:
         for t in self.transactions:
             if t.method != "INVITE" or t.request is None:
                 continue
-            to = t.request.msg.to
-            if to is None or not to.tag:
+            if not t.request.to_tag:
                 out.append(t)
         if not out:  # only a re-INVITE, or only the responses were captured
             out = [t for t in self.transactions if t.method == "INVITE"][:1]
@@ -219,7 +229,7 @@ class Call:
         if cseq is None:
             return []
         return [m for m in self.messages if m.is_request and m.method == "ACK" and m.msg.cseq
-                and m.msg.cseq[0] == cseq[0] and (m.msg.to is not None and m.msg.to.tag)]
+                and m.msg.cseq[0] == cseq[0] and m.to_tag]
 
     def requests(self, method: str) -> list[Message]:
         return [m for m in self.messages if m.is_request and m.method == method]
@@ -269,12 +279,13 @@ def _tag(m: SipMessage, which: str) -> str | None:
     return na.tag if na is not None else None
 
 
-def _key(m: SipMessage) -> tuple[object, ...]:
-    cseq = m.cseq or (0, "")
-    if m.is_request:
-        return ("req", m.call_id, m.method, cseq[0], m.branch or "", _tag(m, "from") or "", _tag(m, "to") or "",
-                m.request_uri or "")
-    return ("resp", m.call_id, m.status, cseq[0], cseq[1], m.branch or "", _tag(m, "to") or "")
+def _key(m: Message) -> tuple[object, ...]:
+    msg = m.msg
+    cseq = msg.cseq or (0, "")
+    if msg.method is not None:
+        return ("req", msg.call_id, msg.method, cseq[0], m.branch or "", m.from_tag or "", m.to_tag or "",
+                msg.request_uri or "")
+    return ("resp", msg.call_id, msg.status, cseq[0], cseq[1], m.branch or "", m.to_tag or "")
 
 
 def build_calls(loaded: list[LoadedTrace]) -> CallSet:
@@ -283,21 +294,28 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
     for fi, lt in enumerate(loaded):
         cc = lt.contents
         for seq, rec in enumerate(cc.sip):
+            fragment = False
             try:
                 msg = parse_message(rec.raw)
             except SipParseError as exc:
-                warnings.append(f"{rec.ref.label()}: skipped a malformed SIP message: {exc}")
-                continue
+                try:  # cut by the paste (no Call-ID/CSeq): kept as a fragment with what it shows
+                    msg = parse_message(rec.raw, partial=True)
+                except SipParseError:
+                    warnings.append(f"{rec.ref.label()}: skipped a malformed SIP message: {exc}")
+                    continue
+                fragment = True
+                warnings.append(f"{rec.ref.label()}: kept a partial message as a fragment: {exc}")
             for w in msg.warnings:
                 warnings.append(f"{rec.ref.label()}: {w}")
             direction = lt.directions[seq] if seq < len(lt.directions) else None
             messages.append(Message(index=len(messages), record=rec, msg=msg, file=cc.file, file_index=fi, seq=seq,
-                                    fmt=cc.format, direction=direction))
+                                    fmt=cc.format, direction=direction, from_tag=msg.from_tag,
+                                    to_tag=msg.to_tag, branch=msg.top_branch, fragment=fragment))
     # Retransmissions (same file) and views (other files).
     primaries: dict[tuple[object, ...], list[Message]] = defaultdict(list)
     occurrence: dict[tuple[object, ...], int] = defaultdict(int)
     for m in messages:
-        k = _key(m.msg)
+        k = _key(m)
         n = occurrence[(m.file_index, k)]
         occurrence[(m.file_index, k)] = n + 1
         prim = primaries[k]
@@ -310,10 +328,11 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
         prim.append(m)
     by_call: dict[str, Call] = {}
     order: list[str] = []
+    ties = _fragment_ties(messages)
     for m in messages:
         if m.view_of is not None:
             continue
-        cid = m.msg.call_id or ""
+        cid = m.msg.call_id or ties.get(m.index, "")
         if cid not in by_call:
             by_call[cid] = Call(call_id=cid)
             order.append(cid)
@@ -332,6 +351,31 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
     return CallSet(messages=messages, calls=calls, dialogs=dialogs, warnings=warnings, loaded=loaded)
 
 
+def _fragment_ties(messages: list[Message]) -> dict[int, str]:
+    """Call-IDs for fragments that lost theirs, from what they still share with a whole message:
+    a dialog tag (From/To tag) or the top Via branch. Nothing is tied on order alone."""
+    by_tag: dict[str, str] = {}
+    by_branch: dict[str, str] = {}
+    for m in messages:
+        cid = m.msg.call_id
+        if not cid:
+            continue
+        for tag in (_tag(m.msg, "from"), _tag(m.msg, "to")):
+            if tag:
+                by_tag.setdefault(tag, cid)
+        if m.msg.branch:
+            by_branch.setdefault(m.msg.branch, cid)
+    ties: dict[int, str] = {}
+    for m in messages:
+        if m.msg.call_id:
+            continue
+        found = (by_branch.get(m.msg.branch or "") or by_tag.get(_tag(m.msg, "from") or "")
+                 or by_tag.get(_tag(m.msg, "to") or ""))
+        if found:
+            ties[m.index] = found
+    return ties
+
+
 def _sort(call: Call) -> None:
     msgs = call.messages
     if len({m.file_index for m in msgs}) > 1 and all(m.absolute for m in msgs):
@@ -342,47 +386,54 @@ def _sort(call: Call) -> None:
 
 def _transactions(call: Call) -> None:
     index: dict[tuple[object, ...], Transaction] = {}
+    cut: list[Message] = []  # responses that lost their CSeq: placed by their Via branch below
     for m in call.messages:
         cseq = m.msg.cseq
         if cseq is None:
+            if not m.is_request and m.msg.branch:
+                cut.append(m)
             continue
         num, cmethod = cseq
         if m.is_request:
             method = m.method or cmethod
-            key: tuple[object, ...] = (method, num, m.msg.branch or _tag(m.msg, "from") or "")
+            key: tuple[object, ...] = (method, num, m.branch or m.from_tag or "")
             t = index.get(key)
             if t is None:
-                t = Transaction(method=method, cseq=num, branch=m.msg.branch)
+                t = Transaction(method=method, cseq=num, branch=m.branch)
                 index[key] = t
                 call.transactions.append(t)
             t.requests.append(m)
         else:
-            key = (cmethod, num, m.msg.branch or _tag(m.msg, "from") or "")
+            key = (cmethod, num, m.branch or m.from_tag or "")
             t = index.get(key)
             if t is None:
                 # response whose request is not in the trace
-                t = Transaction(method=cmethod, cseq=num, branch=m.msg.branch)
+                t = Transaction(method=cmethod, cseq=num, branch=m.branch)
                 index[key] = t
                 call.transactions.append(t)
+            t.responses.append(m)
+    for m in cut:
+        t = next((t for t in call.transactions if t.branch == m.msg.branch and t.requests), None)
+        if t is not None:
             t.responses.append(m)
 
 
 def _parties(call: Call) -> None:
     inv = call.initial_invite
-    caller_tag = _tag(inv.msg, "from") if inv is not None else None
+    caller_tag = inv.from_tag if inv is not None else None
     if caller_tag is None:
         for m in call.messages:
             if m.msg.cseq_method in ("INVITE", "ACK", "CANCEL"):
-                caller_tag = _tag(m.msg, "from")
+                caller_tag = m.from_tag
                 if caller_tag:
                     break
     call.caller_tag = caller_tag
     caller_addr = inv.src if inv is not None else None
     for m in call.messages:
-        ftag = _tag(m.msg, "from")
+        ftag = m.from_tag
         if caller_tag is not None and ftag is not None:
             requester = "caller" if ftag == caller_tag else "callee"
-        elif m.is_request and m.method in ("INVITE", "ACK", "CANCEL") and _tag(m.msg, "to") is None:
+        elif m.is_request and m.method in ("INVITE", "ACK", "CANCEL") and m.to_tag is None:
             requester = "caller"
         elif caller_addr is not None and m.src is not None:
             sent_by_caller = m.src == caller_addr

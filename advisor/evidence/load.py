@@ -1,18 +1,37 @@
-"""One entry point for every trace file: pcap/pcapng by magic number, text by content."""
+"""One entry point for every trace file: pcap/pcapng by magic number, text by content.
+
+Reading is bounded: only regular files are opened (tracefile.open_regular),
+the kind of file is decided from its first 64 KiB (a binary file is refused
+before the rest is read), captures are streamed by the capture reader, and
+text logs are decoded and cut into records in pieces of a few MB, so memory
+follows the records kept rather than the size of the file.
+"""
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from advisor.evidence.records import CaptureContents, TraceError, TraceRef
-from advisor.evidence.textlogs import DnsEvent, IcmpEvent, icmp_kind, read_text_full
+from advisor.evidence.events import LogEvent
+from advisor.evidence.records import MAX_TEXT_BYTES, CaptureContents, RtpStream, TraceError, TraceRef
+from advisor.evidence.sipmsg import is_start_line
+from advisor.evidence.textlogs import DnsEvent, IcmpEvent, TextTrace, detect_format, icmp_kind, read_text_full
+from advisor.evidence.tracefile import describe_os_error, open_regular
 
-__all__ = ["LoadedTrace", "load_trace", "load_trace_detailed"]
+__all__ = ["MAX_TEXT_BYTES", "LoadedTrace", "load_trace", "load_trace_detailed"]
 
-MAX_TEXT_BYTES = 512 * 1024 * 1024
+_HEAD_BYTES = 65536  # what the kind of file is decided from
+_BLOCK = 1 << 20  # text is read in blocks of this many bytes
+TEXT_PIECE_CHARS = 4_000_000  # text is cut into records in pieces of about this size
+_PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
+_PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",
+                b"\x34\xcd\xb2\xa1", b"\xa1\xb2\xcd\x34")
+# a blank line: where a piece of text may end, when a SIP message starts within the next few lines
+_BLANK = re.compile(r"\n[ \t\r]*\n")
 
 
 @dataclass
@@ -22,6 +41,7 @@ class LoadedTrace:
     directions: list[str | None] = field(default_factory=list)
     dns: list[DnsEvent] = field(default_factory=list)
     icmp: list[IcmpEvent] = field(default_factory=list)
+    events: list[LogEvent] = field(default_factory=list)  # log lines and carrier artefacts read as evidence
     path: str | None = None
     extras_read: bool = True  # False for captures until scan_extras() has looked for DNS/ICMP
 
@@ -32,8 +52,11 @@ class LoadedTrace:
         self.extras_read = True
         try:
             self.dns, self.icmp = _scan_capture_extras(self.path, self.contents.file)
-        except Exception as exc:  # a capture the SIP reader accepted but this pass cannot walk
-            self.contents.warnings.append(f"{self.contents.file}: DNS/ICMP not read ({type(exc).__name__})")
+        except TraceError as exc:
+            self.contents.warnings.append(f"{exc}; DNS/ICMP packets not read")
+        except Exception:  # a capture the SIP reader accepted but this pass cannot walk
+            self.contents.warnings.append(f"{self.contents.file}: DNS/ICMP packets not read (the capture's "
+                                          "structure stops the second pass)")
 
 
 def _capture_reader() -> Any:
@@ -44,68 +67,203 @@ def _capture_reader() -> Any:
     return pcap_reader
 
 
-def load_trace(path: str | os.PathLike[str]) -> CaptureContents:
+def load_trace(path: str | os.PathLike[str], max_text_bytes: int | None = None) -> CaptureContents:
     """Read a capture or text trace; raise TraceError (one line) when it cannot be used."""
-    return load_trace_detailed(path).contents
+    return load_trace_detailed(path, max_text_bytes=max_text_bytes).contents
 
 
-def load_trace_detailed(path: str | os.PathLike[str]) -> LoadedTrace:
-    p = Path(path)
+def load_trace_detailed(path: str | os.PathLike[str], max_text_bytes: int | None = None) -> LoadedTrace:
+    """Read one trace file.  max_text_bytes: the size limit for text logs (None = MAX_TEXT_BYTES)."""
     name = str(path)
+    fh, size = open_regular(path)
     try:
-        if not p.exists():
-            raise TraceError(f"{name}: no such file")
-        if p.is_dir():
-            raise TraceError(f"{name}: is a directory, not a trace file")
-        size = p.stat().st_size
-        with p.open("rb") as fh:
-            head = fh.read(64)
-    except OSError as exc:
-        raise TraceError(f"{name}: cannot read ({exc.strerror or exc})") from None
-    if size == 0:
-        raise TraceError(f"{name}: empty file")
-    reader = _capture_reader()
-    if reader is not None and reader.is_capture(head):
-        contents = reader.read_capture(name)
-        return LoadedTrace(contents, [None] * len(contents.sip), path=name, extras_read=False)
-    if head[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x0a\x0d\x0d\x0a"):
-        raise TraceError(f"{name}: pcap/pcapng capture, but the capture reader is not available")
-    if size > MAX_TEXT_BYTES:
-        raise TraceError(f"{name}: {size // (1024 * 1024)} MB of text is more than this reader takes "
-                         f"({MAX_TEXT_BYTES // (1024 * 1024)} MB); cut the log to the failing call")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise TraceError(f"{name}: cannot read ({exc.strerror or exc})") from None
-    text = _decode(data, name)
-    tt = read_text_full(text, p.name)  # refs name the file like the capture reader does
-    return LoadedTrace(tt.contents, tt.directions or [None] * len(tt.contents.sip), dns=tt.dns, icmp=tt.icmp)
-
-
-def _decode(data: bytes, name: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise TraceError(f"{name}: UTF-16 text that does not decode") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    sample = data[:65536]
-    nul = sample.find(b"\x00")
+            head = fh.read(_HEAD_BYTES)
+        except OSError as exc:
+            raise TraceError(describe_os_error(name, exc)) from None
+        if not head:
+            raise TraceError(f"{name}: empty file")
+        magic = head[:4]
+        if magic == _PCAPNG_SHB and head[8:12] not in (b"\x4d\x3c\x2b\x1a", b"\x1a\x2b\x3c\x4d"):
+            shown = head[8:12].hex() if len(head) >= 12 else "missing"
+            raise TraceError(f"{name}: damaged pcapng file: the section header's byte-order mark is {shown}, "
+                             "not 1a2b3c4d")
+        reader = _capture_reader()
+        if magic in _PCAP_MAGICS or magic == _PCAPNG_SHB:
+            if reader is None:  # pragma: no cover - see _capture_reader
+                raise TraceError(f"{name}: pcap/pcapng capture, but this build has no capture reader")
+            fh.seek(0)
+            contents = reader.read_capture(name, fileobj=fh)
+            return LoadedTrace(contents, [None] * len(contents.sip), path=name, extras_read=False)
+        _refuse_binary(head, name)
+        limit = MAX_TEXT_BYTES if max_text_bytes is None else max_text_bytes
+        if size > limit:
+            raise TraceError(f"{name}: {size / 1e6:,.0f} MB of text is more than the {limit / 1e6:,.0f} MB limit;"
+                             " cut the log to the failing call, or raise the limit with --max-size")
+        label = Path(name).name  # refs name the file like the capture reader does
+        try:
+            tt = _read_text_streamed(fh, head, name, label, limit)
+        except OSError as exc:
+            raise TraceError(describe_os_error(name, exc)) from None
+        return LoadedTrace(tt.contents, tt.directions or [None] * len(tt.contents.sip), dns=tt.dns, icmp=tt.icmp,
+                           events=tt.events)
+    finally:
+        fh.close()
+
+
+def _refuse_binary(head: bytes, name: str) -> None:
+    """Refuse, from the first bytes alone, a file that is not text."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return  # UTF-16 text: NULs are expected
+    nul = head.find(b"\x00")
     if nul >= 0:
-        line = sample[:nul].count(b"\n") + 1
-        if data[:2] == b"\x1f\x8b":
+        if head[:2] == b"\x1f\x8b":
             raise TraceError(f"{name}: gzip-compressed; decompress it first (gunzip)")
+        if head[:4] == b"PK\x03\x04":
+            raise TraceError(f"{name}: a zip archive; extract the trace from it first")
+        line = head[:nul].count(b"\n") + 1
         raise TraceError(f"{name}: line {line}: binary data, not a pcap/pcapng capture or a text log")
+    sample = head[:65536]
     control = sum(1 for b in sample if b < 9 or 13 < b < 32)
     if len(sample) > 64 and control > len(sample) // 10:
         raise TraceError(f"{name}: binary data, not a pcap/pcapng capture or a text log")
+
+
+def _decoder(head: bytes, name: str) -> tuple[codecs.IncrementalDecoder, int]:
+    """(decoder, bytes of the head to skip): UTF-16 by BOM, UTF-8 when the head is UTF-8, else Latin-1."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return codecs.getincrementaldecoder("utf-16")(errors="replace"), 0
+    skip = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     try:
-        return data.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")(errors="strict").decode(head[skip:], final=False)
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        return codecs.getincrementaldecoder("latin-1")(), skip
+    # UTF-8 from here on; a stray invalid byte further on becomes U+FFFD
+    return codecs.getincrementaldecoder("utf-8")(errors="replace"), skip
 
 
+def _read_text_streamed(fh: BinaryIO, head: bytes, name: str, label: str, limit: int) -> TextTrace:
+    """Decode and cut a text log into records piece by piece (see TEXT_PIECE_CHARS)."""
+    dec, skip = _decoder(head, name)
+    pending = dec.decode(head[skip:])
+    total = len(head)
+    eof = False
+    fmt: str | None = None
+    merged: TextTrace | None = None
+    line_offset = 0
+    scan_from = TEXT_PIECE_CHARS  # no piece ends before this; blank lines before scan_from were looked at
+
+    def read_block() -> None:
+        nonlocal pending, total, eof
+        block = fh.read(_BLOCK)
+        total += len(block)
+        if total > limit:
+            raise TraceError(f"{name}: more than the {limit / 1e6:,.0f} MB limit of text; cut the log to the "
+                             "failing call, or raise the limit with --max-size")
+        if block:
+            pending += dec.decode(block)
+        else:
+            pending += dec.decode(b"", final=True)
+            eof = True
+
+    while True:
+        while not eof and len(pending) < 2 * TEXT_PIECE_CHARS:
+            read_block()
+        if eof:
+            cut = len(pending)
+        else:
+            cut, scan_from = _cut_point(pending, scan_from)
+            if cut <= 0:  # no place to cut yet (one long message, or a log without blank lines): read on
+                read_block()
+                continue
+        piece, pending = pending[:cut], pending[cut:]
+        scan_from = TEXT_PIECE_CHARS
+        if fmt is None:
+            fmt = detect_format(piece)
+        part = read_text_full(piece, label, fmt)
+        merged = part if merged is None else _merge(merged, part, line_offset)
+        line_offset += _line_count(piece)
+        if eof and not pending:
+            return merged
+
+
+def _line_count(piece: str) -> int:
+    """Lines in a piece that ends at a line break (CRLF, LF and lone CR count, as textlogs counts them)."""
+    return piece.count("\n") + piece.count("\r") - piece.count("\r\n")
+
+
+def _cut_point(text: str, scan_from: int) -> tuple[int, int]:
+    """(where a piece may end, where to look next time): after a blank line that comes before a SIP message.
+
+    A SIP start line within the next three lines marks the blank line as a
+    gap between messages (a log's own marker line such as "<--- Received
+    SIP request" may come first); a blank line inside a message (before its
+    body) is followed by the body instead.  Cut 0 when there is no such
+    place yet; the search then goes on from where it stopped.
+    """
+    for m in _BLANK.finditer(text, max(scan_from - 1, 0)):
+        start = m.end()
+        nxt = start
+        for _ in range(3):
+            eol = text.find("\n", nxt, nxt + 8192)
+            if eol < 0:
+                if len(text) - nxt < 8192:
+                    return 0, m.start()  # the next lines are not read yet: look here again
+                break
+            if is_start_line(text[nxt:eol]):
+                return start, 0
+            nxt = eol + 1
+    return 0, max(len(text) - 2, scan_from)
+
+
+def _shift(ref: TraceRef | None, lines: int) -> None:
+    if ref is not None and ref.line is not None:
+        ref.line += lines
+
+
+def _merge(into: TextTrace, part: TextTrace, line_offset: int) -> TextTrace:
+    """Add a later piece's records (line numbers shifted) to what the earlier pieces gave."""
+    a, b = into.contents, part.contents
+    for rec in b.sip:
+        _shift(rec.ref, line_offset)
+    for ev in part.dns:
+        _shift(ev.ref, line_offset)
+    for ic in part.icmp:
+        _shift(ic.ref, line_offset)
+    for le in part.events:
+        _shift(le.ref, line_offset)
+    if not a.sip and b.sip:
+        a.format = b.format
+    a.sip.extend(b.sip)
+    a.packets += b.packets
+    into.directions = (into.directions or [None] * (len(a.sip) - len(b.sip))) + (
+        part.directions or [None] * len(b.sip))
+    into.dns.extend(part.dns)
+    into.icmp.extend(part.icmp)
+    into.events.extend(part.events)
+    streams: dict[tuple[str, int, str, int, int], RtpStream] = {
+        (s.src, s.sport, s.dst, s.dport, s.ssrc): s for s in a.rtp}
+    for s in b.rtp:
+        _shift(s.first_ref, line_offset)
+        key = (s.src, s.sport, s.dst, s.dport, s.ssrc)
+        old = streams.get(key)
+        if old is None:
+            streams[key] = s
+            a.rtp.append(s)
+            continue
+        old.packets += s.packets
+        old.last_ts = max(old.last_ts, s.last_ts)
+        old.min_ttl = min(old.min_ttl, s.min_ttl)
+        old.max_ttl = max(old.max_ttl, s.max_ttl)
+    found = bool(a.sip)
+    for w in b.warnings:
+        if found and "SIP message found" in w:
+            continue
+        if w not in a.warnings:
+            a.warnings.append(w)
+    if found:
+        a.warnings = [w for w in a.warnings if "SIP message found" not in w]
+    return into
 # --------------------------------------------------------------------------- DNS / ICMP in captures
 
 _RCODES = {0: "NoError", 1: "FormErr", 2: "ServFail", 3: "NXDomain", 4: "NotImp", 5: "Refused"}
@@ -121,7 +279,8 @@ def _scan_capture_extras(path: str, label: str) -> tuple[list[DnsEvent], list[Ic
 
     dns: list[DnsEvent] = []
     icmp: list[IcmpEvent] = []
-    with open(path, "rb") as fh:
+    fh, _size = open_regular(path, label)
+    with fh:
         magic = fh.read(4)
         fh.seek(0)
         reader: Any = dpkt.pcapng.Reader(fh) if magic == b"\x0a\x0d\x0d\x0a" else dpkt.pcap.Reader(fh)

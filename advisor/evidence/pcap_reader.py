@@ -37,6 +37,7 @@ from typing import Any, BinaryIO, Literal
 import dpkt
 
 from advisor.evidence.records import CaptureContents, RtpStream, SipRecord, TraceError, TraceRef
+from advisor.evidence.tracefile import describe_os_error, open_regular
 
 __all__ = ["is_capture", "read_capture"]
 
@@ -121,6 +122,9 @@ _MAX_FRAG_BYTES = 65535 + 40
 _SEQ_MASK = 0xFFFFFFFF
 _SEQ_HALF = 0x80000000
 _MAX_DETAIL_WARNINGS = 20
+# records in a row that are empty (length 0) or impossible (fraction of a second out of range, captured
+# length above the original length): a zero-filled or damaged file; the read stops after this many
+_MAX_BAD_RECORDS = 1000
 
 _TCP_FIN = 0x01
 _TCP_SYN = 0x02
@@ -950,11 +954,13 @@ def _read_pcap(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
     off = 0
     frame = 0
     eof = False
+    frac_max = int(div)  # a timestamp fraction at or above this is impossible
+    bad = 0  # empty or impossible records in a row (not counting RTP of known streams)
     try:
         while True:
             if off + full <= n:
                 # record header and (if the record is long enough) the RTP fast-path fields
-                ts_s, ts_f, caplen, _, et, vihl, frag, ttl, proto, addrs, ports, b0, b1, ssrc = unpack(buf, off)
+                ts_s, ts_f, caplen, wirelen, et, vihl, frag, ttl, proto, addrs, ports, b0, b1, ssrc = unpack(buf, off)
                 end = off + rec_len + caplen
                 if end <= n and caplen <= max_rec:
                     frame += 1
@@ -980,6 +986,16 @@ def _read_pcap(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
                         if 72 <= (b1 & 0x7F) <= 76:  # RTCP
                             off = end
                             continue
+                    if caplen == 0 or ts_f >= frac_max or wirelen < caplen:
+                        bad += 1
+                        if bad > _MAX_BAD_RECORDS:
+                            dec.stop_warning = _bad_records_warning(frame - bad)
+                            break
+                        if caplen == 0:
+                            off = end
+                            continue
+                    else:
+                        bad = 0
                     slow(buf, off + rec_len, end, frame, ts_s + ts_f / div, linktype)
                     off = end
                     continue
@@ -997,7 +1013,7 @@ def _read_pcap(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
                 if off < n:
                     dec.stop_warning = f"truncated capture: stopped after frame {frame}"
                 break
-            ts_s, ts_f, caplen, _ = rec_unpack(buf, off)
+            ts_s, ts_f, caplen, wirelen = rec_unpack(buf, off)
             if caplen > max_rec:
                 dec.stop_warning = f"corrupt capture: bad record header after frame {frame}; stopped reading"
                 break
@@ -1012,10 +1028,22 @@ def _read_pcap(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
                 off = 0
                 continue
             frame += 1
+            if caplen == 0 or ts_f >= frac_max or wirelen < caplen:
+                bad += 1
+                if bad > _MAX_BAD_RECORDS:
+                    dec.stop_warning = _bad_records_warning(frame - bad)
+                    break
+            else:
+                bad = 0
             slow(buf, off + rec_len, end, frame, ts_s + ts_f / div, linktype)
             off = end
     finally:
         dec.frames = frame
+
+
+def _bad_records_warning(last_good: int) -> str:
+    return (f"corrupt capture: more than {_MAX_BAD_RECORDS} empty or impossible records in a row after frame "
+            f"{last_good} (a zero-filled or damaged file); stopped reading")
 
 
 # --------------------------------------------------------------------------- pcapng
@@ -1231,16 +1259,19 @@ def _read_pcapng(f: BinaryIO, dec: _Decoder, head: bytes) -> None:
 # --------------------------------------------------------------------------- entry point
 
 
-def read_capture(path: str) -> CaptureContents:
+def read_capture(path: str, fileobj: BinaryIO | None = None) -> CaptureContents:
     """Read a pcap or pcapng file (detected by magic bytes) into SIP records and RTP streams.
 
     Raises TraceError (one line naming the file) for a file that is not a
-    capture, an unsupported link type, or an unreadable file.  A capture cut
-    short returns what was readable, with a "truncated capture" warning.
+    capture, an unsupported link type, or an unreadable file (FIFOs, devices
+    and directories are refused unopened).  A capture cut short returns what
+    was readable, with a "truncated capture" warning.  fileobj: the file
+    already opened (at its start) by the caller; it is closed afterwards.
     """
     name = os.path.basename(path) or path
     try:
-        with open(path, "rb") as f:
+        f = fileobj if fileobj is not None else open_regular(path, name)[0]
+        with f:
             head = f.read(_READ_HEAD)
             if not is_capture(head):
                 if not head:
@@ -1256,8 +1287,9 @@ def read_capture(path: str) -> CaptureContents:
     except TraceError:
         raise
     except OSError as exc:
-        raise TraceError(f"{name}: cannot read file: {exc.strerror or exc}") from None
+        raise TraceError(describe_os_error(name, exc, path)) from None
     except MemoryError:
         raise TraceError(f"{name}: capture too large to read into memory") from None
     except Exception as exc:  # last resort: never let a decoding bug escape as a traceback
-        raise TraceError(f"{name}: unreadable capture ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+        raise TraceError(f"{name}: unreadable capture ({exc or 'the reader met a structure it cannot follow'})"
+                         .splitlines()[0]) from None

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The largest text log read by default (`advisor trace --max-size MB` raises it).  Captures have no
+# limit: they are streamed and keep only SIP messages and per-stream RTP counters.
+MAX_TEXT_BYTES = 512_000_000
+
 
 @dataclass(slots=True)
 class TraceRef:

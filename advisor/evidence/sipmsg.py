@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator
+import sys
+from array import array
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -89,6 +92,7 @@ MAX_MESSAGE_BYTES = 1 << 20
 MAX_HEADERS = 400
 
 
+@lru_cache(maxsize=1024)
 def canonical_name(name: str) -> str:
     """Lower-case long form of a header name ('i' -> 'call-id', 'Call-ID' -> 'call-id')."""
     low = name.strip().lower()
@@ -105,6 +109,11 @@ def is_start_line(line: str) -> bool:
 
 def split_header_values(value: str) -> list[str]:
     """Split a header value at commas that are outside quotes and angle brackets."""
+    if "," not in value:
+        part = value.strip()
+        return [part] if part else []
+    if '"' not in value and "<" not in value:
+        return [p for p in (x.strip() for x in value.split(",")) if p]
     out: list[str] = []
     buf: list[str] = []
     in_quote = False
@@ -143,6 +152,8 @@ def split_header_values(value: str) -> list[str]:
 
 def _split_params(text: str) -> list[str]:
     """Split at ';' outside quotes."""
+    if '"' not in text:
+        return text.split(";")
     out: list[str] = []
     buf: list[str] = []
     in_quote = False
@@ -380,19 +391,90 @@ class Header:
     value: str
 
 
-@dataclass
-class SipMessage:
-    """One parsed SIP message."""
+# The parsed objects a message hands out (From/To/Via/Contact/SDP...) are
+# memoised per message, but only for the most recently used messages: a
+# capture of 100,000 messages keeps the raw bytes and header offsets of each,
+# and the parsed objects of at most _MEMO_LIMIT of them.
+_MEMO_LIMIT = 2048
+_memo_ring: deque[SipMessage] = deque()
+_MISSING = object()
 
-    first_line: str
-    method: str | None  # request method, None for responses
-    request_uri: str | None
-    status: int | None
-    reason: str | None
-    headers: list[Header]
-    body: bytes
-    warnings: list[str] = field(default_factory=list)
-    content_length: int | None = None
+
+class SipMessage:
+    """One SIP message: its raw bytes, the start line, and where each header sits.
+
+    Header values are decoded from the raw bytes when asked for; the parsed
+    forms (From, To, Via, Contact, Route, SDP...) are built on first use and
+    kept only for recently used messages (see _MEMO_LIMIT), so a kept message
+    costs little more than its own bytes.
+    """
+
+    __slots__ = ("_folded", "_keys", "_memo", "_offs", "_raw", "_warnings", "call_id", "content_length", "cseq",
+                 "method", "reason", "request_uri", "status")
+
+    def __init__(self, raw: bytes, method: str | None, request_uri: str | None, status: int | None,
+                 reason: str | None, keys: tuple[str, ...], offs: array[int], folded: dict[int, str] | None,
+                 warnings: list[str] | None) -> None:
+        self._raw = raw
+        self.method = method  # request method, None for responses
+        self.request_uri = request_uri
+        self.status = status
+        self.reason = reason
+        self._keys = keys  # canonical name of each header, in order
+        # offsets in _raw: first line start, end; body start, end; then per header name start, name end,
+        # value start, value end
+        self._offs = offs
+        self._folded = folded  # header index -> value, for headers continued on further lines
+        self._warnings = warnings or None
+        self.content_length: int | None = None
+        self._memo: dict[str, object] | None = None
+        self.call_id: str | None = None
+        self.cseq: tuple[int, str] | None = None
+
+    # -- raw access
+    def _value(self, i: int) -> str:
+        if self._folded is not None and i in self._folded:
+            return self._folded[i]
+        o = self._offs
+        return self._raw[o[4 * i + 6]:o[4 * i + 7]].decode("utf-8", "replace")
+
+    def _name(self, i: int) -> str:
+        o = self._offs
+        return self._raw[o[4 * i + 4]:o[4 * i + 5]].decode("utf-8", "replace")
+
+    @property
+    def first_line(self) -> str:
+        return self._raw[self._offs[0]:self._offs[1]].decode("utf-8", "replace").strip()
+
+    @property
+    def warnings(self) -> list[str]:
+        """What was odd about the message (lines that are not headers, a short body); a copy."""
+        return list(self._warnings) if self._warnings else []
+
+    @property
+    def headers(self) -> list[Header]:
+        """Every header as written (built on each call; prefer header()/values())."""
+        return [Header(name=self._name(i), key=k, value=self._value(i)) for i, k in enumerate(self._keys)]
+
+    @property
+    def body(self) -> bytes:
+        return self._raw[self._offs[2]:self._offs[3]]
+
+    @property
+    def raw_size(self) -> int:
+        return len(self._raw)
+
+    def _memoised(self, name: str, build: Callable[[], object]) -> object:
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+            _memo_ring.append(self)
+            if len(_memo_ring) > _MEMO_LIMIT:
+                _memo_ring.popleft()._memo = None
+        value = memo.get(name, _MISSING)
+        if value is _MISSING:
+            value = memo[name] = build()
+        return value
 
     # -- basics
     @property
@@ -402,65 +484,48 @@ class SipMessage:
     def header(self, name: str) -> str | None:
         """First value of a header (by any of its names), None when absent."""
         key = canonical_name(name)
-        for h in self.headers:
-            if h.key == key:
-                return h.value
+        for i, k in enumerate(self._keys):
+            if k == key:
+                return self._value(i)
         return None
 
     def header_lines(self, name: str) -> list[str]:
         key = canonical_name(name)
-        return [h.value for h in self.headers if h.key == key]
+        return [self._value(i) for i, k in enumerate(self._keys) if k == key]
 
     def values(self, name: str) -> list[str]:
         """All values of a header: every occurrence, comma lists split (for list-type headers)."""
         key = canonical_name(name)
         out: list[str] = []
-        for h in self.headers:
-            if h.key != key:
+        for i, k in enumerate(self._keys):
+            if k != key:
                 continue
             if key in _LIST_HEADERS:
-                out.extend(split_header_values(h.value))
+                out.extend(split_header_values(self._value(i)))
             else:
-                out.append(h.value.strip())
+                out.append(self._value(i).strip())
         return out
 
     def has(self, name: str) -> bool:
-        return self.header(name) is not None
+        return canonical_name(name) in self._keys
 
     # -- commonly used fields
-    @cached_property
-    def call_id(self) -> str | None:
-        v = self.header("call-id")
-        return v.strip() if v else None
-
-    @cached_property
-    def cseq(self) -> tuple[int, str] | None:
-        v = self.header("cseq")
-        if not v:
-            return None
-        num, _, method = v.strip().partition(" ")
-        try:
-            return int(num), method.strip().upper()
-        except ValueError:
-            return None
-
     @property
     def cseq_method(self) -> str | None:
         return self.cseq[1] if self.cseq else None
 
-    @cached_property
+    @property
     def from_(self) -> NameAddr | None:
-        v = self.header("from")
-        return parse_name_addr(v) if v else None
+        return self._memoised("from", lambda: _name_addr_or_none(self.header("from")))  # type: ignore[return-value]
 
-    @cached_property
+    @property
     def to(self) -> NameAddr | None:
-        v = self.header("to")
-        return parse_name_addr(v) if v else None
+        return self._memoised("to", lambda: _name_addr_or_none(self.header("to")))  # type: ignore[return-value]
 
-    @cached_property
+    @property
     def vias(self) -> list[Via]:
-        return [v for v in (parse_via(x) for x in self.values("via")) if v is not None]
+        return self._memoised("vias", lambda: [v for v in (parse_via(x) for x in self.values("via"))  # type: ignore[return-value]
+                                                if v is not None])
 
     @property
     def top_via(self) -> Via | None:
@@ -471,21 +536,41 @@ class SipMessage:
         top = self.top_via
         return top.branch if top else None
 
-    @cached_property
+    @property
+    def from_tag(self) -> str | None:
+        """The From tag, read straight from the header (no parsed object kept)."""
+        return _header_param(self.header("from"), "tag")
+
+    @property
+    def to_tag(self) -> str | None:
+        return _header_param(self.header("to"), "tag")
+
+    @property
+    def top_branch(self) -> str | None:
+        """The top Via's branch, read from the first Via value (the same as .branch, without keeping .vias)."""
+        v = self.header("via")
+        if v is not None and '"' not in v and "<" not in v:
+            first = next((p for p in (x.strip() for x in v.split(",")) if p), None)
+            via = parse_via(first) if first else None
+            if via is not None:
+                return via.branch
+        return self.branch
+
+    @property
     def contacts(self) -> list[NameAddr]:
-        return [parse_name_addr(x) for x in self.values("contact")]
+        return self._memoised("contact", lambda: [parse_name_addr(x) for x in self.values("contact")])  # type: ignore[return-value]
 
-    @cached_property
+    @property
     def record_route(self) -> list[NameAddr]:
-        return [parse_name_addr(x) for x in self.values("record-route")]
+        return self._memoised("rr", lambda: [parse_name_addr(x) for x in self.values("record-route")])  # type: ignore[return-value]
 
-    @cached_property
+    @property
     def route(self) -> list[NameAddr]:
-        return [parse_name_addr(x) for x in self.values("route")]
+        return self._memoised("route", lambda: [parse_name_addr(x) for x in self.values("route")])  # type: ignore[return-value]
 
-    @cached_property
+    @property
     def ruri(self) -> SipUri | None:
-        return parse_uri(self.request_uri) if self.request_uri else None
+        return self._memoised("ruri", lambda: parse_uri(self.request_uri) if self.request_uri else None)  # type: ignore[return-value]
 
     @property
     def user_agent(self) -> str | None:
@@ -496,9 +581,14 @@ class SipMessage:
         v = self.header("content-type")
         return v.split(";", 1)[0].strip().lower() if v else None
 
-    @cached_property
+    @property
     def sdp(self) -> SessionDescription | None:
         """The SDP body (also the SDP part of a multipart body), None when there is none."""
+        if self._offs[2] >= self._offs[3]:
+            return None
+        return self._memoised("sdp", self._find_sdp)  # type: ignore[return-value]
+
+    def _find_sdp(self) -> SessionDescription | None:
         from advisor.evidence.sdp import find_sdp
 
         return find_sdp(self.content_type, self.header("content-type"), self.body)
@@ -522,103 +612,206 @@ class SipMessage:
         return head + "\r\n\r\n" + self.body.decode("utf-8", "replace")
 
 
-def _lines(text: str) -> Iterator[str]:
-    # splitlines() also breaks at \x0b, \x1c.. and U+2028; SIP knows only CR and LF.
-    start = 0
-    n = len(text)
-    while start <= n:
-        i = text.find("\n", start)
-        if i < 0:
-            line = text[start:]
-            yield line[:-1] if line.endswith("\r") else line
-            return
-        line = text[start:i]
-        yield line[:-1] if line.endswith("\r") else line
-        start = i + 1
-
-
-def parse_message(data: bytes | str) -> SipMessage:
-    """Parse one SIP message; raise SipParseError when it is not one."""
-    if isinstance(data, bytes):
-        if len(data) > MAX_MESSAGE_BYTES:
-            raise SipParseError(f"message too large ({len(data)} bytes)")
-        text = data.decode("utf-8", "replace")
+def _header_param(value: str | None, name: str) -> str | None:
+    """A header parameter of a From/To-style value, as parse_name_addr(value).params.get(name) gives it."""
+    if not value:
+        return None
+    if '"' in value:
+        return parse_name_addr(value).params.get(name)
+    text = value.strip()
+    lt = text.find("<")
+    if lt >= 0:
+        gt = text.find(">", lt)
+        if gt < 0:
+            return None
+        parts = text[gt + 1:].split(";")[1:]
     else:
-        text = data
-        if len(text) > MAX_MESSAGE_BYTES:
-            raise SipParseError(f"message too large ({len(text)} characters)")
+        if text == "*":
+            return None
+        at = text.find("@")
+        semi = text.find(";", at if at >= 0 else 0)
+        if semi < 0:
+            return None
+        parts = text[semi:].split(";")[1:]
+    found: str | None = None
+    for part in parts:
+        key, sep, val = part.strip().partition("=")
+        if key.strip().lower() == name:
+            found = val.strip().strip('"') if sep else ""
+    return found
+
+
+def _name_addr_or_none(value: str | None) -> NameAddr | None:
+    return parse_name_addr(value) if value else None
+
+
+_HEADER_NAME_B = re.compile(rb"([A-Za-z0-9!%*+`'~._-]{1,64}) *(?::|\xef\xbc\x9a)")  # fullwidth colon too
+# a whole header line: name, colon, value (blanks and a trailing CR around it left out)
+_HEADER_LINE = re.compile(rb"^([A-Za-z0-9!%*+`'~._-]{1,64}) *(?::|\xef\xbc\x9a)[ \t]*([^\r\n]*?)[ \t\r]*$", re.M)
+_KEYS: dict[bytes, str] = {}
+_MAX_KEYS = 4096
+_SPACE = b" \t\r\n\x0b\x0c"
+
+
+def _key_of(name: bytes) -> str:
+    key = _KEYS.get(name)
+    if key is None:
+        key = sys.intern(canonical_name(name.decode("ascii")))
+        if len(_KEYS) < _MAX_KEYS:
+            _KEYS[name] = key
+    return key
+
+
+def parse_message(data: bytes | str, *, partial: bool = False) -> SipMessage:
+    """Parse one SIP message; raise SipParseError when it is not one.
+
+    partial=True keeps a message cut by a forum or an engineer (no Call-ID or CSeq)
+    as a fragment instead of refusing it.
+
+    Works on the bytes (a str is encoded as UTF-8 first): the start line is
+    decoded, every header is kept as offsets into the bytes, and the body as
+    a slice of them, cut at Content-Length.
+    """
+    if isinstance(data, str):
+        if len(data) > MAX_MESSAGE_BYTES:
+            raise SipParseError(f"message too large ({len(data)} characters)")
+        data = data.encode("utf-8", "replace")
+    elif len(data) > MAX_MESSAGE_BYTES:
+        raise SipParseError(f"message too large ({len(data)} bytes)")
+    raw = bytes(data)
+    n = len(raw)
     # Leading blank lines (keep-alive CRLFs) are allowed before a message.
-    stripped = text.lstrip("\r\n")
-    head_end, body_start = _find_head_end(stripped)
-    head = stripped[:head_end]
-    body_text = stripped[body_start:] if body_start >= 0 else ""
-    lines = list(_lines(head))
-    if not lines or not lines[0].strip():
+    start = 0
+    while start < n and raw[start] in (10, 13):
+        start += 1
+    head_end, body_start = _find_head_end(raw, start)
+    nl = raw.find(b"\n", start, head_end)
+    first_end = head_end if nl < 0 else nl
+    first = raw[start:first_end].decode("utf-8", "replace").strip()
+    if not first:
         raise SipParseError("empty message")
-    first = lines[0].strip()
     method = request_uri = reason = None
     status: int | None = None
     m = _REQUEST_LINE.match(first)
     if m:
-        method = m.group(1).upper()
+        method = sys.intern(m.group(1).upper())
         request_uri = m.group(2)
     else:
-        s = _STATUS_LINE.match(first)
-        if not s:
+        st = _STATUS_LINE.match(first)
+        if not st:
             shown = first if len(first) <= 60 else first[:57] + "..."
             raise SipParseError(f"not a SIP request or status line: {shown!r}")
-        status = int(s.group(1))
-        reason = (s.group(2) or "").strip()
+        status = int(st.group(1))
+        reason = (st.group(2) or "").strip()
     warnings: list[str] = []
-    headers: list[Header] = []
-    for raw_line in lines[1:]:
-        if not raw_line.strip():
-            continue
-        if raw_line[:1] in (" ", "\t") and headers:
-            # folding: a continuation line belongs to the previous header (RFC 3261 7.3.1)
-            headers[-1].value = f"{headers[-1].value} {raw_line.strip()}".strip()
-            continue
-        hm = _HEADER_NAME.match(raw_line)
-        if not hm:
-            shown = raw_line.strip()
-            warnings.append(f"ignored a line that is not a header: {shown[:40]!r}")
-            continue
-        if len(headers) >= MAX_HEADERS:
-            warnings.append(f"more than {MAX_HEADERS} headers; the rest ignored")
-            break
-        name = hm.group(1)
-        headers.append(Header(name=name, key=canonical_name(name), value=raw_line[hm.end():].strip()))
-    msg = SipMessage(first_line=first, method=method, request_uri=request_uri, status=status, reason=reason,
-                     headers=headers, body=b"", warnings=warnings)
-    body = body_text.encode("utf-8", "replace")
-    clen = msg.int_header("content-length")
+    keys: list[str] = []
+    body_end = n if body_start >= 0 else 0
+    if body_start < 0:
+        body_start = 0
+    offs = array("I", (start, first_end, body_start, body_end))
+    folded: dict[int, str] | None = None
+    hstart = first_end + 1 if nl >= 0 else head_end
+    fast = raw.find(b"\n ", start, head_end) < 0 and raw.find(b"\n\t", start, head_end) < 0
+    if fast:
+        # one regex pass over the header lines (no folding): name, value without surrounding blanks
+        for hm in _HEADER_LINE.finditer(raw, hstart, head_end):
+            keys.append(_key_of(hm.group(1)))
+            offs.extend((hm.start(1), hm.end(1), hm.start(2), hm.end(2)))
+        fast = len(keys) == raw.count(b"\n", start, head_end) and len(keys) <= MAX_HEADERS
+        if not fast:
+            keys.clear()
+            del offs[4:]
+    if not fast:
+        folded = _header_lines(raw, _head_lines(raw, hstart, head_end), keys, offs, warnings)
+    ktuple = tuple(keys)
+    msg = SipMessage(raw, method, request_uri, status, reason, ktuple, offs, folded, warnings)
+    clen = msg.int_header("content-length") if "content-length" in ktuple else None
     msg.content_length = clen
     if clen is not None:
-        if len(body) > clen:
+        blen = body_end - body_start
+        if blen > clen:
             # Bytes beyond Content-Length belong to no message here (trailing
             # blank lines of a log, or padding): drop them.
-            body = body[:clen]
-        elif len(body) < clen:
-            short = clen - len(body)
+            offs[3] = body_start + clen
+        elif blen < clen:
+            short = clen - blen
             # Pasted text loses \r and trailing blanks: a few bytes per line are normal.
-            if short > max(8, body.count(b"\n") * 2 + 4):
-                warnings.append(f"body is {len(body)} bytes but Content-Length says {clen} (truncated)")
-    msg.body = body
-    if msg.call_id is None:
+            if short > max(8, raw.count(b"\n", body_start, body_end) * 2 + 4):
+                msg._warnings = [*warnings, f"body is {blen} bytes but Content-Length says {clen} (truncated)"]
+    cid = msg.header("call-id")
+    msg.call_id = cid.strip() or None if cid else None
+    cs = msg.header("cseq")
+    if cs:
+        num, _, cmethod = cs.strip().partition(" ")
+        try:
+            msg.cseq = (int(num), sys.intern(cmethod.strip().upper()))
+        except ValueError:
+            msg.cseq = None
+    if msg.call_id is None and not partial:
         raise SipParseError(f"{msg.summary() or first} has no Call-ID header")
-    if msg.cseq is None:
+    if msg.cseq is None and not partial:
         raise SipParseError(f"{msg.summary() or first} has no valid CSeq header")
     return msg
 
 
-def _find_head_end(text: str) -> tuple[int, int]:
-    """(end of headers, start of body); body start -1 when there is no blank line."""
+def _head_lines(raw: bytes, pos: int, head_end: int) -> list[tuple[int, int]]:
+    """(start, end) of each line from pos to head_end, a trailing CR left out."""
+    lines: list[tuple[int, int]] = []
+    while pos <= head_end:
+        nl = raw.find(b"\n", pos, head_end)
+        end = head_end if nl < 0 else nl
+        lines.append((pos, end - 1 if end > pos and raw[end - 1] == 13 else end))
+        if nl < 0:
+            break
+        pos = nl + 1
+    return lines
+
+
+def _header_lines(raw: bytes, lines: list[tuple[int, int]], keys: list[str], offs: array[int],
+                  warnings: list[str]) -> dict[int, str] | None:
+    """Header lines one by one: folded lines, lines that are not headers, too many headers."""
+    folded: dict[int, str] | None = None
+    match_name = _HEADER_NAME_B.match
+    for ls, le in lines:
+        if ls >= le:
+            continue
+        c0 = raw[ls]
+        if c0 in _SPACE and not raw[ls:le].strip(_SPACE):
+            continue
+        if c0 in (32, 9) and keys:
+            # folding: a continuation line belongs to the previous header (RFC 3261 7.3.1)
+            i = len(keys) - 1
+            if folded is None:
+                folded = {}
+            prev = folded[i] if i in folded else raw[offs[4 * i + 6]:offs[4 * i + 7]].decode("utf-8", "replace")
+            folded[i] = f"{prev} {raw[ls:le].decode('utf-8', 'replace').strip()}".strip()
+            continue
+        hm = match_name(raw, ls, le)
+        if not hm:
+            shown = raw[ls:le].decode("utf-8", "replace").strip()
+            warnings.append(f"ignored a line that is not a header: {shown[:40]!r}")
+            continue
+        if len(keys) >= MAX_HEADERS:
+            warnings.append(f"more than {MAX_HEADERS} headers; the rest ignored")
+            break
+        vs, ve = hm.end(), le
+        while vs < ve and raw[vs] in _SPACE:
+            vs += 1
+        while ve > vs and raw[ve - 1] in _SPACE:
+            ve -= 1
+        keys.append(_key_of(hm.group(1)))
+        offs.extend((ls, hm.end(1), vs, ve))
+    return folded
+
+
+def _find_head_end(raw: bytes, start: int) -> tuple[int, int]:
+    """(end of headers, start of body) from `start`; body start -1 when there is no blank line."""
     best = -1
     best_len = 0
-    for sep in ("\r\n\r\n", "\n\n", "\n\r\n", "\r\r"):
-        i = text.find(sep)
+    for sep in (b"\r\n\r\n", b"\n\n", b"\n\r\n", b"\r\r"):
+        i = raw.find(sep, start, best + len(sep) if best >= 0 else len(raw))
         if i >= 0 and (best < 0 or i < best):
             best, best_len = i, len(sep)
     if best < 0:
-        return len(text), -1
+        return len(raw), -1
     return best, best + best_len

@@ -66,16 +66,23 @@ class HostLimiter:
 
     def __init__(self, interval: float = MIN_INTERVAL) -> None:
         self.interval = interval
-        self._next: Dict[str, float] = {}
+        self._last: Dict[str, float] = {}
+        self._locks: Dict[str, asyncio.Lock] = {}
         self.log: List[Tuple[str, float]] = []
 
     async def wait(self, host: str) -> None:
-        now = time.monotonic()
-        at = max(now, self._next.get(host, 0.0))
-        self._next[host] = at + self.interval
-        if at > now:
-            await asyncio.sleep(at - now)
-        self.log.append((host, time.monotonic()))
+        """Return when a request to `host` may go: `interval` after the previous one actually went."""
+        lock = self._locks.setdefault(host, asyncio.Lock())
+        async with lock:  # first come, first served
+            last = self._last.get(host)
+            if last is not None:
+                delay = last + self.interval - time.monotonic()
+                while delay > 0:
+                    await asyncio.sleep(delay)
+                    delay = last + self.interval - time.monotonic()
+            now = time.monotonic()
+            self._last[host] = now
+            self.log.append((host, now))
 
     def max_rate(self) -> Dict[str, int]:
         """Per host, the most requests sent within any one second."""
@@ -530,7 +537,7 @@ async def _options_stream(done, details: Detail, uri: str, tp: str, ip: str, por
     remaining = timeout
     try:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(ip, port, ssl=ctx, server_hostname=(host if ctx and not _is_ip(host) else None)),
+            asyncio.open_connection(ip, port, ssl=ctx, server_hostname=(host if ctx and not is_ip(host) else None)),
             remaining)
     except asyncio.TimeoutError:
         return done("timeout", False, f"no {tp.upper()} connection to {fmt_host(ip)}:{port} within {timeout:g} s"
@@ -589,7 +596,7 @@ async def _read_message(reader: asyncio.StreamReader) -> bytes:
     return head + body
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
         return True
@@ -659,7 +666,7 @@ async def tls_check(host: str, port: int = 5061, *, role: str = "carrier", serve
     whether the chain verifies (against `ca_file` or the system's trust store)."""
     started, t0 = utc_now(), time.monotonic()
     target = f"{fmt_host(host)}:{port}"
-    name = server_name or (None if _is_ip(host) else host)
+    name = server_name or (None if is_ip(host) else host)
     details: Detail = {"server_name": name}
     limiter = limiter or HostLimiter()
 
@@ -702,7 +709,7 @@ async def tls_check(host: str, port: int = 5061, *, role: str = "carrier", serve
     names = str(info.get("names") or "").split(", ")
     if name:
         details["names_match"] = _name_matches(name, [n for n in names if n])
-    elif _is_ip(host):
+    elif is_ip(host):
         details["names_match"] = _name_matches(host, [n for n in names if n])
     details["chain_verified"] = ok_chain
     problems = []
@@ -763,7 +770,7 @@ def _name_matches(name: str, names: List[str]) -> bool:
     """RFC 6125 in short: exact match, or a wildcard for the whole leftmost label."""
     name = name.lower().rstrip(".")
     for n in (x.lower().rstrip(".") for x in names):
-        if n == name or (_is_ip(name) and _is_ip(n) and _norm_ip(n) == _norm_ip(name)):
+        if n == name or (is_ip(name) and is_ip(n) and _norm_ip(n) == _norm_ip(name)):
             return True
         if n.startswith("*.") and "." in name and name.split(".", 1)[1] == n[2:]:
             return True

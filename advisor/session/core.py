@@ -10,6 +10,7 @@ exactly the diagnosis of a fresh run with the new answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from advisor.context import TrunkContext
 from advisor.engine.diagnosis import Advisor, Diagnosis
@@ -29,7 +30,13 @@ from advisor.session.events import (
     TextReported,
     TraceAttached,
 )
+from advisor.session.excerpts import TraceExcerpt, excerpts_from_analysis
 from advisor.session.projection import SessionView
+
+if TYPE_CHECKING:
+    from advisor.evidence.analyze import TraceAnalysis
+
+_DIRECTION = {"termination": "an outbound (termination)", "origination": "an inbound (origination)"}
 
 Listener = Callable[[SessionRecord, Event], None]
 
@@ -81,12 +88,31 @@ class Session:
         return [step.event for step in self.view().answers]
 
     def warnings(self) -> list[str]:
-        return self.view().warnings()
+        v = self.view()
+        return [*v.warnings(), *self._direction_conflicts(v)]
+
+    def _direction_conflicts(self, v: SessionView) -> list[str]:
+        """A trace whose call goes the other way than the session says is probably of another call."""
+        said = None
+        for o in v.evidence():
+            if o.id == "call_direction" and o.source.kind in ("answer", "symptom") and o.value != "unknown":
+                said = o  # the latest answer or symptom wins, as in the diagnosis
+        if said is None:
+            return []
+        out = []
+        for ev in v.traces:
+            seen = next((o for o in ev.observations if o.id == "call_direction" and o.value != said.value), None)
+            if seen is not None:
+                out.append(f"the trace {ev.file} shows {_DIRECTION.get(str(seen.value), seen.value)} call"
+                           f" ({seen.source.label()}), but this session is about"
+                           f" {_DIRECTION.get(str(said.value), said.value)} calls ({said.source.label()}):"
+                           f" it may be a capture of another call; the session's answer is used")
+        return out
 
     def diagnosis(self) -> Diagnosis:
         v = self.view()
         if self._cache is None or self._cache[0] is not v or self._cache[1] != v.fact_events:
-            self._cache = (v, v.fact_events, self.advisor.diagnose(v.evidence(), v.warnings()))
+            self._cache = (v, v.fact_events, self.advisor.diagnose(v.evidence(), self.warnings()))
         return self._cache[2]
 
     def showing(self, question: str) -> bool:
@@ -140,9 +166,16 @@ class Session:
         self.add(TextReported(text=text, observations=list(observations)))
 
     def attach_trace(self, file: str, observations: Iterable[Observation], fmt: str = "", calls: int = 0,
-                     warnings: Iterable[str] = ()) -> None:
+                     warnings: Iterable[str] = (), excerpts: Iterable[TraceExcerpt] = ()) -> None:
         self.add(TraceAttached(file=file, format=fmt, calls=calls, observations=list(observations),
-                               warnings=list(warnings)))
+                               warnings=list(warnings), excerpts=list(excerpts)))
+
+    def attach_analysis(self, file: str, analysis: TraceAnalysis) -> None:
+        """Attach an analysed trace: its findings, warnings and the SIP lines the findings rest on."""
+        fmt = ", ".join(dict.fromkeys(f.format for f in analysis.files))
+        self.attach_trace(file, analysis.observations(), fmt, len(analysis.calls),
+                          [*analysis.warnings, *analysis.notes],
+                          excerpts_from_analysis(analysis, extra_headers=_reason_headers(self.advisor)))
 
     def record_probe(self, event: ProbeRun) -> None:
         self.add(event)
@@ -161,3 +194,8 @@ class Session:
 
     def record_export(self, fmt: str, destination: str) -> None:
         self.add(ExportMade(format=fmt, destination=destination))
+
+
+def _reason_headers(advisor: Advisor) -> frozenset[str]:
+    """Headers the carrier's knowledge says carry a reason (kept in quoted SIP lines)."""
+    return frozenset(h.lower() for h in advisor.kb.trace.reason_headers)

@@ -68,6 +68,8 @@ class Attempt:
         self.steps: list[Step] = []
         self.observations: list[Observation] = []
         self.revealed: dict[Artefact, ArtefactView] = {}
+        self.replies: list[Reply] = []
+        self.hint_texts: list[str] = []
         self._clock = clock
         self.started = clock()
         self.finished: float | None = None
@@ -105,6 +107,7 @@ class Attempt:
                           note=reply.words)
         self._step(Step(kind="question", observation=obs_id, value=reply.value, words=reply.words,
                         cost=question.cost if question else 3, candidates_before=0, candidates_after=0), [obs])
+        self.replies.append(reply)
         return reply
 
     def request(self, name: Artefact) -> ArtefactView:
@@ -138,6 +141,7 @@ class Attempt:
                     else "Nothing more to learn: commit to the most likely cause.")
         n = len(candidates(d))
         self.steps.append(Step(kind="hint", words=text, candidates_before=n, candidates_after=n))
+        self.hint_texts.append(text)
         return text
 
     def conclude(self, cause: str, fix: str | None = None) -> Conclusion:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field
 
 from advisor.engine.diagnosis import Advisor
-from advisor.training.attempt import Attempt, advisor_path
+from advisor.training.attempt import Attempt, Conclusion, advisor_path
 from advisor.training.customer import ArtefactView, Reply
 from advisor.training.library import CaseLibrary
 from advisor.training.models import Artefact
@@ -47,25 +47,28 @@ def play(advisor: Advisor, library: CaseLibrary, case_id: str, choices: Sequence
     if case is None:
         raise ValueError(f"unknown case {case_id!r} (see `advisor train cases`)")
     attempt = Attempt(advisor, library, case, hints_allowed=exam is None)
-    replies: list[Reply] = []
-    artefacts: list[ArtefactView] = []
-    hints: list[str] = []
     if family is not None:
         attempt.choose_family(family)
     for choice in choices:
         if choice.ask is not None:
-            replies.append(attempt.ask(choice.ask))
+            attempt.ask(choice.ask)
         elif choice.request is not None:
-            artefacts.append(attempt.request(choice.request))
+            attempt.request(choice.request)
         elif choice.hint:
-            hints.append(attempt.hint())
-    conclusion = attempt.conclude(conclude, fix)
-    path = advisor_path(advisor, library, case)
-    report = debrief(attempt, conclusion, path, library.settings.scoring)
+            attempt.hint()
+    return finish(attempt, attempt.conclude(conclude, fix), trainee=trainee, exam=exam, store=store)
+
+
+def finish(attempt: Attempt, conclusion: Conclusion, *, trainee: str | None = None, exam: str | None = None,
+           store: ProgressStore | None = None) -> RoundResult:
+    """Score and debrief a concluded attempt against the advisor's path; store it for the trainee."""
+    case = attempt.case
+    path = advisor_path(attempt.advisor, attempt.library, case)
+    report = debrief(attempt, conclusion, path, attempt.library.settings.scoring)
     recorded = False
     if trainee is not None and store is not None:
         store.add(RoundRecord(trainee=trainee, family=case.family or "not_sure", exam=exam, score=report.score))
         recorded = True
-    return RoundResult(case=case.id, words=case.words, family=family, replies=replies, artefacts=artefacts,
-                       hints=hints, debrief=report, recorded=recorded)
-
+    return RoundResult(case=case.id, words=case.words, family=attempt.family, replies=list(attempt.replies),
+                       artefacts=list(attempt.revealed.values()), hints=list(attempt.hint_texts), debrief=report,
+                       recorded=recorded)

@@ -88,7 +88,7 @@ def score(attempt: Attempt, conclusion: Conclusion, path: AdvisorPath, weights: 
         "cause": float(weights.cause_correct if right else 0),
         "fix": float(weights.fix_correct if fix_ok else 0),
         "efficiency": max(0.0, weights.efficiency - weights.per_extra_cost * over) if right else 0.0,
-        "hints": -float(weights.hint * attempt.hints),
+        "hints": -float(weights.hint * attempt.hints) if attempt.hints else 0.0,
     }
     most = weights.cause_correct + weights.fix_correct + weights.efficiency
     total = max(0.0, sum(points.values())) * 100.0 / most if most else 0.0

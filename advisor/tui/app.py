@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     # start screen is on screen): `advisor` paints its first frame without loading them
     from advisor.context import TrunkContext
     from advisor.engine.diagnosis import Advisor, Diagnosis, NextQuestion
+    from advisor.engine.observations import Observation
     from advisor.evidence.analyze import TraceAnalysis
     from advisor.session.core import Session
     from advisor.session.events import SessionRecord
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from advisor.tui.screens.answer import FactChoice
     from advisor.tui.screens.diagnosis import DiagnosisScreen
     from advisor.tui.screens.export import ExportRequest
+    from advisor.tui.screens.probes import ProbesReported
     from advisor.tui.screens.session import SessionScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -71,6 +73,7 @@ class AdvisorApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "toggle_theme", "theme", show=False),
         Binding("ctrl+q", "quit", "quit", priority=True),
+        Binding("p", "probes", "probes", show=False),
     ]
 
     def __init__(self, advisor: Advisor | None = None, *, kb_dir: str | None = None,
@@ -221,12 +224,21 @@ class AdvisorApp(App[int]):
         self._start(request)
 
     def _start(self, request: msg.StartSession) -> None:
+        from advisor.tui.screens.intake import start_with_report
+
+        if request.report:
+            # the engineer may be asked to confirm what the customer's words say: keys go to that dialog
+            self._release_keys()
+            start_with_report(self, request.family, request.symptom, report=request.report,
+                              context=request.context, trace_path=request.trace_path)
+            return
         self._hold_keys()
-        self.start_session(request.family, request.symptom, report=request.report, context=request.context,
+        self.start_session(request.family, request.symptom, context=request.context,
                            trace_path=request.trace_path)
 
     def start_session(self, family: str, symptom: str | None = None, *, report: str = "",
-                      context: TrunkContext | None = None, trace_path: str | None = None) -> Session:
+                      context: TrunkContext | None = None, trace_path: str | None = None,
+                      report_observations: Sequence[Observation] = (), report_notes: Sequence[str] = ()) -> Session:
         from advisor.session.core import Session
         from advisor.tui.present import family_title
 
@@ -238,8 +250,10 @@ class AdvisorApp(App[int]):
         if self.store is not None:
             self.store.attach(session, on_error=self._save_failed)
         session.choose_family(family, symptom)
-        if report:
-            session.report_text(report)
+        if report:  # what the engineer confirmed of the customer's words (screens/intake.py), the rest as notes
+            session.report_text(report, report_observations)
+            for note in report_notes:
+                session.note(note)
         if context is not None and not context.is_empty():
             session.set_context(context)
         self.read_only = None
@@ -421,6 +435,20 @@ class AdvisorApp(App[int]):
     # ---- dialogs -----------------------------------------------------------------------
     def _question(self) -> NextQuestion | None:
         return self.diagnosis.next_question if self.diagnosis is not None else None
+
+    # ---- probes (advisor/tui/screens/probes.py) ---------------------------------------------
+    @on(msg.OpenProbes)
+    def action_probes(self) -> None:
+        from advisor.tui.screens.probes import open_probes
+
+        if self._writable():
+            open_probes(self)
+
+    def on_probes_reported(self, message: ProbesReported) -> None:
+        if self.session is not None and self.read_only is None:
+            for run in message.runs:
+                self.session.record_probe(run)
+            self.refresh_session()
 
     @on(msg.ShowHelp)
     def _on_help(self) -> None:

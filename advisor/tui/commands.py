@@ -13,6 +13,7 @@ COMMANDS: list[tuple[str, str, Callable[[], msg.Request]]] = [
     ("Help for this question", "how to find the answer out (h, F1)", msg.ShowHelp),
     ("Attach a SIP trace", "read a capture or PBX log and fill in what it shows (t)", msg.AttachTrace),
     ("Show the trace ladder", "sequence diagram of each call in the attached traces (l)", msg.ShowLadder),
+    ("Run probes", "test the trunk: DNS, OPTIONS, TLS, numbers, ports; the PBX kit (p)", msg.OpenProbes),
     ("Change an earlier answer", "pick an answer and give another (c)", msg.ChangeAnswer),
     ("Add a note", "a free-text note kept with the session (n)", msg.AddNote),
     ("Edit the trunk context", "customer, ticket, URIs, PBX address, numbers (k)", msg.EditContext),

@@ -99,6 +99,10 @@ class ShowWhy(Request):
     """Why the open question: what each answer keeps and rules out."""
 
 
+class OpenProbes(Request):
+    """The probes panel (advisor/tui/screens/probes.py) for the open session."""
+
+
 class AddNote(Request):
     pass
 

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor.bench.trace_bench import run_trace_bench, write_sip_rtp_pcap
+from advisor.bench.trace_bench import write_sip_rtp_pcap
 from advisor.evidence.pcap_reader import is_capture, read_capture
 from advisor.evidence.records import CaptureContents, TraceError
 
@@ -578,7 +578,7 @@ def test_unsupported_link_type_and_missing_file(tmp_path: Path) -> None:
     path = write(tmp_path, "wifi.pcap", pcap_bytes([(1.0, b"\0" * 40)], linktype=105))
     with pytest.raises(TraceError, match=r"^wifi\.pcap: unsupported link type 105"):
         read_capture(path)
-    with pytest.raises(TraceError, match=r"^nope\.pcap: cannot read file"):
+    with pytest.raises(TraceError, match=r"^nope\.pcap: no such file"):
         read_capture(str(tmp_path / "nope.pcap"))
 
 
@@ -658,15 +658,3 @@ def test_bench_generator_matches_reader(tmp_path: Path) -> None:
     assert {s.payload_type for s in cc.rtp} == {0}
     methods = {r.raw.split(b" ", 1)[0] for r in cc.sip}
     assert {b"INVITE", b"ACK", b"BYE", b"SIP/2.0"} <= methods
-
-
-def test_run_trace_bench_without_peers(tmp_path: Path) -> None:
-    res = run_trace_bench(packets=4000, workdir=str(tmp_path), peers=False)
-    ours = res.run("advisor")
-    assert ours is not None and ours.status == "ok"
-    assert res.ours_correct
-    assert ours.packets_per_s and ours.packets_per_s > 0
-    assert res.flatness_ratio is not None
-    text = res.render()
-    assert "advisor" in text and "packets/s" in text
-    assert not list(tmp_path.glob("*.pcap"))  # the generated files are removed

@@ -211,3 +211,51 @@ def test_multipart_body_with_sdp() -> None:
     m = parse_message(message("INVITE sip:a@b SIP/2.0", "Call-ID: mp", "CSeq: 1 INVITE",
                               'Content-Type: multipart/mixed;boundary="b1"', f"Content-Length: {len(body)}", body=body))
     assert m.sdp is not None and m.sdp.audio_address() == "81.2.69.160"
+
+
+# --------------------------------------------------------------------------- compact storage
+
+
+@pytest.mark.parametrize("value", [
+    '"Bob; tag=no" <sip:bob@h>;tag=yes', "<sip:bob@h;tag=uri-param>;tag=hdr", "<sip:bob@h>", "sip:bob@h;tag=x",
+    "sip:+1;npdi@h;tag=y", "<sip:bob@h", "<sip:bob@h>;TAG=Up", "<sip:a@h>;tag", "*", "sip:h;tag=a;tag=b",
+])
+def test_fast_tag_matches_the_full_parse(value: str) -> None:
+    msg = parse_message(f"ACK sip:x@h SIP/2.0\r\nFrom: {value}\r\nTo: {value}\r\nCall-ID: c\r\nCSeq: 1 ACK\r\n\r\n")
+    expected = msg.from_.tag if msg.from_ is not None else None
+    assert msg.from_tag == expected and msg.to_tag == expected
+
+
+@pytest.mark.parametrize("via", [
+    "SIP/2.0/UDP h:5060;branch=z9hG4bKa, SIP/2.0/UDP g;branch=z9hG4bKb", "garbage, SIP/2.0/UDP g;branch=z9hG4bKb",
+    'SIP/2.0/UDP h;branch=z9hG4bKq;x="a,b"', "SIP / 2.0 / TCP h ;branch=z9hG4bKs", "SIP/2.0/UDP h",
+])
+def test_fast_branch_matches_the_full_parse(via: str) -> None:
+    msg = parse_message(f"BYE sip:x@h SIP/2.0\r\nVia: {via}\r\nCall-ID: c\r\nCSeq: 2 BYE\r\n\r\n")
+    assert msg.top_branch == msg.branch
+
+
+def test_a_kept_message_is_its_bytes_plus_little() -> None:
+    """Headers are offsets into the raw bytes: a parsed message costs well under 2 KB beyond its bytes."""
+    import tracemalloc
+
+    raw = (b"INVITE sip:+12125550100@198.51.100.20:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bK1\r\n"
+           b"Max-Forwards: 70\r\nFrom: <sip:+14155550100@203.0.113.10>;tag=a1\r\nTo: <sip:+12125550100@198.51.100.20>\r\n"
+           b"Call-ID: abc@203.0.113.10\r\nCSeq: 1 INVITE\r\nContact: <sip:+14155550100@203.0.113.10:5060>\r\n"
+           b"User-Agent: x\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n")
+    copies = [bytes(bytearray(raw)) for _ in range(500)]
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    kept = [parse_message(c) for c in copies]
+    per_message = (tracemalloc.get_traced_memory()[0] - before) / len(kept)
+    tracemalloc.stop()
+    assert per_message < 1000, per_message
+    assert kept[0].header("call-id") == "abc@203.0.113.10" and kept[0].body == b"v=0\n"
+    assert kept[0].cseq == (1, "INVITE") and kept[0].top_branch == "z9hG4bK1"
+
+
+def test_folded_and_odd_lines_still_parse_one_by_one() -> None:
+    msg = parse_message("OPTIONS sip:h SIP/2.0\r\nSubject: one\r\n  two\r\nnot a header\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n")
+    assert msg.header("subject") == "one two"
+    assert any("not a header" in w for w in msg.warnings)
+    assert [h.key for h in msg.headers] == ["subject", "call-id", "cseq"]

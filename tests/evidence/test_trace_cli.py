@@ -36,9 +36,18 @@ def test_trace_json_is_the_analysis_model(capsys: pytest.CaptureFixture[str]) ->
     finding = next(f for f in analysis.findings if f.observation.id == "pbx_sdp_address")
     assert finding.message_index is not None
     msg = analysis.message(finding.message_index)
-    assert msg is not None and msg.first_line.startswith("INVITE ") and "c=IN IP4 192.168.10.15" in msg.raw
+    assert msg is not None and msg.first_line.startswith("INVITE ") and msg.raw is None  # not repeated by default
     call = analysis.call_of(msg.index)
     assert call is not None and call.focus
+
+
+def test_trace_json_full_carries_whole_messages(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trace", "--json", "--full", str(FIXTURES / "tcpdump_private_sdp.txt")]) == 0
+    analysis = TraceAnalysis.model_validate_json(capsys.readouterr().out)
+    finding = next(f for f in analysis.findings if f.observation.id == "pbx_sdp_address")
+    assert finding.message_index is not None
+    msg = analysis.message(finding.message_index)
+    assert msg is not None and msg.raw is not None and "c=IN IP4 192.168.10.15" in msg.raw
 
 
 def test_trace_full_prints_messages(capsys: pytest.CaptureFixture[str]) -> None:

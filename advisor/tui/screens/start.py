@@ -171,6 +171,7 @@ class StartScreen(Screen[None]):
             return
         report = self.query_one("#report", Input).value.strip()
         trace = self.query_one("#trace-path", Input).value.strip()
+        # the app runs the customer's words through intake (screens/intake.py) before it starts
         self.post_message(msg.StartSession(family, symptom, report=report, context=context,
                                            trace_path=trace or None))
 

@@ -219,5 +219,5 @@ def message_detail(m: MessageView) -> Text:
     if m.also_in:
         out.append("\nalso seen in: " + ", ".join(m.also_in), style="dim")
     out.append("\n\n")
-    out.append(visible(m.raw.replace("\r\n", "\n").rstrip("\n")))
+    out.append(visible((m.raw or "(message text not kept)").replace("\r\n", "\n").rstrip("\n")))
     return out

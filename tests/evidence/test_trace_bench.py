@@ -1,0 +1,69 @@
+"""The trace benchmark's generated shapes: each file holds what the generator says it holds.
+
+Speed and memory are the benchmark's job (`advisor bench trace`), never asserted here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from advisor.bench.trace_bench import SHAPES, run_trace_bench, write_capture
+from advisor.evidence.pcap_reader import read_capture
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_every_shape_is_read_back_exactly(tmp_path: Path, shape: str) -> None:
+    gen = write_capture(str(tmp_path / f"{shape}.pcap"), 6000, shape)
+    assert os.path.getsize(gen.path) == gen.bytes
+    cc = read_capture(gen.path)
+    assert cc.packets == gen.packets
+    assert len(cc.sip) == gen.sip_messages
+    assert sum(s.packets for s in cc.rtp) == gen.rtp_packets
+    assert len(cc.rtp) == gen.rtp_streams
+    assert cc.warnings == []
+    assert gen.calls > 1
+
+
+def test_shapes_differ_the_way_they_say(tmp_path: Path) -> None:
+    sig = write_capture(str(tmp_path / "s.pcap"), 7000, "signalling")
+    assert sig.rtp_packets == 0 and sig.sip_messages == 7000
+    assert sig.calls >= 7000 // 7 - 50  # about one call per 7 SIP packets
+
+    shared = read_capture(write_capture(str(tmp_path / "m.pcap"), 20000, "shared-media").path)
+    to_carrier = Counter((s.dst, s.dport) for s in shared.rtp if s.src == "203.0.113.10")
+    assert len(to_carrier) == 1 and next(iter(to_carrier.values())) > 20  # one carrier address:port for every call
+
+    tcp = read_capture(write_capture(str(tmp_path / "t.pcap"), 20000, "tcp").path)
+    assert tcp.sip and all(r.transport == "tcp" for r in tcp.sip)
+
+    re = read_capture(write_capture(str(tmp_path / "r.pcap"), 20000, "reinvite").path)
+    invites = [r for r in re.sip if r.raw.startswith(b"INVITE ")]
+    call_ids = {r.raw.split(b"Call-ID: ", 1)[1].split(b"\r\n", 1)[0] for r in invites}
+    assert len(invites) > 3 * len(call_ids)
+
+
+def test_run_trace_bench_without_peers(tmp_path: Path) -> None:
+    res = run_trace_bench(shapes=["rtp", "signalling"], sizes=[2000, 4000], workdir=str(tmp_path), peers=False)
+    assert [s.shape for s in res.shapes] == ["rtp", "signalling"]
+    rtp = res.shape("rtp")
+    assert rtp is not None and [z.packets for z in rtp.sizes] == [2000, 4000]
+    sig = res.shape("signalling")
+    assert sig is not None and [z.packets for z in sig.sizes] == [200, 400]  # a tenth: SIP-only files are slow
+    for sh in res.shapes:
+        for z in sh.sizes:
+            ours = z.run("advisor")
+            assert ours is not None and ours.status == "ok" and z.ours_correct
+            assert ours.packets_per_s and ours.messages_per_s and ours.peak_rss_mb
+        assert "advisor" in sh.memory_growth  # (time per packet is ~0 net of start-up on such small files)
+    text = res.render()
+    assert "signalling" in text and "packets/s" in text and "not judged" in text
+    assert not list(tmp_path.glob("*.pcap"))  # the generated files are removed
+
+
+def test_unknown_shape_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown shape"):
+        run_trace_bench(shapes=["nope"], peers=False)
