@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 if TYPE_CHECKING:  # pydantic and the loader cost ~0.2 s to import: keep `advisor --help` and the TUI start fast
     from pydantic import BaseModel
 
+    from advisor.engine.diagnosis import Advisor
     from advisor.kb.loader import KnowledgeBase
 
 
@@ -35,6 +36,34 @@ def load_kb_or_exit(args: argparse.Namespace) -> KnowledgeBase:
         return load_kb(directory)
     except KBError as exc:
         raise CliError("\n".join(str(p) for p in exc.problems), 1) from None
+
+
+_COMPILED: dict[tuple[Path, str], Advisor] = {}
+"""Compiled advisors of this process, by (knowledge dir, digest of its files and the kb/engine code)."""
+
+
+def advisor_or_exit(args: argparse.Namespace) -> Advisor:
+    """The compiled advisor for the chosen knowledge base; a broken one exits 1 like `load_kb_or_exit`.
+
+    Loading and compiling cost ~0.2 s CPU per command. A process that runs several commands
+    (the test suite calls `main` in-process hundreds of times) reuses the advisor while the
+    knowledge files and the code that reads them are byte-identical (`kb.cache.knowledge_key`):
+    any edit gives a new key and a fresh build. Nothing after the loader mutates the knowledge
+    base, and `Advisor.diagnose` keeps no state between calls, so sharing it changes no result.
+    """
+    from advisor.engine.diagnosis import Advisor
+    from advisor.kb.cache import knowledge_key
+    from advisor.kb.paths import default_knowledge_dir
+
+    root = (Path(args.kb) if getattr(args, "kb", None) else default_knowledge_dir()).resolve()
+    try:
+        key = (root, knowledge_key(root))
+    except OSError:  # unreadable: let the loader report it
+        return Advisor(load_kb_or_exit(args))
+    advisor = _COMPILED.get(key)
+    if advisor is None:
+        advisor = _COMPILED[key] = Advisor(load_kb_or_exit(args))
+    return advisor
 
 
 def emit(text: str, *, stream: TextIO | None = None, end: str = "\n") -> None:

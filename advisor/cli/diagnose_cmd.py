@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from advisor.cli import say
-from advisor.cli.common import emit, fail, load_kb_or_exit, print_json
+from advisor.cli.common import advisor_or_exit, emit, fail, print_json
 from advisor.cli.probe_cmd import add_diagnose_arguments, observations_from_probes
 
 
@@ -44,9 +44,8 @@ def parse_answers(kb: Any, pairs: list[str]) -> list[Any]:
 def run(args: argparse.Namespace) -> int:
     from advisor.cli.render import render_diagnosis
     from advisor.context import TrunkContext
-    from advisor.engine.diagnosis import Advisor
-
-    kb = load_kb_or_exit(args)
+    advisor = advisor_or_exit(args)
+    kb = advisor.kb
     answers = parse_answers(kb, args.answer)
     said, warnings, understood = say.understand(kb, args)  # lowest precedence: traces, then answers override
     observations: list[Any] = []
@@ -58,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         warnings += trace_warnings
     probed, probe_notes = observations_from_probes(args, kb)
     warnings += probe_notes
-    diagnosis = Advisor(kb).diagnose([*said, *observations, *probed, *answers], warnings)
+    diagnosis = advisor.diagnose([*said, *observations, *probed, *answers], warnings)
     if understood:
         say.print_outputs(diagnosis, understood, args.json, render_diagnosis(diagnosis))
     elif args.json:

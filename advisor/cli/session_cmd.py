@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from advisor.cli.common import emit, fail, load_kb_or_exit, print_json, progress, progress_done, warn
+from advisor.cli.common import advisor_or_exit, emit, fail, print_json, progress, progress_done, warn
 
 LIST_FORMATS = "\0list"
 
@@ -92,9 +92,7 @@ def _store_errors() -> tuple[type[Exception], ...]:
 
 
 def _advisor(args: argparse.Namespace) -> Any:
-    from advisor.engine.diagnosis import Advisor
-
-    return Advisor(load_kb_or_exit(args))
+    return advisor_or_exit(args)
 
 
 def _date(text: str, option: str, end: bool = False) -> datetime:
