@@ -25,7 +25,7 @@ __all__ = ["MAX_TEXT_BYTES", "LoadedTrace", "load_trace", "load_trace_detailed"]
 
 _HEAD_BYTES = 65536  # what the kind of file is decided from
 _BLOCK = 1 << 20  # text is read in blocks of this many bytes
-TEXT_PIECE_CHARS = 4_000_000  # text is cut into records in pieces of about this size
+TEXT_PIECE_CHARS = 1_000_000  # text is cut into records in pieces of about this many characters
 _PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
 _PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",
                 b"\x34\xcd\xb2\xa1", b"\xa1\xb2\xcd\x34")
