@@ -1,4 +1,4 @@
-"""Shared fixtures: the shipped knowledge base, a compiled advisor, the shared samples."""
+"""Shared fixtures: the shipped knowledge base, a compiled advisor, the samples in tests/data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from advisor.kb.loader import KnowledgeBase, load_kb
 from advisor.kb.paths import default_knowledge_dir
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+DATA = REPO / "tests" / "data"  # everything a test reads lives in the repository
+SAMPLES = DATA / "samples"  # the ten synthetic samples, expected.yaml and the four real examples
+SPEC = DATA / "spec"  # the cause catalog (causes.yaml, causes-beyond-guide.yaml)
 
 
 @pytest.fixture(scope="session")

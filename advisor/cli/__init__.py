@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "advisor.cli.kb_cmd",
     "advisor.cli.session_cmd",
     "advisor.cli.bench_cmd",
+    "advisor.cli.train_cmd",
+    "advisor.cli.probe_cmd",
 )
 
 
@@ -65,7 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except CliError as exc:
         if exc.message:
-            print(exc.message, file=sys.stderr)
+            from advisor.textsafe import visible
+
+            print(visible(exc.message), file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print("advisor: interrupted", file=sys.stderr)

@@ -36,6 +36,11 @@ def register(sub: Any) -> None:
     u = bsub.add_parser("tui", help="time to first question and key-to-screen latency")
     u.add_argument("--json", action="store_true")
     u.set_defaults(handler=run_tui)
+    i = bsub.add_parser("intake", help="free-text intake on labelled phrasings: precision/recall, first cause")
+    i.add_argument("cases", nargs="*", metavar="FILE", help="labelled phrasings (default: tests/intake/*.yaml)")
+    i.add_argument("--threshold", type=float, help="confidence needed to apply a fact (default: intake.yaml)")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(handler=run_intake)
     bench.set_defaults(handler=lambda args: (bench.print_help(), 2)[1])
 
 
@@ -108,3 +113,20 @@ def run_tui(args: argparse.Namespace) -> int:
     bench = _optional("advisor.bench.tui_bench", "run_tui_bench")
     progress("starting the TUI headless…")
     return _emit(args, bench())
+
+
+def run_intake(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from advisor.bench.intake_bench import default_case_dir, run_intake_bench
+    from advisor.cli.common import load_kb_or_exit
+    from advisor.engine.diagnosis import Advisor
+
+    files = [Path(f) for f in args.cases] or sorted(default_case_dir().glob("*.yaml"))
+    missing = [str(f) for f in files if not f.is_file()]
+    if not files or missing:
+        fail(f"no labelled phrasings to read ({', '.join(missing) or default_case_dir()})")
+    if args.threshold is not None and not 0 < args.threshold <= 1:
+        fail("--threshold must be in (0, 1]")
+    progress(f"reading {len(files)} file(s) of labelled phrasings…")
+    return _emit(args, run_intake_bench(Advisor(load_kb_or_exit(args)), files, args.threshold))

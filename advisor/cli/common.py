@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 if TYPE_CHECKING:  # pydantic and the loader cost ~0.2 s to import: keep `advisor --help` and the TUI start fast
     from pydantic import BaseModel
@@ -35,6 +35,26 @@ def load_kb_or_exit(args: argparse.Namespace) -> KnowledgeBase:
         return load_kb(directory)
     except KBError as exc:
         raise CliError("\n".join(str(p) for p in exc.problems), 1) from None
+
+
+def emit(text: str, *, stream: TextIO | None = None, end: str = "\n") -> None:
+    """Print untrusted-bearing text for a person: every control character shown visibly.
+
+    The CLI's one door to the terminal for text output (reports, tables,
+    exports to stdout, warnings); `--json` goes through `print_json` instead,
+    which stays lossless because JSON escapes control characters itself.
+    """
+    from advisor.textsafe import visible
+
+    out = sys.stdout if stream is None else stream
+    out.write(visible(text) + end)
+
+
+def warn(text: str) -> None:
+    """One line on stderr, made visible the same way (file names and exception text come from outside)."""
+    from advisor.textsafe import visible_line
+
+    sys.stderr.write(visible_line(text) + "\n")
 
 
 def print_json(model: BaseModel) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from advisor.cli.common import fail, load_kb_or_exit, print_json
+from advisor.cli import say
+from advisor.cli.common import emit, fail, load_kb_or_exit, print_json
+from advisor.cli.probe_cmd import add_diagnose_arguments, observations_from_probes
 
 
 def register(sub: Any) -> None:
@@ -18,6 +20,8 @@ def register(sub: Any) -> None:
     p.add_argument("--termination-uri", help="trunk termination URI, helps the trace reader tell sides apart")
     p.add_argument("--pbx-address", help="the PBX's public address")
     p.add_argument("--json", action="store_true", help="print one JSON object (the Diagnosis model)")
+    say.add_arguments(p)
+    add_diagnose_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -44,16 +48,21 @@ def run(args: argparse.Namespace) -> int:
 
     kb = load_kb_or_exit(args)
     answers = parse_answers(kb, args.answer)
+    said, warnings, understood = say.understand(kb, args)  # lowest precedence: traces, then answers override
     observations: list[Any] = []
-    warnings: list[str] = []
     if args.trace:
         from advisor.cli.trace_cmd import observations_from_traces
 
         context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
-        observations, warnings = observations_from_traces(kb, args.trace, context)
-    diagnosis = Advisor(kb).diagnose([*observations, *answers], warnings)
-    if args.json:
+        observations, trace_warnings = observations_from_traces(kb, args.trace, context)
+        warnings += trace_warnings
+    probed, probe_notes = observations_from_probes(args, kb)
+    warnings += probe_notes
+    diagnosis = Advisor(kb).diagnose([*said, *observations, *probed, *answers], warnings)
+    if understood:
+        say.print_outputs(diagnosis, understood, args.json, render_diagnosis(diagnosis))
+    elif args.json:
         print_json(diagnosis)
     else:
-        print(render_diagnosis(diagnosis))
+        emit(render_diagnosis(diagnosis))
     return 0

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from advisor.cli.common import CliError, fail, load_kb_or_exit
+from advisor.cli.common import CliError, emit, fail, load_kb_or_exit
+
+if TYPE_CHECKING:
+    from advisor.kb.loader import KnowledgeBase
 
 
 def register(sub: Any) -> None:
@@ -24,8 +27,13 @@ def register(sub: Any) -> None:
     graph.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
     graph.add_argument("--output", "-o", metavar="FILE")
     graph.set_defaults(handler=run_graph)
-    show = kbsub.add_parser("show", help="print one cause with its evidence and fix")
-    show.add_argument("cause", metavar="CAUSE_ID")
+    listing = kbsub.add_parser("list", help="list the causes (or, with --alerts, the carrier alert codes)")
+    listing.add_argument("--alerts", action="store_true", help="list the carrier debugger alert codes instead")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=run_list)
+    show = kbsub.add_parser("show", help="print one cause with its evidence and fix, or what a carrier alert "
+                                         "code means (e.g. `advisor kb show 32201`)")
+    show.add_argument("cause", metavar="CAUSE_ID_OR_ALERT_CODE")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=run_show)
     kb.set_defaults(handler=lambda args: (kb.print_help(), 2)[1])
@@ -36,6 +44,9 @@ def run_check(args: argparse.Namespace) -> int:
 
     kb = load_kb_or_exit(args)
     findings = lint(kb)
+    findings += probe_findings(kb)
+    findings += intake_findings(kb)
+    findings += redaction_findings(kb)
     errors = [f for f in findings if f.severity == "error" or args.strict]
     if args.json:
         print(json.dumps({"ok": not errors, "causes": len(kb.causes), "observations": len(kb.observations),
@@ -47,6 +58,38 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"knowledge base {kb.root}: {len(kb.causes)} causes, {len(kb.observations)} observations, "
               f"{len(kb.questions)} questions, {len(kb.symptoms)} symptoms: {status}")
     return 1 if errors else 0
+
+
+def redaction_findings(kb: Any) -> list[Any]:
+    """knowledge/redaction.yaml: every rule compiles and masks its examples, `untouched` text stays."""
+    from advisor.kb.lint import Finding
+    from advisor.kb.redaction import REDACTION_FILE
+    from advisor.session.redact import check_rules
+
+    path = Path(kb.root) / REDACTION_FILE
+    if not path.is_file():
+        return []
+    return [Finding("error", p.file, p.line, p.message) for p in check_rules(path)]
+
+
+def probe_findings(kb: Any) -> list[Any]:
+    """knowledge/probes.yaml checked against the observations (when the file is there)."""
+    from advisor.kb.lint import Finding
+    from advisor.probes.catalog import PROBES_FILE, check_catalog
+
+    if not (Path(kb.root) / PROBES_FILE).is_file():
+        return []
+    return [Finding("error", p.file, p.line, p.message) for p in check_catalog(kb)[1]]
+
+
+def intake_findings(kb: Any) -> list[Any]:
+    """knowledge/intake.yaml (the customer-words vocabulary) checked against the observations, when present."""
+    from advisor.intake.vocabulary import VOCABULARY_FILE, check_vocabulary
+    from advisor.kb.lint import Finding
+
+    if not (Path(kb.root) / VOCABULARY_FILE).is_file():
+        return []
+    return [Finding("error", p.file, p.line, p.message) for p in check_vocabulary(kb)]
 
 
 def run_schema(args: argparse.Namespace) -> int:
@@ -83,13 +126,84 @@ def run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_list(args: argparse.Namespace) -> int:
+    kb = load_kb_or_exit(args)
+    if args.alerts:
+        if args.json:
+            print(json.dumps([{**a.model_dump(exclude_none=True), "carrier": kb.alert_carriers.get(a.code)}
+                              for a in kb.alerts], indent=2))
+            return 0
+        width = max((len(a.title) for a in kb.alerts), default=0)
+        rows = [f"{a.code}  {a.title:<{width}}  -> " + (a.cause or ("narrows down: " + ", ".join(a.supports)
+                                                                  if a.supports else "see its note"))
+                for a in kb.alerts]
+        emit("\n".join(rows) or "No carrier alert codes in this knowledge base.")
+        return 0
+    if args.json:
+        print(json.dumps([{"id": c.id, "title": c.title, "symptom": c.symptom, "guide": c.guide,
+                           "alerts": [a.code for a in kb.alerts if a.cause == c.id]} for c in kb.causes.values()],
+                         indent=2))
+        return 0
+    lines: list[str | None] = []
+    by_symptom: dict[str, list[str]] = {}
+    for c in kb.causes.values():
+        by_symptom.setdefault(c.symptom, []).append(c.id)
+    width = max(map(len, kb.causes), default=0)
+    for symptom, ids in by_symptom.items():
+        sym = kb.symptoms.get(symptom)
+        lines += ["" if lines else None, f"{sym.title if sym else symptom} ({symptom})"]
+        lines += [f"  {cid:<{width}}  {kb.causes[cid].title}" for cid in ids]
+    lines += ["", f"{len(kb.causes)} causes; `advisor kb show CAUSE_ID` for one, "
+                  "`advisor kb list --alerts` for the carrier's alert codes."]
+    emit("\n".join(line for line in lines if line is not None))
+    return 0
+
+
+def run_alert(kb: KnowledgeBase, code: str, as_json: bool) -> int:
+    """What a carrier debugger alert code means: its title, the cause it proves, the facts it gives."""
+    from advisor.session.wording import fact
+
+    alert = kb.alert(code)
+    assert alert is not None
+    carrier = kb.alert_carriers.get(alert.code)
+    if as_json:
+        print(json.dumps({**alert.model_dump(exclude_none=True), "carrier": carrier}, indent=2))
+        return 0
+    cause = kb.causes.get(alert.cause) if alert.cause else None
+    lines = [f"Alert {alert.code}: {alert.title}" + (f" ({carrier} debugger" + (f", {alert.level})" if alert.level
+                                                                               else ")") if carrier else "")]
+    if cause is not None:
+        lines.append(f"  proves:  {cause.id}: {cause.title}")
+        lines.append(f"  guide:   {cause.guide}")
+    if alert.supports:
+        lines.append("  makes these causes likelier:")
+        lines += [f"    {cid}: {kb.causes[cid].title if cid in kb.causes else '?'}" for cid in alert.supports]
+    if alert.proves:
+        lines.append("  facts it establishes:")
+        lines += [f"    {fact(kb, obs, value)}" for obs, value in alert.proves.items()]
+    if alert.note:
+        import textwrap
+
+        lines += ["", *textwrap.wrap(" ".join(alert.note.split()), 98, initial_indent="  ", subsequent_indent="  ")]
+    lines += ["", f"  source: {alert.source}",
+              f"  use it: advisor diagnose --answer alert_code={alert.code}"
+              + (f"   (then `advisor kb show {cause.id}` for the fix)" if cause else "")]
+    emit("\n".join(lines))
+    return 0
+
+
 def run_show(args: argparse.Namespace) -> int:
     kb = load_kb_or_exit(args)
+    if kb.alert(args.cause.strip()) is not None:
+        return run_alert(kb, args.cause.strip(), args.json)
     cause = kb.causes.get(args.cause)
     if cause is None:
         close = [c for c in kb.causes if args.cause in c]
-        hint = f" (did you mean: {', '.join(close[:5])})" if close else " (see `advisor kb check` for the list)"
-        raise CliError(f"advisor: unknown cause {args.cause!r}{hint}", 2)
+        if args.cause.strip().isdigit():
+            hint = " (not a known carrier alert code either; `advisor kb list --alerts` lists them)"
+        else:
+            hint = f" (did you mean: {', '.join(close[:5])})" if close else " (`advisor kb list` lists them)"
+        raise CliError(f"advisor: unknown cause or alert code {args.cause!r}{hint}", 2)
     alerts = [a for a in kb.alerts if a.cause == cause.id]
     if args.json:
         data = cause.model_dump(by_alias=True, exclude_none=True)

@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from advisor.cli.common import CliError, fail, load_kb_or_exit, print_json, progress, progress_done
+from advisor.cli.common import emit, fail, load_kb_or_exit, print_json, progress, progress_done, warn
+
+LIST_FORMATS = "\0list"
 
 
 def register(sub: Any) -> None:
@@ -27,6 +29,8 @@ def register(sub: Any) -> None:
                    help="answer a question and save (repeatable); VALUE 'unknown' means I don't know")
     p.add_argument("--note", action="append", default=[], metavar="TEXT",
                    help="add a note and save (repeatable)")
+    p.add_argument("--trace", "-t", action="append", default=[], metavar="FILE",
+                   help="attach a SIP trace (pcap, pcapng or a SIP log) and save (repeatable)")
     p.add_argument("--conclude", action="store_true", help="record the current diagnosis as reached")
     p.add_argument("--json", action="store_true",
                    help="print the session id, its answers and the Diagnosis as JSON")
@@ -34,7 +38,7 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser(
         "history", help="list past sessions",
-        description="Past sessions, newest first: date, customer/ticket, symptom, diagnosis, duration.")
+        description="Past sessions, newest first: date, customer/ticket, problem family, symptom, diagnosis, duration.")
     p.add_argument("--cause", help="only sessions diagnosed with this cause id (or id prefix, e.g. term.403)")
     p.add_argument("--since", metavar="DATE", help="started on or after DATE (YYYY-MM-DD or ISO date-time)")
     p.add_argument("--until", metavar="DATE",
@@ -46,14 +50,17 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run_history)
 
     p = sub.add_parser(
-        "export", help="export a session as a ticket or transcript (Markdown, HTML, JSON)",
-        description="Render a saved session for a ticket: context, symptom, questions and answers, notes, "
-                    "evidence, probes, diagnosis and fix, what is still possible and what was ruled out. "
-                    "Secrets are always masked.")
-    p.add_argument("id", help="session id, unique prefix, 'last', or a session JSON file")
-    p.add_argument("--format", "-f", choices=["markdown", "md", "html", "json"], default=None,
-                   help="output format (default: from --output's suffix, else markdown)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+        "export", help="export a session as a ticket (Markdown, HTML, text) or lossless JSON",
+        description="Render a saved session as a ticket that reads top-down: summary, fix (when confirmed), "
+                    "the SIP lines that prove it, the guide section, the path, what is still possible and "
+                    "what was ruled out. Secrets are always masked. `--format` alone lists the formats.")
+    p.add_argument("id", nargs="?", help="session id, unique prefix, 'last', or a session JSON file")
+    p.add_argument("--format", "-f", nargs="?", const=LIST_FORMATS, default=None, metavar="FORMAT",
+                   help="markdown, html, text or json (default: from --output's suffix, else markdown); "
+                        "without a value: list the formats")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="write to FILE instead of stdout (its directory must exist; never follows a symlink)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it already exists")
     p.add_argument("--redact-numbers", action="store_true",
                    help="also mask phone numbers (keeping their last digits)")
     p.set_defaults(handler=run_export)
@@ -71,7 +78,11 @@ def register(sub: Any) -> None:
 def _store() -> Any:
     from advisor.session.store import SessionStore
 
-    return SessionStore()
+    store = SessionStore()
+    problem = store.unusable_root()
+    if problem:
+        fail(problem)
+    return store
 
 
 def _store_errors() -> tuple[type[Exception], ...]:
@@ -130,6 +141,12 @@ def run_resume(args: argparse.Namespace) -> int:
                 fail(str(exc))
         for text in args.note:
             session.note(text)
+        for path in args.trace:
+            from advisor.cli.trace_cmd import analyze_or_fail, require_evidence
+
+            analysis = analyze_or_fail(advisor.kb, [path], session.context)
+            require_evidence(analysis)
+            session.attach_analysis(path, analysis)
         if args.conclude:
             session.conclude()
     except _store_errors() as exc:
@@ -151,14 +168,12 @@ def run_resume(args: argparse.Namespace) -> int:
                                events=len(session.record.events), answers=session.answers(),
                                diagnosis=session.diagnosis()))
         return 0
-    print(render_resume(session))
+    emit(render_resume(session))
     return 0
 
 
 def render_resume(session: Any) -> str:
     """Where a session stands: who, symptom, answers so far, the current diagnosis, the next question."""
-    from advisor.session.events import AnswerChanged, FamilyChosen, NoteTyped
-
     kb = session.advisor.kb
     rec = session.record
     ctx = session.context
@@ -166,21 +181,21 @@ def render_resume(session: Any) -> str:
     who = " / ".join(x for x in (ctx.customer, f"ticket {ctx.ticket}" if ctx.ticket else None) if x)
     out = [f"Session {rec.id}" + (f" - {rec.title}" if rec.title else "") + (f" - {who}" if who else ""),
            f"  started {_local(rec.created)}, {len(rec.events)} events"]
-    fam = next((e for e in reversed(rec.events) if isinstance(e, FamilyChosen)), None)
-    if fam is not None:
-        what = kb.symptoms[fam.symptom].title if fam.symptom in kb.symptoms else (
-            kb.families[fam.family].title if fam.family in kb.families else fam.family)
+    view = session.view()
+    if view.family is not None:
+        what = kb.symptoms[view.chosen_symptom].title if view.chosen_symptom in kb.symptoms else (
+            kb.families[view.family].title if view.family in kb.families else view.family)
         out.append(f"  symptom: {what}")
-    answers = session.answers()
+    answers = view.answers
     out += ["", f"Answers so far ({len(answers)}):" if answers else "No answers yet."]
-    for i, ev in enumerate(answers, 1):
-        o = ev.observation
-        q = kb.questions.get(ev.question or "") or kb.question_for.get(o.id)
+    for i, step in enumerate(answers, 1):
+        o = step.observation
+        q = kb.questions.get(step.question or "") or kb.question_for.get(o.id)
         value = o.value if not isinstance(o.value, float) else f"{o.value:g}"
         label = q.labels.get(str(o.value), str(value)) if q else str(value)
-        changed = f"  (changed from {ev.previous})" if isinstance(ev, AnswerChanged) else ""
+        changed = f"  (changed from {step.previous})" if step.changed else ""
         out.append(f"  {i}. {q.text if q else o.id} -> {label} [{o.id}={value}]{changed}")
-    notes = [e for e in rec.events if isinstance(e, NoteTyped)]
+    notes = view.notes
     if notes:
         out.append(f"Notes ({len(notes)}), last: {' '.join(notes[-1].text.split())[:100]}")
     out += ["", f"Diagnosis: {d.conclusion.summary}"]
@@ -195,54 +210,85 @@ def render_resume(session: Any) -> str:
     if d.conclusion.status == "confirmed" and d.conclusion.cause:
         top = next(c for c in d.causes if c.id == d.conclusion.cause)
         out += ["", "Fix:"] + [f"  {i}. {step}" for i, step in enumerate(top.fix, 1)]
+    for w in d.warnings:
+        out.append(f"warning: {w}")
     if d.next_question:
-        q = d.next_question
-        out += ["", f"Next question: {q.text}", f"  {q.help}" if q.help else ""]
-        for opt in q.options:
-            out.append(f"  advisor resume {rec.id} --answer {q.observation}={opt.value:<22} {opt.label}")
-        out.append(f"  advisor resume {rec.id} --answer {q.observation}=unknown")
-    return "\n".join(line for line in out if line is not None)
+        out += ["", *next_question_commands(rec.id, d.next_question)]
+    out += ["", f"Continue in the TUI: advisor tui --resume {rec.id}"]
+    return "\n".join(out)
+
+
+def next_question_commands(session_id: str, q: Any) -> list[str]:
+    """The next question with one shell-pastable command per answer (the meaning after a `#`)."""
+    import shlex
+
+    out = [f"Next question: {q.text}"]
+    if q.help:
+        out.append(f"  {' '.join(q.help.split())}")
+    if q.type == "number":
+        unit = f" in {q.unit}" if q.unit else ""
+        out.append(f"  Answer with the number you measured{unit}; what matters is the range:")
+    rows = []
+    for opt in q.options:
+        value, meaning = _option_value(opt.value, opt.label, q.type)
+        rows.append((f"advisor resume {shlex.quote(session_id)} --answer {shlex.quote(f'{q.observation}={value}')}",
+                     meaning))
+    width = max(len(cmd) for cmd, _ in rows)
+    out += [f"  {cmd:<{width}}  # {meaning}" for cmd, meaning in rows]
+    return out
+
+
+def _option_value(value: str, label: str, kind: str) -> tuple[str, str]:
+    """A number option's value is "11 (> 10)": the command takes the number, the comment the range."""
+    if kind != "number" or value == "unknown":
+        return value, label
+    number, _, rng = value.partition(" (")
+    meaning = rng.rstrip(")") if rng else "any value outside the other ranges"
+    return number, (meaning if label in (value, number) else f"{meaning}: {label}")
 
 
 # ---- history --------------------------------------------------------------------------
 def run_history(args: argparse.Namespace) -> int:
     from pydantic import TypeAdapter
 
-    from advisor.session.history import HistoryEntry, HistoryQuery, IndexCorrupt
+    from advisor.session.history import HistoryEntry, HistoryQuery, IndexCorrupt, IndexUnavailable
 
     if args.limit is not None and args.limit < 0:
         fail("--limit takes a number >= 0")
     since = _date(args.since, "--since") if args.since else None
     until = _date(args.until, "--until", end=True) if args.until else None
     store = _store()
+    query = HistoryQuery(cause=args.cause, since=since, until=until, text=args.text, limit=args.limit or None)
     try:
         if args.reindex:
             advisor = _advisor(args)
-            n, problems = store.reindex(advisor, progress=_reindex_progress)
+            try:
+                n, problems = store.reindex(advisor, progress=_reindex_progress)
+            except (IndexUnavailable, IndexCorrupt) as exc:
+                progress_done()
+                fail(f"cannot rebuild the history index: {exc}")
             progress_done()
             for p in problems:
-                print(f"advisor: skipped {p}", file=sys.stderr)
-            print(f"advisor: indexed {n} session(s) from {store.sessions_dir}", file=sys.stderr)
-        query = HistoryQuery(cause=args.cause, since=since, until=until, text=args.text,
-                             limit=args.limit or None)
-        try:
-            entries = store.history.query(query)
-        except IndexCorrupt:
-            store.close()
-            store.reindex()
-            entries = store.history.query(query)
+                warn(f"advisor: skipped {p}")
+            warn(f"advisor: indexed {n} session(s) from {store.sessions_dir}")
+        entries, notes = store.query_history(query)
     except _store_errors() as exc:
         fail(str(exc))
-    except Exception as exc:
-        import sqlite3
-
-        if isinstance(exc, sqlite3.Error):
-            fail(f"history index {store.index_path}: {exc} (try `advisor history --reindex`)")
-        raise
+    for note in notes:
+        warn(f"advisor: {note}")
+    if not entries and not args.json:
+        saved = len(store.ids())
+        filtered = any(x is not None for x in (args.cause, since, until, args.text))
+        if saved and filtered:
+            emit(f"No sessions found. None of the {saved} saved in {store.sessions_dir} match.")
+            return 0
+        if saved:
+            emit(f"No readable sessions: {saved} session file(s) in {store.sessions_dir} could not be read.")
+            return 0
     if args.json:
         sys.stdout.write(TypeAdapter(list[HistoryEntry]).dump_json(entries, indent=2).decode() + "\n")
         return 0
-    print(render_history(entries))
+    emit(render_history(entries))
     return 0
 
 
@@ -254,10 +300,10 @@ def _reindex_progress(n: int, total: int) -> None:
 def render_history(entries: list[Any]) -> str:
     if not entries:
         return "No sessions found."
-    rows = [("Date", "Customer / ticket", "Symptom", "Diagnosis", "Duration", "Session")]
+    rows = [("Date", "Customer / ticket", "Family", "Symptom", "Diagnosis", "Duration", "Session")]
     for e in entries:
-        who = " / ".join(x for x in (e.customer, e.ticket) if x) or e.title or "-"
-        symptom = e.symptom or e.family or "-"
+        who = " / ".join(x for x in (e.customer, e.ticket) if x) or "-"  # only what was entered as such
+        family, symptom = e.family or "-", e.symptom or "-"  # one kind of id per column
         if e.status is None:
             verdict = "-"
         elif e.status == "confirmed":
@@ -266,9 +312,9 @@ def render_history(entries: list[Any]) -> str:
             verdict = "no candidates"
         else:
             verdict = f"{e.cause or '-'} ({e.status.replace('_', ' ')})"
-        rows.append((time.strftime("%Y-%m-%d %H:%M", time.localtime(e.created.timestamp())), who, symptom,
-                     verdict, _duration(e.duration_s), e.id))
-    caps = (16, 30, 26, 58, 8, 40)
+        rows.append((time.strftime("%Y-%m-%d %H:%M", time.localtime(e.created.timestamp())), who, family,
+                     symptom, verdict, _duration(e.duration_s), e.id))
+    caps = (16, 30, 16, 26, 58, 8, 40)
     columns = list(zip(*rows, strict=True))
     cut = [[c if len(c) <= w else c[: w - 1] + "…" for c in col] for col, w in zip(columns, caps, strict=True)]
     padded = [[c.ljust(w) for c in col] for col in cut for w in (max(map(len, col)),)]
@@ -281,15 +327,27 @@ def render_history(entries: list[Any]) -> str:
 # ---- export -----------------------------------------------------------------------------
 def run_export(args: argparse.Namespace) -> int:
     from advisor.session.core import Session
-    from advisor.session.export import SUFFIX, export_session, normalize_format
+    from advisor.session.export import FORMAT_HELP, SUFFIX, export_session, normalize_format
+    from advisor.session.safe_write import ExportTargetError, check_target, write_text_safely
     from advisor.session.store import read_record
 
+    if args.format == LIST_FORMATS:
+        width = max(map(len, FORMAT_HELP))
+        print("\n".join(f"{name:<{width}}  {SUFFIX[name]:<6} {text}" for name, text in FORMAT_HELP.items()))
+        return 0
+    if not args.id:
+        fail("export needs a session id (or 'last', or a session JSON file); `--format` alone lists the formats")
     fmt = args.format
     if fmt is None:
         suffix = Path(args.output).suffix.lower() if args.output else ""
         fmt = {v: k for k, v in SUFFIX.items()}.get(suffix, {".htm": "html", ".markdown": "markdown"}.get(
             suffix, "markdown"))
-    fmt = normalize_format(fmt)
+    try:
+        fmt = normalize_format(fmt)
+        if args.output:
+            check_target(Path(args.output), args.force)  # refuse before the work, not after
+    except ValueError as exc:
+        fail(str(exc))
     advisor = _advisor(args)
     store = None
     try:
@@ -304,23 +362,24 @@ def run_export(args: argparse.Namespace) -> int:
         fail(str(exc))
     destination = "stdout"
     if args.output:
-        out = Path(args.output)
         try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {out}: {exc.strerror or exc}")
-        destination = str(out.resolve())
+            destination = str(write_text_safely(Path(args.output), text, args.force))
+        except ExportTargetError as exc:
+            fail(str(exc))
     else:
-        sys.stdout.write(text)
+        if fmt == "json":
+            sys.stdout.write(text)  # lossless: JSON escapes control characters itself
+        else:
+            emit(text, end="")
         sys.stdout.flush()
     if store is not None:
         try:
             store.attach(session)
             session.record_export(fmt, destination)
-        except _store_errors() as exc:
-            raise CliError(f"advisor: exported, but could not record it in the session: {exc}", 2) from None
+        except _store_errors() as exc:  # a read-only or full data directory: the export itself is done
+            warn(f"advisor: exported, but not recorded in the session: {exc}")
     if args.output:
-        print(f"advisor: wrote {destination}", file=sys.stderr)
+        warn(f"advisor: wrote {destination}")
     return 0
 
 
@@ -336,10 +395,10 @@ def run_replay(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
     else:
-        print(report.render())
+        emit(report.render())
         for r in report.results:
             if r.outcome == "error":
-                print(f"advisor: {r.file}: {r.message}", file=sys.stderr)
+                warn(f"advisor: {r.file}: {r.message}")
     return report.exit_code
 
 

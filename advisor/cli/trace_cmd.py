@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from advisor.cli.common import fail, load_kb_or_exit, print_json
+from advisor.cli.common import emit, fail, load_kb_or_exit, print_json
 
 if TYPE_CHECKING:
     from advisor.context import TrunkContext
@@ -71,7 +71,18 @@ def observations_from_traces(kb: KnowledgeBase, paths: list[str],
                              context: TrunkContext) -> tuple[list[Observation], list[str]]:
     """Findings of the traces as observations, plus warnings (truncated input, call choice)."""
     analysis = analyze_or_fail(kb, paths, context, raw_messages=False)
+    require_evidence(analysis)
     return analysis.observations(), [*analysis.warnings, *analysis.notes]
+
+
+def require_evidence(analysis: TraceAnalysis) -> None:
+    """A file with nothing a trace can hold (no SIP, RTP, DNS or ICMP at all) is bad input, not a
+    trace with no findings: one line and exit 2. A file with some SIP among junk stays a warning."""
+    empty = [f.path for f in analysis.files if not f.sip_messages and not f.rtp_streams
+             and not any(p.file == f.path for p in analysis.packets)]
+    if empty:
+        fail(f"{', '.join(empty)}: no SIP message (nor RTP, DNS or ICMP) found; is this a SIP trace"
+             " (pcap, pcapng, or a SIP log)?")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(analysis)
     else:
-        print(render(analysis, full=args.full))
+        emit(render(analysis, full=args.full))
     return 0
 
 

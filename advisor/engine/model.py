@@ -15,6 +15,8 @@ from advisor.kb.loader import KnowledgeBase
 from advisor.kb.models import UNKNOWN, CauseDef, Condition, ObservationDef
 
 EPS = 1e-6
+CONFIRMER_WEIGHT = 0.95
+"""How strongly a `confirmed_by` fact ranks its cause while it is still unknown which value it has."""
 
 
 @dataclass(slots=True)
@@ -85,7 +87,7 @@ class CompiledModel:
         logs: dict[str, float] = {}
         for c in candidates:
             s = math.log(self.prior[c])
-            for obs, value in known.items():
+            for obs, value in sorted(known.items()):  # a fixed order: the same facts give the same float sum
                 if value == UNKNOWN or obs not in self.cells:
                     continue
                 k = self.cells[obs].index(value)
@@ -126,7 +128,12 @@ def _cause_table(cause: CauseDef, cells: dict[str, Cells]) -> dict[str, list[flo
         for alt in cause.requires:
             parts.append((1.0, _distribution(c, alt[obs]) if obs in alt else uniform))
         table[obs] = _mix(parts, n)
-    for obs, cond in cause.supports.items():
+    evidence = dict(cause.supports)
+    for obs, cond in cause.confirmed_by.items():
+        values = [*(evidence[obs].named_values() if obs in evidence else []), *cond.named_values()]
+        evidence[obs] = (Condition.model_validate({"in": values, "weight": CONFIRMER_WEIGHT}) if values
+                         else cond.model_copy(update={"weight": CONFIRMER_WEIGHT}))
+    for obs, cond in evidence.items():
         if obs in required:
             continue
         c = cells[obs]
@@ -153,7 +160,7 @@ def compile_model(kb: KnowledgeBase) -> CompiledModel:
         for alt in cause.requires:
             for obs, cond in alt.items():
                 conds[obs].append(cond)
-        for role in (cause.supports, cause.contradicts):
+        for role in (cause.supports, cause.contradicts, cause.confirmed_by):
             for obs, cond in role.items():
                 conds[obs].append(cond)
     cells = {o: _cells(kb.observations[o], cs) for o, cs in conds.items()}

@@ -4,7 +4,7 @@ For each cause and each alternative of its `requires`:
   - one "satisfies" rule per combination of listed values (a list becomes
     several rules, never an OR field constraint, which explodes in Rete);
   - one "violates" rule per condition, firing when a known value breaks it.
-For each `supports` / `contradicts` condition: one rule noting the evidence.
+For each `supports` / `contradicts` / `confirmed_by` condition: one rule noting the evidence.
 Rule actions only record what fired; verdicts are derived from that record.
 """
 
@@ -26,7 +26,7 @@ class Obs(Fact):
 
 @dataclass(frozen=True, slots=True)
 class Firing:
-    kind: str  # satisfies | violates | supports | contradicts
+    kind: str  # satisfies | violates | supports | contradicts | confirmed_by
     cause: str
     alt: int = -1
     obs: str = ""
@@ -89,7 +89,7 @@ def build_engine_class(kb: KnowledgeBase) -> tuple[type[KnowledgeEngine], RuleSt
                 add((Firing("satisfies", cause.id, ai),), *(Obs(id=o, value=v) for o, v in zip(names, combo, strict=True)))
             for o, cond in alt.items():
                 add_single(Firing("violates", cause.id, ai, o), o, "not " + _key(cond), P(_negate(cond)))
-        for role in ("supports", "contradicts"):
+        for role in ("supports", "contradicts", "confirmed_by"):
             for o, cond in getattr(cause, role).items():
                 for v in _value_tests(cond):
                     add_single(Firing(role, cause.id, -1, o), o, _key(cond) if not isinstance(v, str) else "=" + v, v)

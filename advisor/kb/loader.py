@@ -12,10 +12,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from advisor.kb.models import (
     UNKNOWN,
     AlertDef,
+    AlertsFile,
     CatalogFile,
     CauseDef,
     Condition,
     FamilyDef,
+    ImplicationDef,
     ObservationDef,
     QuestionDef,
     SymptomDef,
@@ -31,7 +33,7 @@ from advisor.kb.yamlsrc import PathKey, Problem, SourceDoc, read_yaml
 M = TypeVar("M", bound=BaseModel)
 
 TOP_FILES = ("observations.yaml", "questions.yaml", "symptoms.yaml", "tips.yaml", "trace.yaml")
-OPTIONAL_FILES = ("catalog.yaml",)
+OPTIONAL_FILES = ("catalog.yaml", "probes.yaml", "intake.yaml", "redaction.yaml", "implications.yaml")
 
 
 class KBError(Exception):
@@ -66,16 +68,25 @@ class KnowledgeBase:
     trace: TraceFile
     where: dict[str, Located] = field(default_factory=dict, repr=False)
     catalog: list[str] = field(default_factory=list)
+    alert_carriers: dict[str, str] = field(default_factory=dict)  # alert code -> carrier pack name
+    implications: list[ImplicationDef] = field(default_factory=list)  # written + generated (symptoms, alerts)
 
     @property
     def question_for(self) -> dict[str, QuestionDef]:
         return {q.observation: q for q in self.questions.values()}
 
     def implied_by(self, obs_id: str, value: str | float) -> dict[str, str | float]:
-        """Facts that knowing a symptom gives for free (its `implies`)."""
+        """Facts that knowing a symptom (its `implies`) or a carrier alert code (its `proves`) gives for free."""
         if obs_id == "symptom" and isinstance(value, str) and value in self.symptoms:
             return dict(self.symptoms[value].implies)
+        if obs_id == ALERT_OBSERVATION:
+            alert = self.alert(str(value))
+            return dict(alert.proves) if alert else {}
         return {}
+
+    def alert(self, code: str) -> AlertDef | None:
+        """The alert definition of a carrier debugger code, if we know it."""
+        return next((a for a in self.alerts if a.code == code), None)
 
     def check_value(self, obs_id: str, raw: str) -> str | float:
         """Normalise an observation value or raise ValueError naming the allowed ones."""
@@ -137,6 +148,12 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
         if cdoc is not None:
             got = _validate(cdoc, CatalogFile, (), cdoc.data, problems)
             catalog = list(got.catalog) if got else []
+    written_implications: list[ImplicationDef] = []
+    if (root / "implications.yaml").is_file():
+        idoc, errs = read_yaml(root / "implications.yaml", display(root / "implications.yaml"))
+        problems += errs
+        if idoc is not None:
+            docs["implications.yaml"] = idoc
     for extra in sorted(root.glob("*.y*ml")):
         if extra.name not in TOP_FILES + OPTIONAL_FILES:
             problems.append(Problem(display(extra), 1, f"unknown knowledge file (expected one of: {', '.join(TOP_FILES)})"))
@@ -144,6 +161,8 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
     where: dict[str, Located] = {}
     observations = _items(docs.get("observations.yaml"), ObservationDef, (), "observation", where, problems)
     questions = _items(docs.get("questions.yaml"), QuestionDef, (), "question", where, problems)
+    written_implications = list(_items(docs.get("implications.yaml"), ImplicationDef, (), "implication",
+                                       where, problems).values())
     causes: dict[str, CauseDef] = {}
     for doc in cause_docs:
         for cid, cause in _items(doc, CauseDef, (), "cause", where, problems).items():
@@ -163,20 +182,108 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
     if tdoc is not None and _shape(tdoc, TipsFile, ("tips", "alerts"), problems):
         tips = list(_items(tdoc, TipDef, ("tips",), "tip", where, problems).values())
         alerts = _list(tdoc, AlertDef, ("alerts",), problems)
+    alert_carriers: dict[str, str] = {}
+    for path in sorted((root / "alerts").glob("*.yaml")) if (root / "alerts").is_dir() else []:
+        adoc, errs = read_yaml(path, display(path))
+        problems += errs
+        if adoc is None or not _shape(adoc, AlertsFile, ("carrier", "source", "alerts"), problems):
+            continue
+        head = _validate(adoc, AlertsFile, (), {**adoc.data, "alerts": []}, problems)
+        if head is not None and head.carrier != path.stem:
+            problems.append(Problem(adoc.file, adoc.line_of(("carrier",)),
+                                    f"carrier {head.carrier!r} must match the file name ({path.stem!r})"))
+        for i, alert in enumerate(_list(adoc, AlertDef, ("alerts",), problems)):
+            if alert.code in alert_carriers:
+                problems.append(Problem(adoc.file, adoc.line_of(("alerts", i, "code")), f"duplicate alert code {alert.code}"))
+                continue
+            alert_carriers[alert.code] = path.stem
+            where[f"alert:{alert.code}"] = Located(adoc, ("alerts", i))
+            alerts.append(alert)
     trace: TraceFile | None = None
     trdoc = docs.get("trace.yaml")
     if trdoc is not None:
         trace = _validate(trdoc, TraceFile, (), trdoc.data, problems)
 
     kb = KnowledgeBase(root, observations, questions, causes, families, symptoms, tips, alerts,
-                       trace or _empty_trace(), where, catalog)
+                       trace or _empty_trace(), where, catalog, alert_carriers, written_implications)
     if not problems:
         problems += cross_check(kb)
     if problems:
         raise KBError(list(dict.fromkeys(problems)))
+    _apply_alerts(kb)
+    _apply_directions(kb)
     if sdoc is not None and isinstance(sdoc.data, dict) and sdoc.data.get("question"):
         _derive_symptom_observation(kb, SymptomsFile.model_validate(sdoc.data).question)
+    kb.implications = [*written_implications, *_generated_implications(kb)]
     return kb
+
+
+DIRECTIONS = {"term": "termination", "orig": "origination"}
+
+
+def cause_direction(cause: CauseDef) -> str:
+    """The call direction a cause belongs to: declared, else from its id prefix, else any."""
+    return cause.direction or DIRECTIONS.get(cause.id.split(".", 1)[0], "any")
+
+
+def _apply_directions(kb: KnowledgeBase) -> None:
+    """A cause of one call direction is ruled out by the other: generated, never hand-written per cause."""
+    if "call_direction" not in kb.observations:
+        return
+    for cid, cause in kb.causes.items():
+        own = cause_direction(cause)
+        if own == "any" or all("call_direction" in alt for alt in cause.requires):
+            continue
+        other = [d for d in kb.observations["call_direction"].values if d != own]
+        existing = cause.contradicts.get("call_direction")
+        if existing is not None and (existing.weight or 0) >= 1.0 and set(other) <= set(existing.named_values()):
+            continue
+        cond = Condition.model_validate({"in": other, "weight": 1.0})
+        kb.causes[cid] = cause.model_copy(update={"contradicts": {**cause.contradicts, "call_direction": cond}})
+
+
+def _generated_implications(kb: KnowledgeBase) -> list[ImplicationDef]:
+    """A symptom's `implies` and an alert's `proves` are derived facts like any other."""
+    out: list[ImplicationDef] = []
+    for sym in kb.symptoms.values():
+        if sym.implies and SYMPTOM_OBSERVATION in kb.observations:
+            out.append(ImplicationDef(id=f"symptom:{sym.id}", when={SYMPTOM_OBSERVATION: Condition(is_=sym.id)},
+                                      then=dict(sym.implies), why=f"The guide's heading: {sym.title}.",
+                                      source="guide"))
+    for alert in kb.alerts:
+        if alert.proves and ALERT_OBSERVATION in kb.observations:
+            out.append(ImplicationDef(id=f"alert:{alert.code}", when={ALERT_OBSERVATION: Condition(is_=alert.code)},
+                                      then=dict(alert.proves), why=f"The carrier's alert {alert.code}: {alert.title}.",
+                                      source=alert.source))
+    return out
+
+
+ALERT_OBSERVATION = "alert_code"
+ALERT_SUPPORT_WEIGHT = 0.8
+
+
+def _apply_alerts(kb: KnowledgeBase) -> None:
+    """A code whose documented meaning is a cause confirms it (one more `requires`
+    alternative); a code that lists a cause among its possible reasons supports it.
+    Written once in alerts/<carrier>.yaml, never repeated in the causes."""
+    if ALERT_OBSERVATION not in kb.observations:
+        return
+    confirms: dict[str, list[str]] = {}
+    supports: dict[str, list[str]] = {}
+    for alert in kb.alerts:
+        if alert.cause:
+            confirms.setdefault(alert.cause, []).append(alert.code)
+        for cid in alert.supports:
+            supports.setdefault(cid, []).append(alert.code)
+    for cid, cause in kb.causes.items():
+        update: dict[str, Any] = {}
+        if cid in confirms and ALERT_OBSERVATION not in cause.confirmed_by:
+            update["confirmed_by"] = {**cause.confirmed_by, ALERT_OBSERVATION: Condition.model_validate(confirms[cid])}
+        if cid in supports and ALERT_OBSERVATION not in cause.supports:
+            cond = Condition.model_validate({"in": supports[cid], "weight": ALERT_SUPPORT_WEIGHT})
+            update["supports"] = {**cause.supports, ALERT_OBSERVATION: cond}
+        if update:
+            kb.causes[cid] = cause.model_copy(update=update)
 
 
 SYMPTOM_OBSERVATION = "symptom"
@@ -290,6 +397,11 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
 
     def check_condition(owner: str, obs_id: str, cond: Condition, *path: str | int) -> None:
         obs = kb.observations.get(obs_id)
+        if obs is None and obs_id == SYMPTOM_OBSERVATION and kb.symptoms:  # derived from symptoms.yaml later
+            for v in cond.named_values():
+                if v not in kb.symptoms:
+                    bad(owner, f"{v!r} is not a symptom (known: {', '.join(kb.symptoms)})", *path)
+            return
         if obs is None:
             bad(owner, f"unknown observation {obs_id!r}", *path)
             return
@@ -313,6 +425,18 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
         elif str(value) not in obs.values:
             bad(owner, f"{value!r} is not a value of {obs_id} (allowed: {', '.join(obs.values)})", *path)
 
+    for imp in kb.implications:
+        for obs_id, cond in imp.when.items():
+            check_condition(imp.id, obs_id, cond, "when", obs_id)
+        for obs_id, value in imp.then.items():
+            check_value(imp.id, obs_id, value, "then", obs_id)
+    for cause in kb.causes.values():
+        for other_id in cause.compatible_with:
+            if other_id not in kb.causes:
+                bad(cause.id, f"unknown cause {other_id!r}", "compatible_with")
+        for sym_id in cause.also_under:
+            if sym_id not in kb.symptoms:
+                bad(cause.id, f"unknown symptom {sym_id!r}", "also_under")
     for q in kb.questions.values():
         obs = kb.observations.get(q.observation)
         if obs is None:
@@ -342,16 +466,32 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
                 check_condition(cause.id, obs_id, cond, "requires", i, obs_id)
                 if cond.weight is not None:
                     bad(cause.id, "a required condition takes no weight", "requires", i, obs_id)
-        for role in ("supports", "contradicts"):
+        for role in ("supports", "contradicts", "confirmed_by"):
             conds: dict[str, Condition] = getattr(cause, role)
             for obs_id, cond in conds.items():
                 check_condition(cause.id, obs_id, cond, role, obs_id)
         for other in cause.indistinguishable_from:
             if other.cause not in kb.causes:
                 bad(cause.id, f"unknown cause {other.cause!r}", "indistinguishable_from")
+    alert_obs = kb.observations.get(ALERT_OBSERVATION)
     for alert in kb.alerts:
-        if alert.cause is not None and alert.cause not in kb.causes:
-            problems.append(Problem("tips.yaml", 1, f"alert {alert.code} names unknown cause {alert.cause!r}"))
+        owner = f"alert:{alert.code}"
+        loc = kb.where.get(owner)
+        f, line = loc.at() if loc else ("knowledge/tips.yaml", 1)
+        for cid in [alert.cause] * (alert.cause is not None) + alert.supports:
+            if cid not in kb.causes:
+                problems.append(Problem(f, line, f"alert {alert.code} names unknown cause {cid!r}"))
+        for obs_id, value in alert.proves.items():
+            if loc:
+                check_value(owner, obs_id, value, "proves", obs_id)
+        if alert_obs is not None and alert.code not in alert_obs.values:
+            problems.append(Problem(f, line, f"alert {alert.code} is not a value of {ALERT_OBSERVATION}"))
+    if alert_obs is not None:
+        documented = {a.code for a in kb.alerts}
+        for value in alert_obs.values:
+            if value not in documented and value not in ("none", "other"):
+                o, line = kb.where[ALERT_OBSERVATION].at("values")
+                problems.append(Problem(o, line, f"{ALERT_OBSERVATION} value {value!r} has no entry in alerts/*.yaml"))
     for rp in kb.trace.reason_patterns:
         values = kb.observations.get("response_reason")
         if values is not None and rp.value not in values.values:
@@ -367,6 +507,7 @@ def schemas() -> dict[str, dict[str, Any]]:
         ("causes.schema.json", TypeAdapter(list[CauseDef])),
         ("symptoms.schema.json", TypeAdapter(SymptomsFile)),
         ("tips.schema.json", TypeAdapter(TipsFile)),
+        ("alerts.schema.json", TypeAdapter(AlertsFile)),
         ("trace.schema.json", TypeAdapter(TraceFile)),
     )
     return {name: adapter.json_schema(by_alias=True) for name, adapter in adapters}

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from advisor import __version__
 from advisor.context import TrunkContext
 from advisor.engine.observations import Observation
+from advisor.session.excerpts import TraceExcerpt
 
 SCHEMA_VERSION = 1
 
@@ -83,6 +84,8 @@ class TraceAttached(_Event):
     calls: int = 0
     observations: list[Observation] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    excerpts: list[TraceExcerpt] = Field(default_factory=list,
+                                         description="the SIP messages the findings rest on, trimmed")
 
 
 class ProbeRun(_Event):

@@ -3,6 +3,14 @@
 The JSON files are the truth; this index is a cache kept in sync on every save
 (an upsert of one row) and rebuilt from the files when it is missing, corrupt
 or of an older layout. Columns that `advisor history` filters on are indexed.
+Each row remembers the stamp (mtime in ns, size) of the file it was read from,
+so the store can tell which files changed behind its back (another process, a
+save killed before its index update) and read only those again.
+
+Two kinds of failure are kept apart: `IndexCorrupt` (the file is not a usable
+database: discard and rebuild) and `IndexUnavailable` (a sound index that
+cannot be opened or written right now: read-only or full disk, locked, an
+unusable path). An unavailable index is never discarded.
 """
 
 from __future__ import annotations
@@ -12,29 +20,27 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
 
 from pydantic import BaseModel, Field
 
-from advisor.session.events import (
-    AnswerChanged,
-    AnswerGiven,
-    ContextEntered,
-    DiagnosisReached,
-    FamilyChosen,
-    NoteTyped,
-    SessionRecord,
-    TextReported,
-)
+from advisor.session.events import SessionRecord
+from advisor.session.projection import SYMPTOM_OBSERVATION as SYMPTOM_OBSERVATION
+from advisor.session.projection import SessionView, project
 
-INDEX_VERSION = 1
-SYMPTOM_OBSERVATION = "symptom"
-"""The observation whose answer is the guide heading (when not picked on the start screen)."""
+INDEX_VERSION = 2  # 2: file stamps (mtime_ns, size) per row
 INDEX_FILE = "history.sqlite3"
 
 
 class IndexCorrupt(Exception):
     """The index file is unreadable; the store rebuilds it from the JSON files."""
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be opened or written now (read-only, full disk, locked, bad path); str() is one line."""
+
+
+Stamp = tuple[int, int]
+"""(st_mtime_ns, st_size) of a session file: a changed stamp means the row is stale."""
 
 
 class Verdict(BaseModel):
@@ -74,57 +80,32 @@ class HistoryQuery(BaseModel):
 
 
 def summarize(record: SessionRecord, verdict: Verdict | None = None,
-              path: str = "") -> tuple[HistoryEntry, str]:
+              path: str = "", view: SessionView | None = None) -> tuple[HistoryEntry, str]:
     """The index row of a record, and its search text (lower-cased notes, title, customer, ticket...).
 
     `verdict` is the live diagnosis when the caller has one; otherwise the last
-    DiagnosisReached of the record is shown.
+    DiagnosisReached of the record is shown. `view` is the record's projection when the
+    caller keeps one (a live Session does): this runs on every save.
     """
-    customer = ticket = family = symptom = None
-    texts: list[str] = [record.title, record.id]
-    answers = notes = 0
-    recorded: DiagnosisReached | None = None
-    first = last = None
-    # dispatch on the `kind` discriminator: this runs on every save, over every event
-    for ev in record.events:
-        kind = ev.kind
-        if first is None:
-            first = ev.at
-        if kind == "export":
-            continue
-        last = ev.at
-        if kind == "question_shown":
-            continue
-        if kind == "answer" or kind == "answer_changed":
-            answers += 1
-            obs = cast("AnswerGiven | AnswerChanged", ev).observation
-            if obs.id == SYMPTOM_OBSERVATION and obs.value != "unknown":
-                symptom = str(obs.value)
-        elif kind == "note":
-            notes += 1
-            texts.append(cast(NoteTyped, ev).text)
-        elif isinstance(ev, ContextEntered):
-            ctx = ev.context
-            customer, ticket = ctx.customer, ctx.ticket
-            texts += [x for x in (ctx.customer, ctx.ticket, ctx.termination_uri, ctx.origination_uri,
-                                  ctx.pbx_public_address) if x]
-            texts += ctx.numbers
-        elif isinstance(ev, FamilyChosen):
-            family, symptom = ev.family, ev.symptom
-        elif isinstance(ev, TextReported):
-            texts.append(ev.text)
-        elif isinstance(ev, DiagnosisReached):
-            recorded = ev
+    v = view if view is not None and view.events == len(record.events) else project(record.events)
+    ctx = v.context
+    texts: list[str] = [record.title, record.id, *(n.text for n in v.notes)]
+    texts += [x for x in (ctx.customer, ctx.ticket, ctx.termination_uri, ctx.origination_uri,
+                          ctx.pbx_public_address) if x]
+    texts += ctx.numbers
+    texts += [t.text for t in v.customer_words]
+    recorded = v.conclusion
     if verdict is None and recorded is not None:
         verdict = Verdict(status=recorded.status, cause=recorded.cause, confidence=recorded.confidence)
     created = record.created
+    first, last = v.first_at or created, v.last_at or created
     entry = HistoryEntry(
-        id=record.id, created=created, updated=last or created,
-        duration_s=round(((last or created) - (first or created)).total_seconds(), 3),
-        title=record.title, customer=customer, ticket=ticket, family=family, symptom=symptom,
+        id=record.id, created=created, updated=last,
+        duration_s=round((last - first).total_seconds(), 3),
+        title=record.title, customer=ctx.customer, ticket=ctx.ticket, family=v.family, symptom=v.symptom,
         status=verdict.status if verdict else None, cause=verdict.cause if verdict else None,
         confidence=verdict.confidence if verdict else 0.0, concluded=recorded is not None,
-        events=len(record.events), answers=answers, notes=notes, path=path)
+        events=len(record.events), answers=len(v.answers), notes=len(v.notes), path=path)
     return entry, "\n".join(t for t in texts if t).lower()
 
 
@@ -148,7 +129,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     answers INTEGER NOT NULL DEFAULT 0,
     notes INTEGER NOT NULL DEFAULT 0,
     path TEXT NOT NULL DEFAULT '',
-    search TEXT NOT NULL DEFAULT ''
+    search TEXT NOT NULL DEFAULT '',
+    mtime_ns INTEGER,
+    size INTEGER
 );
 CREATE INDEX IF NOT EXISTS sessions_created ON sessions (created);
 CREATE INDEX IF NOT EXISTS sessions_updated ON sessions (updated);
@@ -156,7 +139,8 @@ CREATE INDEX IF NOT EXISTS sessions_cause ON sessions (cause);
 """
 
 _COLUMNS = ("id", "created", "updated", "duration_s", "title", "customer", "ticket", "family", "symptom",
-            "status", "cause", "confidence", "concluded", "events", "answers", "notes", "path", "search")
+            "status", "cause", "confidence", "concluded", "events", "answers", "notes", "path", "search",
+            "mtime_ns", "size")
 _UPSERT = (f"INSERT INTO sessions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
            f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c}=excluded.{c}' for c in _COLUMNS[1:])}")
 
@@ -165,13 +149,14 @@ def _ts(dt: datetime) -> float:
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
 
 
-def _row(entry: HistoryEntry, search: str) -> tuple[object, ...]:
+def _row(entry: HistoryEntry, search: str, stamp: Stamp | None = None) -> tuple[object, ...]:
     return (entry.id, _ts(entry.created), _ts(entry.updated), entry.duration_s, entry.title, entry.customer,
             entry.ticket, entry.family, entry.symptom, entry.status, entry.cause, entry.confidence,
-            int(entry.concluded), entry.events, entry.answers, entry.notes, entry.path, search)
+            int(entry.concluded), entry.events, entry.answers, entry.notes, entry.path, search,
+            *(stamp if stamp is not None else (None, None)))
 
 
-_READ = _COLUMNS[:-1]  # everything but the search text
+_READ = _COLUMNS[:-3]  # everything but the search text and the file stamp
 _SELECT = f"SELECT {', '.join(_READ)} FROM sessions"
 
 
@@ -199,7 +184,15 @@ class HistoryIndex:
         return self._conn
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if str(self.path) == ":memory:":  # a throw-away index read straight from the files
+            memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            memory.executescript(_SCHEMA)
+            return memory
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IndexUnavailable(f"{self.path}: cannot create its directory ({exc.strerror or exc})") from None
+        conn: sqlite3.Connection | None = None
         try:
             # the TUI opens the store in a worker thread and saves from the UI thread: allow that,
             # the store serializes access with its lock
@@ -211,9 +204,14 @@ class HistoryIndex:
             if row is None:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(INDEX_VERSION),))
             elif row[0] != str(INDEX_VERSION):
-                conn.close()
                 raise IndexCorrupt(f"{self.path}: index layout {row[0]}, expected {INDEX_VERSION}")
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.Error, IndexCorrupt) as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, IndexCorrupt):
+                raise
+            if isinstance(exc, sqlite3.OperationalError):  # read-only, full, locked: the file may be sound
+                raise IndexUnavailable(f"{self.path}: {exc}") from None
             raise IndexCorrupt(f"{self.path}: {exc}") from None
         return conn
 
@@ -226,9 +224,9 @@ class HistoryIndex:
     def _guard(self) -> Iterator[sqlite3.Connection]:
         try:
             yield self.conn
+        except sqlite3.OperationalError as exc:  # locked, read-only, disk full, I/O: the file may be fine
+            raise IndexUnavailable(f"{self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise
             raise IndexCorrupt(f"{self.path}: {exc}") from None
 
     def is_empty(self) -> bool:
@@ -236,27 +234,45 @@ class HistoryIndex:
             return conn.execute("SELECT 1 FROM sessions LIMIT 1").fetchone() is None
 
     # ---- writing ---------------------------------------------------------------
-    def upsert(self, entry: HistoryEntry, search: str = "") -> None:
+    def upsert(self, entry: HistoryEntry, search: str = "", stamp: Stamp | None = None) -> None:
         with self._guard() as conn:
-            conn.execute(_UPSERT, _row(entry, search))
+            conn.execute(_UPSERT, _row(entry, search, stamp))
 
-    def upsert_many(self, rows: Iterable[tuple[HistoryEntry, str]]) -> int:
+    def upsert_many(self, rows: Iterable[tuple[HistoryEntry, str]], stamps: dict[str, Stamp] | None = None,
+                    *, replace: bool = False, delete: Iterable[str] = ()) -> int:
+        """Write rows in one transaction (all or nothing); `replace` empties the table first.
+
+        `stamps` gives each row's file stamp by session id; `delete` drops rows
+        whose files are gone. A failure (a full disk at COMMIT) leaves the index
+        as it was.
+        """
         n = 0
+        stamps = stamps or {}
         with self._guard() as conn:
             conn.execute("BEGIN")
             try:
+                if replace:
+                    conn.execute("DELETE FROM sessions")
+                conn.executemany("DELETE FROM sessions WHERE id=?", [(i,) for i in delete])
                 for entry, search in rows:
-                    conn.execute(_UPSERT, _row(entry, search))
+                    conn.execute(_UPSERT, _row(entry, search, stamps.get(entry.id)))
                     n += 1
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # a failed COMMIT has already rolled back
+                    conn.execute("ROLLBACK")
                 raise
         return n
 
     def delete(self, session_id: str) -> None:
         with self._guard() as conn:
             conn.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+
+    def stamps(self) -> dict[str, Stamp | None]:
+        """Every row's file stamp by session id (None for rows written without one)."""
+        with self._guard() as conn:
+            return {str(i): (int(m), int(z)) if m is not None and z is not None else None
+                    for i, m, z in conn.execute("SELECT id, mtime_ns, size FROM sessions")}
 
     def clear(self) -> None:
         with self._guard() as conn:

@@ -27,7 +27,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +45,19 @@ from advisor.session.events import (
     TextReported,
     TraceAttached,
 )
-from advisor.session.history import INDEX_FILE, HistoryIndex, IndexCorrupt, Verdict, summarize
+from advisor.session.history import (
+    INDEX_FILE,
+    HistoryEntry,
+    HistoryIndex,
+    HistoryQuery,
+    IndexCorrupt,
+    IndexUnavailable,
+    Stamp,
+    Verdict,
+    summarize,
+)
+from advisor.session.projection import FACT_KINDS, SessionView
+from advisor.session.sharing import LockBusy, LockUnavailable, merge_events, stamp_of, write_lock
 
 if TYPE_CHECKING:
     from advisor.engine.diagnosis import Advisor
@@ -79,6 +91,15 @@ def data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
 
 
 # ---- reading and writing records -------------------------------------------
@@ -178,6 +199,8 @@ def write_atomic(path: Path, data: bytes, fsync: bool = True) -> None:
     new = not path.exists()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if os.name == "posix":  # mkstemp makes 0600; a shared data directory needs the umask's permissions
+            os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -212,6 +235,20 @@ class SessionStore:
         self._lock = threading.RLock()  # saves may come from UI and worker threads
         self.index_error: str | None = None
         """The last index problem swallowed during a save (the JSON file was saved regardless)."""
+        self._seen: dict[str, tuple[int, int, int] | None] = {}
+        """Per session, the stamp of its file when this store last read or wrote it."""
+
+    def unusable_root(self) -> str | None:
+        """One line when the data directory cannot be a directory (it or a parent is a file), else None."""
+        for p in (self.root, *self.root.parents):
+            if p.exists() or p.is_symlink():
+                if p.is_dir():
+                    return None
+                what = "is a file" if p.is_file() else "is not a directory" if p.exists() else "is a broken link"
+                if p == self.root:
+                    return f"data directory {self.root} {what}"
+                return f"data directory {self.root} is not usable: {p} {what}"
+        return None
 
     # ---- paths and records ---------------------------------------------------
     def path(self, session_id: str) -> Path:
@@ -225,27 +262,49 @@ class SessionStore:
             return []
         return sorted(p.stem for p in self.sessions_dir.glob("*.json") if not p.name.startswith("."))
 
-    def save(self, record: SessionRecord, verdict: Verdict | None = None) -> Path:
-        """Write the record atomically, then upsert its history row (index problems never lose the save)."""
+    def save(self, record: SessionRecord, verdict: Verdict | None = None, view: SessionView | None = None) -> Path:
+        """Write the record atomically, then upsert its history row (index problems never lose the save).
+
+        `view` is the record's projection when the caller keeps one (a live Session), so the
+        history row is not re-read from all the events on every save."""
         path = self.path(record.id)
         with self._lock:
             try:
                 self.sessions_dir.mkdir(parents=True, exist_ok=True)
-                data = dump_record(record, self._dumps.setdefault(record.id, DumpCache()))
-                write_atomic(path, data, fsync=self.fsync)
+                with write_lock(self.root):
+                    self._catch_up(record, path)
+                    data = dump_record(record, self._dumps.setdefault(record.id, DumpCache()))
+                    write_atomic(path, data, fsync=self.fsync)
+                    self._seen[record.id] = stamp_of(path)
             except OSError as exc:
                 why = exc.strerror or exc
                 raise SessionStoreError(f"cannot save session {record.id} to {path}: {why}") from None
-            self._index_record(record, verdict, path)
+            except (LockBusy, LockUnavailable) as exc:
+                raise SessionStoreError(f"cannot save session {record.id}: {exc}") from None
+            self._index_record(record, verdict, path, view)
         return path
+
+    def _catch_up(self, record: SessionRecord, path: Path) -> None:
+        """Under the write lock: merge in what another writer saved since we last read or wrote the file."""
+        stamp = stamp_of(path)
+        if stamp is None or stamp == self._seen.get(record.id):
+            return
+        try:
+            disk = read_record(path)
+        except SessionStoreError:
+            return  # an unreadable file on disk: ours (valid) replaces it
+        if disk.id == record.id:
+            merge_events(record, disk)
 
     def load(self, session_id: str) -> SessionRecord:
         path = self.path(session_id)
         if not path.is_file():
             raise SessionNotFound(f"no session {session_id!r} in {self.sessions_dir}")
+        stamp = stamp_of(path)
         record = read_record(path)
         if record.id != session_id:
             raise SessionCorrupt(f"{path}: holds session {record.id!r}, not {session_id!r}")
+        self._seen[session_id] = stamp
         return record
 
     def resolve(self, ref: str) -> str:
@@ -268,8 +327,9 @@ class SessionStore:
     def latest_id(self) -> str | None:
         """The session with the most recent activity (exports do not count)."""
         try:
+            self.refresh_index()
             found = self.history.latest_id()
-        except (IndexCorrupt, sqlite3.Error):
+        except (IndexCorrupt, IndexUnavailable, sqlite3.Error):
             found = None
         if found is not None and self.path(found).is_file():
             return found
@@ -288,7 +348,7 @@ class SessionStore:
     def delete(self, session_id: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path(session_id).unlink()
-        with contextlib.suppress(IndexCorrupt, sqlite3.Error):
+        with contextlib.suppress(IndexCorrupt, IndexUnavailable, sqlite3.Error):
             self.history.delete(session_id)
 
     def set_title(self, record: SessionRecord, title: str) -> None:
@@ -311,8 +371,8 @@ class SessionStore:
         def verdict(event: Event | None) -> Verdict | None:
             if isinstance(event, DiagnosisReached):
                 return Verdict(status=event.status, cause=event.cause, confidence=event.confidence)
-            if event is None or isinstance(event, FACT_EVENTS) or last["verdict"] is None:
-                if not any(isinstance(ev, FACT_EVENTS) for ev in session.record.events):
+            if event is None or event.kind in FACT_KINDS or last["verdict"] is None:
+                if not session.view().fact_events:
                     return last["verdict"]
                 try:
                     d = session.diagnosis()
@@ -326,7 +386,7 @@ class SessionStore:
         def listener(record: SessionRecord, event: Event) -> None:
             last["verdict"] = verdict(event)
             try:
-                self.save(record, last["verdict"])
+                self.save(record, last["verdict"], session.view())
             except SessionStoreError as exc:
                 if on_error is None:
                     raise
@@ -362,13 +422,19 @@ class SessionStore:
         return self._index
 
     def _discard_index(self) -> None:
+        """Move a corrupt index aside; IndexUnavailable when that is not possible (read-only directory)."""
         for suffix in ("", "-wal", "-shm"):
             p = Path(str(self.index_path) + suffix)
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 if suffix:
                     p.unlink()
                 else:
                     p.replace(p.with_name(p.name + f".corrupt-{int(time.time())}"))
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise IndexUnavailable(f"{self.index_path} is damaged and cannot be replaced: "
+                                       f"{exc.strerror or exc}") from None
 
     def reindex(self, advisor: Advisor | None = None,
                 progress: Callable[[int, int], None] | None = None) -> tuple[int, list[str]]:
@@ -383,7 +449,6 @@ class SessionStore:
     def _reindex(self, advisor: Advisor | None,
                  progress: Callable[[int, int], None] | None) -> tuple[int, list[str]]:
         self._remove_stale_temp_files()
-        ids = self.ids()
         problems: list[str] = []
         try:
             index = self._index or HistoryIndex(self.index_path)
@@ -393,42 +458,120 @@ class SessionStore:
             self._discard_index()
             index = HistoryIndex(self.index_path)
         self._index = index
-
-        def rows() -> Iterator[tuple[Any, str]]:
-            for n, sid in enumerate(ids, 1):
-                if progress is not None:
-                    progress(n, len(ids))
-                path = self.path(sid)
-                try:
-                    record = read_record(path)
-                except SessionStoreError as exc:
-                    problems.append(str(exc))
-                    continue
-                live = None
-                if advisor is not None and not any(isinstance(e, DiagnosisReached) for e in record.events):
-                    live = live_verdict(record, advisor)
-                yield summarize(record, live, str(path))
-
-        index.clear()
-        written = index.upsert_many(rows())
+        stamps = self._file_stamps()
+        written = index.upsert_many(self._rows(stamps, problems, advisor, progress), stamps, replace=True)
         self.index_error = None
         return written, problems
 
+    def _file_stamps(self) -> dict[str, Stamp]:
+        """(mtime_ns, size) of every session file, by id, taken before the files are read."""
+        out: dict[str, Stamp] = {}
+        try:
+            entries = list(os.scandir(self.sessions_dir))
+        except (FileNotFoundError, NotADirectoryError):
+            return out
+        except OSError as exc:
+            raise SessionStoreError(f"cannot list {self.sessions_dir}: {exc.strerror or exc}") from None
+        for entry in entries:
+            name = entry.name
+            if name.endswith(".json") and not name.startswith(".") and _ID_RE.match(name[:-5]):
+                with contextlib.suppress(OSError):
+                    st = entry.stat()
+                    out[name[:-5]] = (st.st_mtime_ns, st.st_size)
+        return out
+
+    def _rows(self, ids: Iterable[str], problems: list[str], advisor: Advisor | None = None,
+              progress: Callable[[int, int], None] | None = None) -> Iterator[tuple[HistoryEntry, str]]:
+        """Index rows read from the session files (unreadable ones become one-line `problems`)."""
+        ids = sorted(ids)
+        for n, sid in enumerate(ids, 1):
+            if progress is not None:
+                progress(n, len(ids))
+            path = self.path(sid)
+            try:
+                record = read_record(path)
+            except SessionStoreError as exc:
+                problems.append(str(exc))
+                continue
+            live = None
+            if advisor is not None and not any(isinstance(e, DiagnosisReached) for e in record.events):
+                live = live_verdict(record, advisor)
+            yield summarize(record, live, str(path))
+
+    def refresh_index(self) -> list[str]:
+        """Bring the index up to date with the files: rows for new or changed files, none for removed ones.
+
+        Cheap when nothing changed (one directory listing, one query). Catches up
+        after a save killed before its index update, after another process's
+        saves and after files were copied in or deleted by hand. Returns one-line
+        problems (unreadable files). Raises IndexUnavailable when the index
+        cannot be written (read-only or full disk).
+        """
+        with self._lock:
+            files = self._file_stamps()
+            index = self.history
+            known = index.stamps()
+            changed = {i: st for i, st in files.items() if known.get(i) != st}
+            gone = [i for i in known if i not in files]
+            problems: list[str] = []
+            if changed or gone:
+                index.upsert_many(self._rows(changed, problems), changed, delete=gone)
+            return problems
+
+    def query_history(self, query: HistoryQuery | None = None) -> tuple[list[HistoryEntry], list[str]]:
+        """History entries straight from an up-to-date index, plus one-line notes for the user.
+
+        The files are the truth: the index is refreshed first, and when it cannot
+        be used at all (read-only or full disk, damaged beyond replacing) the
+        session files are read into an in-memory index instead, so `history`
+        works on a read-only data directory and never says "no sessions" while
+        readable session files exist.
+        """
+        self._remove_stale_temp_files()
+        try:
+            problems = self.refresh_index()
+            return self.history.query(query), problems
+        except (IndexUnavailable, IndexCorrupt) as exc:
+            note = f"history index not usable ({exc}); listing from the session files"
+        memory = HistoryIndex(Path(":memory:"))
+        problems = []
+        files = self._file_stamps()
+        memory.upsert_many(self._rows(files, problems), files)
+        try:
+            return memory.query(query), [note, *problems]
+        finally:
+            memory.close()
+
     def _remove_stale_temp_files(self, max_age_s: float = 3600.0) -> None:
-        """Temp files a killed process left behind (never the session files themselves)."""
+        """Temp files a killed process left behind (never the session files themselves).
+
+        Under the write lock no save is in progress, so every temp file is
+        stale; when another process holds the lock, only those older than
+        `max_age_s`. On a read-only directory nothing can be (or needs to be) done.
+        """
         if not self.sessions_dir.is_dir():
             return
-        cutoff = time.time() - max_age_s
+        try:
+            with write_lock(self.root, timeout_s=0.0):
+                self._unlink_temp_files(None)
+        except LockBusy:
+            self._unlink_temp_files(time.time() - max_age_s)
+        except LockUnavailable:
+            pass
+
+    def _unlink_temp_files(self, cutoff: float | None) -> None:
         for tmp in self.sessions_dir.glob(".*.json.*.tmp"):
             with contextlib.suppress(OSError):
-                if tmp.stat().st_mtime < cutoff:
+                if cutoff is None or tmp.stat().st_mtime < cutoff:
                     tmp.unlink()
 
-    def _index_record(self, record: SessionRecord, verdict: Verdict | None, path: Path) -> None:
+    def _index_record(self, record: SessionRecord, verdict: Verdict | None, path: Path,
+                      view: SessionView | None = None) -> None:
         try:
-            self.history.upsert(*summarize(record, verdict, str(path)))
+            st = os.stat(path)
+            self.history.upsert(*summarize(record, verdict, str(path), view), stamp=(st.st_mtime_ns, st.st_size))
             self.index_error = None
-        except (IndexCorrupt, sqlite3.Error) as exc:
+        except (IndexCorrupt, IndexUnavailable, sqlite3.Error, OSError) as exc:
             # the JSON file is saved; the index is rebuilt on the next `advisor history --reindex`
             # or automatically when the file turns out corrupt
             self.index_error = str(exc)

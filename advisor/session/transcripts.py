@@ -27,7 +27,8 @@ from advisor.engine.observations import Observation, Source
 from advisor.kb.loader import KnowledgeBase, load_kb
 from advisor.kb.models import UNKNOWN, CauseDef, Condition, ObservationDef
 from advisor.session.core import Session
-from advisor.session.events import AnswerChanged, AnswerGiven, ProbeRun, SessionRecord
+from advisor.session.events import ProbeRun, SessionRecord
+from advisor.session.projection import project
 from advisor.session.store import dump_record
 
 BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -311,10 +312,9 @@ def build(advisor: Advisor, cause_id: str, index: int = 0) -> SessionRecord:
     for i, ev in enumerate(record.events):
         t += timedelta(seconds=12 if i == 0 else 20 + (i * 17) % 45)
         ev.at = t
-    for ev in record.events:
-        if isinstance(ev, ProbeRun):
-            for o in ev.observations:
-                o.source.at = ev.at
+    for probe in project(record.events).probes:
+        for o in probe.observations:
+            o.source.at = probe.at
     return record
 
 
@@ -328,8 +328,7 @@ def check(record: SessionRecord, cause_id: str) -> str | None:
 
 
 def answers_of(record: SessionRecord) -> list[str]:
-    return [f"{e.observation.id}={e.observation.value}" for e in record.events
-            if isinstance(e, AnswerGiven | AnswerChanged)]
+    return [f"{a.observation.id}={a.observation.value}" for a in project(record.events).answers]
 
 
 def main(argv: list[str] | None = None) -> int:

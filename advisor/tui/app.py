@@ -8,17 +8,19 @@ line, cancellable with Esc.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.worker import get_current_worker
 
 from advisor.tui import services
 from advisor.tui.commands import AdvisorCommands
+from advisor.tui.safety import VisibleControls
 from advisor.tui.screens.start import StartScreen
 from advisor.tui.widgets.work import WorkStatus
 
@@ -27,11 +29,13 @@ if TYPE_CHECKING:
     # start screen is on screen): `advisor` paints its first frame without loading them
     from advisor.context import TrunkContext
     from advisor.engine.diagnosis import Advisor, Diagnosis
+    from advisor.engine.observations import Observation
     from advisor.session.core import Session
     from advisor.session.events import SessionRecord
     from advisor.tui.screens.answer import FactChoice
     from advisor.tui.screens.diagnosis import DiagnosisScreen
     from advisor.tui.screens.export import ExportRequest
+    from advisor.tui.screens.probes import ProbesReported
     from advisor.tui.screens.session import SessionScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -57,6 +61,7 @@ class AdvisorApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "toggle_theme", "theme", show=False),
         Binding("ctrl+q", "quit", "quit", priority=True),
+        Binding("p", "probes", "probes", show=False),
     ]
 
     def __init__(self, advisor: Advisor | None = None, *, kb_dir: str | None = None,
@@ -78,6 +83,11 @@ class AdvisorApp(App[int]):
         self.work_label: str | None = None
         self.last_export: Path | None = None
         self.load_error: str | None = None
+        self._visible_controls = VisibleControls()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters plus ours: no control character in any drawn line reaches the terminal."""
+        return [*super().get_line_filters(), self._visible_controls]
 
     # ---- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -139,7 +149,8 @@ class AdvisorApp(App[int]):
 
     # ---- sessions ----------------------------------------------------------------------
     def start_session(self, family: str, symptom: str | None = None, *, report: str = "",
-                      context: TrunkContext | None = None, trace_path: str | None = None) -> Session:
+                      context: TrunkContext | None = None, trace_path: str | None = None,
+                      report_observations: Sequence[Observation] = (), report_notes: Sequence[str] = ()) -> Session:
         from advisor.session.core import Session
         from advisor.tui.present import family_title
 
@@ -150,8 +161,10 @@ class AdvisorApp(App[int]):
         session.record.title = " · ".join([*parts, family_title(kb, family)])
         services.attach_store(self.store, session, self._save_failed)
         session.choose_family(family, symptom)
-        if report:
-            session.report_text(report)
+        if report:  # what the engineer confirmed of the customer's words (screens/intake.py), the rest as notes
+            session.report_text(report, report_observations)
+            for note in report_notes:
+                session.note(note)
         if context is not None and not context.is_empty():
             session.set_context(context)
         self.open_session(session)
@@ -181,8 +194,6 @@ class AdvisorApp(App[int]):
             await self.push_screen(screen)
 
     def resume_session(self, session_id: str | None) -> None:
-        from advisor.session.events import TraceAttached
-
         if self.advisor is None:
             self.resume, self.resume_id = True, session_id
             return
@@ -196,7 +207,7 @@ class AdvisorApp(App[int]):
         if self.store is not None and not session.listeners:
             services.attach_store(self.store, session, self._save_failed)
         self.open_session(session)
-        for file in [ev.file for ev in session.record.events if isinstance(ev, TraceAttached)]:
+        for file in [ev.file for ev in session.view().traces]:
             if Path(file).is_file():
                 self._reanalyze(file)
 
@@ -236,7 +247,7 @@ class AdvisorApp(App[int]):
         self.diagnosis = d
         concluded = d.conclusion.status in CONCLUDED
         if concluded:
-            self._conclude(session, d)  # recorded first, so the log shows it too
+            session.conclude()  # recorded first (once), so the log shows it too
         screen.render_state(d, answered_count(session) + 1, focus=self.screen is screen)
         screen.sub_title = self._subtitle(session)
         if concluded:
@@ -252,12 +263,12 @@ class AdvisorApp(App[int]):
             if diag is not None and self.screen is diag:
                 self.pop_screen()
             q = d.next_question
-            if q is not None and not self._showing(session, q.id):
+            if q is not None and not session.showing(q.id):
                 # bookkeeping only (and a save): after the frame, so the answer shows sooner
                 self.call_after_refresh(self._record_shown, session, q.id, q.observation)
 
     def _record_shown(self, session: Session, question: str, observation: str) -> None:
-        if session is self.session and not self._showing(session, question):
+        if session is self.session:
             d = self.diagnosis
             if d is not None and d.next_question is not None and d.next_question.id == question:
                 session.show_question(question, observation)
@@ -268,38 +279,6 @@ class AdvisorApp(App[int]):
 
         badge = context_badge(session.context)
         return f"{badge} · {session.id}" if badge else session.id
-
-    @staticmethod
-    def _showing(session: Session, question: str) -> bool:
-        from advisor.session.events import AnswerChanged, AnswerGiven, FamilyChosen, QuestionShown, TraceAttached
-
-        for ev in reversed(session.record.events):
-            if isinstance(ev, QuestionShown):
-                return ev.question == question
-            if isinstance(ev, AnswerGiven | AnswerChanged | TraceAttached | FamilyChosen):
-                return False
-        return False
-
-    @staticmethod
-    def _conclude(session: Session, d: Diagnosis) -> None:
-        from advisor.session.events import (
-            AnswerChanged,
-            AnswerGiven,
-            DiagnosisReached,
-            FamilyChosen,
-            ProbeRun,
-            TextReported,
-            TraceAttached,
-        )
-
-        for ev in reversed(session.record.events):
-            if isinstance(ev, DiagnosisReached):
-                if ev.status == d.conclusion.status and ev.cause == d.conclusion.cause:
-                    return
-                break
-            if isinstance(ev, AnswerGiven | AnswerChanged | TraceAttached | FamilyChosen | TextReported | ProbeRun):
-                break
-        session.conclude()
 
     def answer(self, observation: str, raw: str | float, question: str | None = None) -> bool:
         if self.session is None:
@@ -315,6 +294,18 @@ class AdvisorApp(App[int]):
     # ---- dialogs -----------------------------------------------------------------------
     def _question(self) -> Any:
         return self.diagnosis.next_question if self.diagnosis is not None else None
+
+    # ---- probes (advisor/tui/screens/probes.py) ---------------------------------------------
+    def action_probes(self) -> None:
+        from advisor.tui.screens.probes import open_probes
+
+        open_probes(self)
+
+    def on_probes_reported(self, message: ProbesReported) -> None:
+        if self.session is not None:
+            for run in message.runs:
+                self.session.record_probe(run)
+            self.refresh_session()
 
     def show_help(self) -> None:
         from advisor.tui.screens.dialogs import InfoDialog, help_body

@@ -19,6 +19,7 @@ class AdvisorCommands(Provider):
             ("Help for this question", "how to find the answer out (h, F1)", app.show_help),
             ("Attach a SIP trace", "read a capture or PBX log and fill in what it shows (t)", app.ask_trace),
             ("Show the trace ladder", "sequence diagram of each call in the attached traces (l)", app.show_ladder),
+            ("Run probes", "test the trunk: DNS, OPTIONS, TLS, numbers, ports; the PBX kit (p)", app.action_probes),
             ("Change an earlier answer", "pick an answer and give another (c)", app.change_answer),
             ("Add a note", "a free-text note kept with the session (n)", app.add_note),
             ("Edit the trunk context", "customer, ticket, URIs, PBX address, numbers (k)", app.edit_context),

@@ -17,8 +17,6 @@ from advisor.kb.loader import KnowledgeBase
 from advisor.kb.models import UNKNOWN, QuestionDef
 from advisor.session.core import Session
 from advisor.session.events import (
-    AnswerChanged,
-    AnswerGiven,
     ContextEntered,
     DiagnosisReached,
     ExportMade,
@@ -28,6 +26,7 @@ from advisor.session.events import (
     TextReported,
     TraceAttached,
 )
+from advisor.session.projection import AnswerStep
 from advisor.tui.fields import CONTEXT_FIELDS as CONTEXT_FIELDS  # their home is advisor.tui.fields
 from advisor.tui.fields import parse_numbers as parse_numbers
 
@@ -201,45 +200,43 @@ class LogItem:
 
 def log_items(session: Session) -> list[LogItem]:
     kb = session.advisor.kb
-    events = session.record.events
-    last_answer: dict[str, int] = {}
-    for i, ev in enumerate(events):
-        if isinstance(ev, AnswerGiven | AnswerChanged):
-            last_answer[ev.observation.id] = i
-    answered = set(last_answer)
+    view = session.view()
+    answered = set(view.current)
     items: list[LogItem] = []
-    for i, ev in enumerate(events):
-        if isinstance(ev, FamilyChosen):
-            title = family_title(kb, ev.family)
-            lines = tuple(f"{o.id} = {value_label(kb, o.id, o.value)}" for o in ev.observations)
-            items.append(LogItem(i, "family", title, symptom_title(kb, ev.symptom), lines))
-        elif isinstance(ev, TextReported):
-            lines = tuple(f"{o.id} = {value_label(kb, o.id, o.value)}" for o in ev.observations)
-            items.append(LogItem(i, "text", "in their words", ev.text, lines))
-        elif isinstance(ev, ContextEntered):
-            items.append(LogItem(i, "context", "Trunk context", "", tuple(context_lines(ev.context))))
-        elif isinstance(ev, AnswerGiven | AnswerChanged):
-            obs = ev.observation
-            body = value_label(kb, obs.id, obs.value, ev.question)
-            if isinstance(ev, AnswerChanged):
-                body = f"{body}  (changed from {value_label(kb, obs.id, ev.previous, ev.question)})"
-            items.append(LogItem(i, "answer", question_text(kb, obs.id, ev.question), body,
-                                 observation=obs.id, question=ev.question, superseded=last_answer[obs.id] != i))
-        elif isinstance(ev, NoteTyped):
-            items.append(LogItem(i, "note", "Note", ev.text))
-        elif isinstance(ev, TraceAttached):
-            head = f"{ev.file}" + (f" ({ev.format})" if ev.format else "")
-            body = f"{ev.calls} call(s), {len(ev.observations)} fact(s) found" if ev.calls or ev.observations \
-                else "no facts found"
-            lines = tuple(_trace_fact(kb, o, o.id in answered) for o in ev.observations)
-            lines += tuple(f"warning: {w}" for w in ev.warnings)
-            items.append(LogItem(i, "trace", head, body, lines))
-        elif isinstance(ev, ProbeRun):
-            items.append(LogItem(i, "probe", f"Probe {ev.probe}", ev.summary))
-        elif isinstance(ev, DiagnosisReached):
-            items.append(LogItem(i, "diagnosis", "Diagnosis", ev.summary))
-        elif isinstance(ev, ExportMade):
-            items.append(LogItem(i, "export", "Exported", f"{ev.format} to {ev.destination}"))
+    for entry in view.timeline:
+        match entry:
+            case FamilyChosen():
+                lines = tuple(f"{o.id} = {value_label(kb, o.id, o.value)}" for o in entry.observations)
+                items.append(LogItem(len(items), "family", family_title(kb, entry.family),
+                                     symptom_title(kb, entry.symptom), lines))
+            case TextReported():
+                lines = tuple(f"{o.id} = {value_label(kb, o.id, o.value)}" for o in entry.observations)
+                items.append(LogItem(len(items), "text", "in their words", entry.text, lines))
+            case ContextEntered():
+                items.append(LogItem(len(items), "context", "Trunk context", "", tuple(context_lines(entry.context))))
+            case AnswerStep():
+                obs = entry.observation
+                body = value_label(kb, obs.id, obs.value, entry.question)
+                if entry.changed:
+                    body = f"{body}  (changed from {value_label(kb, obs.id, entry.previous, entry.question)})"
+                items.append(LogItem(len(items), "answer", question_text(kb, obs.id, entry.question), body,
+                                     observation=obs.id, question=entry.question,
+                                     superseded=view.superseded(entry)))
+            case NoteTyped():
+                items.append(LogItem(len(items), "note", "Note", entry.text))
+            case TraceAttached():
+                head = f"{entry.file}" + (f" ({entry.format})" if entry.format else "")
+                body = f"{entry.calls} call(s), {len(entry.observations)} fact(s) found" \
+                    if entry.calls or entry.observations else "no facts found"
+                lines = tuple(_trace_fact(kb, o, o.id in answered) for o in entry.observations)
+                lines += tuple(f"warning: {w}" for w in entry.warnings)
+                items.append(LogItem(len(items), "trace", head, body, lines))
+            case ProbeRun():
+                items.append(LogItem(len(items), "probe", f"Probe {entry.probe}", entry.summary))
+            case DiagnosisReached():
+                items.append(LogItem(len(items), "diagnosis", "Diagnosis", entry.summary))
+            case ExportMade():
+                items.append(LogItem(len(items), "export", "Exported", f"{entry.format} to {entry.destination}"))
     return items
 
 
@@ -254,13 +251,13 @@ def answerable_facts(session: Session) -> list[tuple[Observation, str | None]]:
     seen: set[str] = set()
     out: list[tuple[Observation, str | None]] = []
     kb = session.advisor.kb
-    for ev in reversed(session.record.events):
-        if isinstance(ev, AnswerGiven | AnswerChanged):
-            if ev.observation.id not in seen:
-                seen.add(ev.observation.id)
-                out.append((ev.observation, ev.question))
-        elif isinstance(ev, TraceAttached | TextReported | FamilyChosen):
-            for o in ev.observations:
+    for entry in reversed(session.view().timeline):
+        if isinstance(entry, AnswerStep):
+            if entry.observation.id not in seen:
+                seen.add(entry.observation.id)
+                out.append((entry.observation, entry.question))
+        elif isinstance(entry, TraceAttached | TextReported | FamilyChosen):
+            for o in entry.observations:
                 if o.id not in seen and o.id in kb.observations:
                     seen.add(o.id)
                     q = question_for(kb, o.id)
@@ -276,7 +273,7 @@ def current_value(session: Session, observation: str) -> Observation | None:
 
 
 def answered_count(session: Session) -> int:
-    return len({ev.observation.id for ev in session.answers()})
+    return session.view().answered
 
 
 # ---- the summary for a ticket or the clipboard ------------------------------------
@@ -338,7 +335,7 @@ def summary_text(session: Session, d: Diagnosis) -> str:
                                                     for c in view.still_possible[:5]))
     if view.ruled_out:
         lines.append(f"Ruled out: {len(view.ruled_out)} cause(s)")
-    answers = session.answers()
+    answers = session.view().answers
     if answers:
         lines.append("Answers:")
         for a in answers:

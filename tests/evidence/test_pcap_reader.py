@@ -29,7 +29,7 @@ from advisor.evidence.pcap_reader import is_capture, read_capture
 from advisor.evidence.records import CaptureContents, TraceError
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "pcap"
-SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 UDP_FRAMES = [1, 2, 3, 4, 45, 46]
 FIRST_WORDS = ["INVITE", "SIP/2.0 180", "SIP/2.0 200", "ACK", "BYE", "SIP/2.0 200"]
@@ -264,8 +264,6 @@ def test_pcapng_two_interfaces_of_different_link_types() -> None:
 
 def test_shared_sample_s06() -> None:
     path = SAMPLES / "s06.pcap"
-    if not path.exists():
-        pytest.skip("shared samples not present")
     cc = read_capture(str(path))
     assert cc.packets == 3942
     frames = [1, 2, 3, 716, 717, 768, 769, 870, 871, 1072, 1073, 1474, 1475, 1876, 1877, 2278, 2279]
@@ -283,8 +281,6 @@ def test_shared_sample_s06() -> None:
 
 def test_shared_sample_s09_one_way_audio() -> None:
     path = SAMPLES / "s09.pcap"
-    if not path.exists():
-        pytest.skip("shared samples not present")
     cc = read_capture(str(path))
     assert [r.ref.frame for r in cc.sip] == [1, 2, 3, 4, 5, 606, 607]
     assert len(cc.rtp) == 1

@@ -21,10 +21,9 @@ from advisor.evidence.textlogs import read_text_detailed
 from advisor.kb.loader import KnowledgeBase, load_kb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "text"
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 TEXTS = sorted(FIXTURES.glob("*.txt")) + sorted(FIXTURES.glob("*.log"))
-if SAMPLES.is_dir():
-    TEXTS += sorted(p for p in SAMPLES.glob("s*") if p.suffix in (".txt", ".log"))
+TEXTS += sorted(p for p in SAMPLES.glob("s*") if p.suffix in (".txt", ".log"))
 TEXT_CACHE = {p.name: p.read_text() for p in TEXTS}
 KB: KnowledgeBase = load_kb()
 LIMIT_S = 10.0  # any single input must be handled well within this

@@ -1,4 +1,4 @@
-"""The shared samples and real fragments, read end to end: files -> observations -> diagnosis."""
+"""The samples and real fragments in tests/data, read end to end: files -> observations -> diagnosis."""
 
 from __future__ import annotations
 
@@ -14,13 +14,10 @@ from advisor.engine.diagnosis import Advisor, Diagnosis
 from advisor.evidence.analyze import TraceAnalysis, analyze_files
 from advisor.kb.loader import KnowledgeBase
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
-pytestmark = pytest.mark.skipif(not (SAMPLES / "expected.yaml").is_file(), reason="shared samples not present")
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 
 def _expected() -> dict[str, dict]:
-    if not (SAMPLES / "expected.yaml").is_file():
-        return {}
     return yaml.safe_load((SAMPLES / "expected.yaml").read_text())
 
 
@@ -121,7 +118,6 @@ def test_s05_rate_across_calls(kb: KnowledgeBase, advisor: Advisor) -> None:
     assert analysis.notes and "5 calls" in analysis.notes[0]
 
 
-@pytest.mark.skipif(not (SAMPLES / "s06.pcap").is_file(), reason="no pcap sample")
 def test_s06_ack_evidence_is_the_ack_frame(kb: KnowledgeBase, advisor: Advisor) -> None:
     analysis, _ = run(kb, advisor, "s06.pcap")
     o = obs(analysis, "ack_request_uri")
@@ -136,7 +132,6 @@ def test_s06_ack_evidence_is_the_ack_frame(kb: KnowledgeBase, advisor: Advisor) 
     assert "audio_heard" not in {f.observation.id for f in analysis.findings}
 
 
-@pytest.mark.skipif(not (SAMPLES / "s09.pcap").is_file(), reason="no pcap sample")
 def test_s09_rtp_findings(kb: KnowledgeBase, advisor: Advisor) -> None:
     analysis, _ = run(kb, advisor, "s09.pcap")
     assert obs(analysis, "rtp_from_carrier_arrives").value == "no"
@@ -174,8 +169,6 @@ REAL = SAMPLES / "real"
 
 
 def _real() -> dict[str, dict]:
-    if not (REAL / "index.yaml").is_file():
-        return {}
     return yaml.safe_load((REAL / "index.yaml").read_text())
 
 
@@ -193,8 +186,6 @@ def test_real_fragment_parses(kb: KnowledgeBase, advisor: Advisor, name: str) ->
 
 
 def test_real_fragments_yield_their_messages(kb: KnowledgeBase) -> None:
-    if not REAL.is_dir():
-        pytest.skip("no real fragments")
     r02 = analyze_files([REAL / "r02_flexisip_issue202.txt"], kb, TrunkContext())
     firsts = [m.first_line for c in r02.calls for m in c.messages]
     assert firsts == ["SIP/2.0 200 OK"]

@@ -18,16 +18,15 @@ from advisor.session.transcripts import build, check
 
 TRANSCRIPTS = Path(__file__).resolve().parents[2] / "transcripts"
 FILES = sorted(TRANSCRIPTS.glob("*.json"))
-CATALOG = Path(__file__).resolve().parents[3] / "shared" / "spec" / "causes.yaml"
+CATALOG = Path(__file__).resolve().parents[1] / "data" / "spec" / "causes.yaml"
 
 
 def test_one_transcript_per_cause(kb: KnowledgeBase) -> None:
     assert {f.stem for f in FILES} == set(kb.causes)
-    if CATALOG.is_file():  # the shared catalog, when this checkout sits next to it
-        import yaml
+    import yaml
 
-        catalog = {c["id"] for c in yaml.safe_load(CATALOG.read_text())}
-        assert len(catalog) == 28 and catalog <= {f.stem for f in FILES}
+    catalog = {c["id"] for c in yaml.safe_load(CATALOG.read_text())}
+    assert len(catalog) == 28 and catalog <= {f.stem for f in FILES}
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)

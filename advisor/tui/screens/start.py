@@ -14,6 +14,7 @@ from textual.widgets import Button, Collapsible, Header, Input, Label, OptionLis
 from textual.widgets.option_list import Option
 
 from advisor.tui import services
+from advisor.tui.screens.intake import start_with_report
 from advisor.tui.widgets.context_form import ContextForm
 from advisor.tui.widgets.footer import AdvisorFooter
 from advisor.tui.widgets.work import WorkStatus
@@ -177,7 +178,7 @@ class StartScreen(Screen[None]):
             return
         report = self.query_one("#report", Input).value.strip()
         trace = self.query_one("#trace-path", Input).value.strip()
-        app.start_session(family, symptom, report=report, context=context, trace_path=trace or None)
+        start_with_report(app, family, symptom, report=report, context=context, trace_path=trace or None)
 
     def action_resume(self) -> None:
         if self.advisor_app.latest_stored is not None:

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import events
 from textual.message import Message
 
+from advisor.textsafe import visible, visible_line
 from advisor.tui.present import LogItem
 from advisor.tui.widgets.lines import LineList, Row
 
@@ -43,10 +44,10 @@ def render_item(item: LogItem) -> Text:
     out = Text()
     if item.kind == "answer":
         out.append("Q ", style="bold")
-        out.append(item.title, style="italic")
+        out.append(visible_line(item.title), style="italic")
         out.append("\n")
         out.append("A ", style="bold")
-        out.append(item.body, style="strike dim" if item.superseded else "bold")
+        out.append(visible_line(item.body), style="strike dim" if item.superseded else "bold")
         if item.superseded:
             out.append("  (changed later)", style="dim")
         return out
@@ -55,13 +56,13 @@ def render_item(item: LogItem) -> Text:
         out.append(f"{who}:", style="bold")
     else:
         out.append(f"{who}: ", style="bold")
-        out.append(item.title, style="bold" if item.kind in ("family", "diagnosis") else "")
+        out.append(visible_line(item.title), style="bold" if item.kind in ("family", "diagnosis") else "")
     if item.body:
         out.append("\n  " if item.kind in ("text", "note", "trace", "family") else " - ")
-        out.append(item.body, style="italic" if item.kind in ("text", "note") else "")
+        out.append(visible(item.body), style="italic" if item.kind in ("text", "note") else "")
     for line in item.lines:
         out.append("\n  · ")
-        out.append(line, style="dim" if item.kind != "trace" or not line.startswith("warning") else "yellow")
+        out.append(visible_line(line), style="dim" if item.kind != "trace" or not line.startswith("warning") else "yellow")
     return out
 
 

@@ -17,6 +17,8 @@ from textual import events
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from advisor.textsafe import visible, visible_line
+
 TIME_WIDTH = 10
 SIDE_NAME = {"carrier": "carrier", "customer": "customer/PBX"}
 
@@ -101,7 +103,7 @@ def header(call: Any, width: int) -> Text:
     sides = column_sides(call)
     rows = []
     side_names = set(SIDE_NAME.values())
-    for texts in (cols, [f"({sides[c]})" if c in sides and c not in side_names else "" for c in cols]):
+    for texts in ([visible_line(c) for c in cols], [f"({sides[c]})" if c in sides and c not in side_names else "" for c in cols]):
         line = [" "] * width
         for x, t in zip(xs, texts, strict=True):
             start = max(TIME_WIDTH, min(width - len(t), x - len(t) // 2))
@@ -126,7 +128,7 @@ def arrow(m: Any, cols: list[str], width: int) -> Text:
         if x < width:
             top[x] = low[x] = "│"
     lo, hi = min(a, b), max(a, b)
-    label = str(getattr(m, "first_line", ""))
+    label = visible_line(str(getattr(m, "first_line", "")))
     if getattr(m, "retransmission", False):
         label += " (retransmission)"
     span = hi - lo - 1
@@ -221,5 +223,5 @@ def message_detail(m: Any) -> Text:
     if also:
         out.append("\nalso seen in: " + ", ".join(also), style="dim")
     out.append("\n\n")
-    out.append(str(getattr(m, "raw", "")).replace("\r\n", "\n").rstrip("\n"))
+    out.append(visible(str(getattr(m, "raw", "")).replace("\r\n", "\n").rstrip("\n")))
     return out
