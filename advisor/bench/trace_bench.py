@@ -47,6 +47,7 @@ __all__ = [
     "ToolRun",
     "TraceBenchResult",
     "run_trace_bench",
+    "with_peers_from",
     "write_sip_rtp_pcap",
 ]
 
@@ -722,6 +723,48 @@ def _best(runs: list[ToolRun]) -> ToolRun:
     return best
 
 
+def with_peers_from(result: TraceBenchResult, earlier: TraceBenchResult) -> TraceBenchResult:
+    """Put the peers' runs of an earlier result next to ours, where shape and packet count match.
+
+    The generator is deterministic (fixed seed), so the same shape and size
+    is the same file byte for byte; sip-doctor and tshark do not change
+    between two runs of the bench, our reader does.  Ratios and goals are
+    recomputed; each borrowed run says so in its notes.
+    """
+    for sh in result.shapes:
+        old = earlier.shape(sh.shape)
+        if old is None:
+            continue
+        for sz in sh.sizes:
+            match = next((o for o in old.sizes if o.packets == sz.packets and o.sip_messages == sz.sip_messages), None)
+            if match is None:
+                continue
+            sz.runs = [r for r in sz.runs if r.tool == "advisor"]
+            for r in match.runs:
+                if r.tool != "advisor" and r.seconds is not None:
+                    sz.runs.append(r.model_copy(update={"detail": f"{r.detail}; from an earlier run, same file"}))
+            ours, sd = sz.run("advisor"), sz.run("sip-doctor")
+            if ours and sd and ours.packets_per_s and sd.packets_per_s and ours.peak_rss_mb and sd.peak_rss_mb:
+                sz.speed_ratio_vs_sip_doctor = ours.packets_per_s / sd.packets_per_s
+                sz.memory_ratio_vs_sip_doctor = ours.peak_rss_mb / sd.peak_rss_mb
+                if ours.packets_per_cpu_s and sd.packets_per_cpu_s:
+                    sz.cpu_speed_ratio_vs_sip_doctor = ours.packets_per_cpu_s / sd.packets_per_cpu_s
+        first, last = (sh.sizes[0], sh.sizes[-1]) if sh.sizes else (None, None)
+        for tool in ("sip-doctor", "tshark"):
+            a = first.run(tool) if first else None
+            b = last.run(tool) if last else None
+            if a and b and a is not b and a.us_per_packet and b.us_per_packet:
+                sh.flatness[tool] = b.us_per_packet / a.us_per_packet
+            if a and b and a is not b and a.peak_rss_mb and b.peak_rss_mb:
+                sh.memory_growth[tool] = b.peak_rss_mb / a.peak_rss_mb
+    for tool in ("sip-doctor", "tshark"):
+        if tool in earlier.startup_seconds:
+            result.startup_seconds[tool] = earlier.startup_seconds[tool]
+            result.startup_cpu_seconds[tool] = earlier.startup_cpu_seconds.get(tool, 0.0)
+    result.peers = any(sz.run("sip-doctor") for sh in result.shapes for sz in sh.sizes)
+    return result
+
+
 def _parse_list(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
@@ -845,6 +888,8 @@ def _main(argv: list[str]) -> int:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--workdir")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--peers-from", help="a JSON result of an earlier run: its sip-doctor/tshark runs are shown"
+                                         " beside ours for the same shape and size (use with --no-peers)")
     args = ap.parse_args(argv)
     res = run_trace_bench(
         shapes=args.shapes,
@@ -854,6 +899,8 @@ def _main(argv: list[str]) -> int:
         progress=lambda m: print(m, file=sys.stderr),
         repeat=args.repeat,
     )
+    if args.peers_from:
+        res = with_peers_from(res, TraceBenchResult.model_validate_json(Path(args.peers_from).read_text()))
     print(res.model_dump_json(indent=2) if args.json else res.render())
     return 0 if res.goals_met else 1
 

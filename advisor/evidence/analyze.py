@@ -180,6 +180,10 @@ def analyze_loaded(loaded: list[LoadedTrace], kb: KnowledgeBase, context: TrunkC
     return _report(cs, sides, result, raw_messages)
 
 
+_SIDES: dict[str, Side] = {"carrier": "carrier", "customer": "customer"}
+_PARTIES: dict[str, Literal["caller", "callee"]] = {"caller": "caller", "callee": "callee"}
+
+
 def _view(m: Message, origin: float | None, raw: bool = True) -> MessageView:
     rec = m.record
     offset = None
@@ -189,8 +193,7 @@ def _view(m: Message, origin: float | None, raw: bool = True) -> MessageView:
     return MessageView.model_construct(
         index=m.index, file=m.file, line=m.line, frame=m.frame, ref=m.label, time=m.at, ts=m.ts, offset=offset,
         src=m.endpoint("src"), dst=m.endpoint("dst"), transport=rec.transport,
-        sender=m.sender if m.sender in ("carrier", "customer") else None,
-        party=m.party if m.party in ("caller", "callee") else None,
+        sender=_SIDES.get(m.sender or ""), party=_PARTIES.get(m.party or ""),
         first_line=m.msg.first_line, summary=m.msg.summary(), retransmission=m.retransmission,
         view_of=m.view_of.index if m.view_of is not None else None,
         also_in=[v.label for v in m.views], raw=m.msg.text() if raw else None,
