@@ -475,6 +475,39 @@ class TraceBenchResult(BaseModel):
     def shape(self, name: str) -> ShapeResult | None:
         return next((s for s in self.shapes if s.shape == name), None)
 
+    def markdown(self) -> str:
+        """Per-shape tables (the form benchmarks/trace.md shows)."""
+        out: list[str] = []
+        for sh in self.shapes:
+            out += [f"#### {sh.shape}: {sh.description}", "",
+                    "| packets | SIP msgs | tool | wall s | CPU s | packets/s | packets/CPU s | msgs/s | CPU us/pkt |"
+                    " peak MB |", "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+            for sz in sh.sizes:
+                for r in sz.runs:
+                    if r.seconds is None:
+                        out.append(f"| {sz.packets:,} | {sz.sip_messages:,} | {r.tool} | {r.status} | | | | | | |")
+                        continue
+                    out.append(f"| {sz.packets:,} | {sz.sip_messages:,} | {r.tool} | {r.seconds:.2f} | "
+                               f"{r.cpu_seconds or 0:.2f} | {r.packets_per_s or 0:,.0f} | "
+                               f"{r.packets_per_cpu_s or (r.packets / r.cpu_seconds if r.cpu_seconds else 0):,.0f} | "
+                               f"{r.messages_per_s or 0:,.0f} | {r.us_per_packet or 0:.2f} | {r.peak_rss_mb or 0:.1f} |")
+            out.append("")
+            ratios = [f"{sz.packets:,}: {sz.cpu_speed_ratio_vs_sip_doctor:.2f}x CPU speed, "
+                      f"{sz.memory_ratio_vs_sip_doctor:.2f}x memory"
+                      for sz in sh.sizes
+                      if sz.cpu_speed_ratio_vs_sip_doctor is not None and sz.memory_ratio_vs_sip_doctor is not None]
+            if ratios:
+                out.append("ours / sip-doctor: " + "; ".join(ratios) + ".")
+            if sh.flatness:
+                out.append("CPU time per packet, largest / smallest: " + ", ".join(
+                    f"{t} {v:.2f}x" for t, v in sh.flatness.items()) + ".")
+            if sh.memory_growth:
+                out.append("Peak memory, largest / smallest: " + ", ".join(
+                    f"{t} {v:.2f}x" for t, v in sh.memory_growth.items()) + ".")
+            missed = sh.goals()
+            out += ["Goals: " + ("met." if not missed else "missed: " + "; ".join(missed) + "."), ""]
+        return "\n".join(out)
+
     def render(self) -> str:
         lines = [f"Trace reader benchmark ({self.machine})"]
         if self.startup_seconds:
@@ -888,6 +921,7 @@ def _main(argv: list[str]) -> int:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--workdir")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--markdown", action="store_true", help="per-shape tables in Markdown")
     ap.add_argument("--peers-from", help="a JSON result of an earlier run: its sip-doctor/tshark runs are shown"
                                          " beside ours for the same shape and size (use with --no-peers)")
     args = ap.parse_args(argv)
@@ -901,7 +935,7 @@ def _main(argv: list[str]) -> int:
     )
     if args.peers_from:
         res = with_peers_from(res, TraceBenchResult.model_validate_json(Path(args.peers_from).read_text()))
-    print(res.model_dump_json(indent=2) if args.json else res.render())
+    print(res.model_dump_json(indent=2) if args.json else res.markdown() if args.markdown else res.render())
     return 0 if res.goals_met else 1
 
 
