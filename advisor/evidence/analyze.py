@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from advisor.context import TrunkContext
 from advisor.engine.observations import Observation
 from advisor.evidence.calls import Call, CallSet, Message, build_calls
-from advisor.evidence.findings import FindingsResult, derive_findings
+from advisor.evidence.findings import CallVerdict, FindingsResult, derive_findings
 from advisor.evidence.load import LoadedTrace, load_trace_detailed
 from advisor.evidence.sides import Sides, assign_sides
 from advisor.kb.loader import KnowledgeBase
@@ -200,10 +200,13 @@ def _view(m: Message, origin: float | None, raw: bool = True) -> MessageView:
     )
 
 
-def _call_view(call: Call, result: FindingsResult, raw: bool = True) -> CallView:
+def _call_view(call: Call, result: FindingsResult, raw: bool = True,
+               verdicts: dict[int, CallVerdict] | None = None) -> CallView:
     ts = [m.ts for m in call.messages if m.ts is not None and m.file == call.messages[0].file]
     origin = min(ts) if ts else None
-    verdict = next((v for v in result.verdicts if v.call is call), None)
+    if verdicts is None:
+        verdicts = {id(v.call): v for v in result.verdicts}
+    verdict = verdicts.get(id(call))
     inv = call.initial_invite
     caller = callee = None
     if inv is not None:
@@ -255,7 +258,8 @@ def _report(cs: CallSet, sides: Sides, result: FindingsResult, raw: bool = True)
                                       src=i.src, dst=i.dst, kind="icmp", summary=i.text))
     warnings.extend(cs.warnings)
     warnings.extend(sides.warnings)
-    calls = [_call_view(c, result, raw) for c in cs.calls]
+    by_call = {id(v.call): v for v in result.verdicts}  # one lookup per call, not a scan of all verdicts
+    calls = [_call_view(c, result, raw, by_call) for c in cs.calls]
     other: list[MessageView] = []
     for d in cs.dialogs:
         ts = [m.ts for m in d.messages if m.ts is not None]
