@@ -13,9 +13,12 @@ from advisor.kb.models import (
     UNKNOWN,
     AlertDef,
     AlertsFile,
+    CarrierPack,
     CatalogFile,
     CauseDef,
     Condition,
+    ExtractorDecl,
+    ExtractorsFile,
     FamilyDef,
     ImplicationDef,
     ObservationDef,
@@ -33,7 +36,8 @@ from advisor.kb.yamlsrc import PathKey, Problem, SourceDoc, read_yaml
 M = TypeVar("M", bound=BaseModel)
 
 TOP_FILES = ("observations.yaml", "questions.yaml", "symptoms.yaml", "tips.yaml", "trace.yaml")
-OPTIONAL_FILES = ("catalog.yaml", "probes.yaml", "intake.yaml", "redaction.yaml", "implications.yaml")
+OPTIONAL_FILES = ("catalog.yaml", "probes.yaml", "intake.yaml", "redaction.yaml", "implications.yaml",
+                  "extractors.yaml")
 
 
 class KBError(Exception):
@@ -70,6 +74,13 @@ class KnowledgeBase:
     catalog: list[str] = field(default_factory=list)
     alert_carriers: dict[str, str] = field(default_factory=dict)  # alert code -> carrier pack name
     implications: list[ImplicationDef] = field(default_factory=list)  # written + generated (symptoms, alerts)
+    carriers: dict[str, CarrierPack] = field(default_factory=dict)  # carriers/<name>.yaml by name
+    extractors: dict[str, ExtractorDecl] = field(default_factory=dict)  # extractors.yaml by area
+
+    @property
+    def default_carrier(self) -> str | None:
+        """The pack assumed when nothing in the trace or the context names a carrier."""
+        return next((n for n, c in self.carriers.items() if c.default), next(iter(self.carriers), None))
 
     @property
     def question_for(self) -> dict[str, QuestionDef]:
@@ -203,9 +214,36 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
     trdoc = docs.get("trace.yaml")
     if trdoc is not None:
         trace = _validate(trdoc, TraceFile, (), trdoc.data, problems)
+    carriers: dict[str, CarrierPack] = {}
+    for path in sorted((root / "carriers").glob("*.yaml")) if (root / "carriers").is_dir() else []:
+        pdoc, errs = read_yaml(path, display(path))
+        problems += errs
+        if pdoc is None:
+            continue
+        pack = _validate(pdoc, CarrierPack, (), pdoc.data, problems)
+        if pack is not None:
+            carriers[path.stem] = pack
+            where[f"carrier:{path.stem}"] = Located(pdoc, ())
+    defaults = [n for n, c in carriers.items() if c.default]
+    if len(defaults) > 1:
+        problems.append(Problem(display(root / "carriers"), 1, f"more than one default carrier pack: {', '.join(defaults)}"))
+    extractors: dict[str, ExtractorDecl] = {}
+    if (root / "extractors.yaml").is_file():
+        edoc, errs = read_yaml(root / "extractors.yaml", display(root / "extractors.yaml"))
+        problems += errs
+        if edoc is not None and _shape(edoc, ExtractorsFile, ("extractors",), problems):
+            for i, decl in enumerate(_list(edoc, ExtractorDecl, ("extractors",), problems)):
+                if decl.area in extractors:
+                    problems.append(Problem(edoc.file, edoc.line_of(("extractors", i, "area")), f"duplicate area {decl.area!r}"))
+                extractors[decl.area] = decl
+                where[f"extractor:{decl.area}"] = Located(edoc, ("extractors", i))
+    trace = trace or _empty_trace()
+    if not trace.carrier.name and carriers:
+        pack = carriers[defaults[0] if defaults else next(iter(carriers))]
+        trace = trace.model_copy(update={"carrier": pack.as_carrier_def()})
 
     kb = KnowledgeBase(root, observations, questions, causes, families, symptoms, tips, alerts,
-                       trace or _empty_trace(), where, catalog, alert_carriers, written_implications)
+                       trace, where, catalog, alert_carriers, written_implications, carriers, extractors)
     if not problems:
         problems += cross_check(kb)
     if problems:
@@ -496,6 +534,47 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
         values = kb.observations.get("response_reason")
         if values is not None and rp.value not in values.values:
             problems.append(Problem("trace.yaml", 1, f"reason pattern value {rp.value!r} is not a value of response_reason"))
+    problems += check_carriers(kb)
+    problems += check_extractors(kb)
+    return problems
+
+
+def check_carriers(kb: KnowledgeBase) -> list[Problem]:
+    """Carrier packs: their reason phrases and alert phrases speak the observation vocabulary."""
+    problems: list[Problem] = []
+    reasons = kb.observations.get("response_reason")
+    for name, pack in kb.carriers.items():
+        loc = kb.where.get(f"carrier:{name}")
+        for i, rp in enumerate(pack.reason_patterns):
+            if reasons is not None and rp.value not in reasons.values:
+                f, line = loc.at("reason_patterns", i, "value") if loc else (f"carriers/{name}.yaml", 1)
+                problems.append(Problem(f, line, f"reason pattern value {rp.value!r} is not a value of response_reason"))
+        for i, ap in enumerate(pack.alert_phrases):
+            if kb.alert(ap.code) is None:
+                f, line = loc.at("alert_phrases", i, "code") if loc else (f"carriers/{name}.yaml", 1)
+                problems.append(Problem(f, line, f"alert phrase names code {ap.code}, which no alerts/*.yaml defines"))
+    return problems
+
+
+def check_extractors(kb: KnowledgeBase) -> list[Problem]:
+    """Every observation (and value) a trace extractor declares must exist in observations.yaml."""
+    problems: list[Problem] = []
+    for area, decl in kb.extractors.items():
+        loc = kb.where.get(f"extractor:{area}")
+        for obs_id, values in decl.produces.items():
+            f, line = loc.at("produces", obs_id) if loc else ("knowledge/extractors.yaml", 1)
+            obs = kb.observations.get(obs_id)
+            if obs is None:
+                problems.append(Problem(f, line, f"extractor {area!r} declares unknown observation {obs_id!r}"))
+                continue
+            if values == "any":
+                continue
+            if obs.type == "number":
+                problems.append(Problem(f, line, f"{obs_id} is a number: declare it as `any`, not a list of values"))
+                continue
+            for v in values:
+                if v not in obs.values:
+                    problems.append(Problem(f, line, f"extractor {area!r} declares {obs_id}={v!r}, not a value of {obs_id}"))
     return problems
 
 
@@ -509,5 +588,7 @@ def schemas() -> dict[str, dict[str, Any]]:
         ("tips.schema.json", TypeAdapter(TipsFile)),
         ("alerts.schema.json", TypeAdapter(AlertsFile)),
         ("trace.schema.json", TypeAdapter(TraceFile)),
+        ("carrier.schema.json", TypeAdapter(CarrierPack)),
+        ("extractors.schema.json", TypeAdapter(ExtractorsFile)),
     )
     return {name: adapter.json_schema(by_alias=True) for name, adapter in adapters}
