@@ -202,3 +202,12 @@ def test_undecided_says_what_would_decide(advisor: Advisor) -> None:
     assert f"{asked} yes" in checks  # the credentials case
     text = " ".join(export_session(session, "text").split())
     assert "FIX:" not in text and "UNDECIDED: WHAT TO CHECK NEXT" in text
+
+
+def test_excerpts_from_an_analysis_without_raw_messages(advisor: Advisor) -> None:
+    """Large captures are analysed without keeping each message's text: the start line is still quoted."""
+    from advisor.session.excerpts import excerpts_from_analysis
+
+    analysis = analyze_files([ACL_403], advisor.kb, raw_messages=False)
+    starts = {x.lines[0] for x in excerpts_from_analysis(analysis)}
+    assert "SIP/2.0 403 Forbidden" in starts
