@@ -368,7 +368,7 @@ def build_export(session: Session, redact_numbers: bool = False) -> SessionExpor
         family_title=fam_title, symptom=symptom, symptom_title=sym_title, path=path, notes=notes,
         customer_text=texts, evidence=evidence, traces=traces, probes=probes, diagnosis=diagnosis,
         still_possible=still, ruled_out=gone,
-        warnings=session.warnings(), redaction=Redaction(secrets=True, numbers=redact_numbers))
+        warnings=list(dict.fromkeys(d.warnings)), redaction=Redaction(secrets=True, numbers=redact_numbers))
     return redact_model(export, numbers=redact_numbers)
 
 

@@ -214,3 +214,13 @@ def test_excerpts_from_an_analysis_without_raw_messages(advisor: Advisor) -> Non
     analysis = analyze_files([ACL_403], advisor.kb, raw_messages=False)
     starts = {x.lines[0] for x in excerpts_from_analysis(analysis)}
     assert "SIP/2.0 403 Forbidden" in starts
+
+
+def test_engine_conflicts_reach_the_ticket(advisor: Advisor) -> None:
+    """Whatever the engine flags (conflicting sources) is in the ticket's warnings, not only the session's."""
+    session = Session(advisor)
+    session.choose_family("calls_in_fail")
+    session.attach_analysis(str(ACL_403), analyze_files([ACL_403], advisor.kb))
+    d = session.diagnosis()
+    model = build_export(session)
+    assert model.warnings == list(dict.fromkeys(d.warnings)) and len(model.warnings) > len(session.warnings())
