@@ -224,3 +224,16 @@ def test_engine_conflicts_reach_the_ticket(advisor: Advisor) -> None:
     d = session.diagnosis()
     model = build_export(session)
     assert model.warnings == list(dict.fromkeys(d.warnings)) and len(model.warnings) > len(session.warnings())
+
+
+def test_nothing_wrong_is_not_a_fix_and_lists_what_was_not_checked(advisor: Advisor) -> None:
+    session = Session(advisor)
+    session.choose_family("calls_out_fail")
+    session.answer("call_outcome", "completes_normally")
+    d = session.diagnosis()
+    assert d.conclusion.status == "nothing_wrong"
+    model = build_export(session)
+    assert model.ticket.headline == "Nothing wrong found" and model.ticket.fix == []
+    assert all(f"Not checked: {x}" in model.ticket.next_checks for x in d.conclusion.not_checked)
+    text = " ".join(export_session(session, "text").split())
+    assert "NOTHING WRONG FOUND: WHAT WAS NOT CHECKED" in text and text.count("othing wrong found") <= 3
