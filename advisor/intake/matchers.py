@@ -381,12 +381,13 @@ class Matchers:
         """yes/no for a named check of a captured value, None when it cannot tell."""
         if kind == "e164":
             return "yes" if is_e164(raw) else "no"
-        if kind == "private_address":
+        if kind in ("private_address", "lan_address"):
             try:
                 addr = ipaddress.ip_address(raw)
             except ValueError:
                 return None
-            if any(addr in net for net in self.carrier_internal + self.carrier_media):
+            carrier = self.carrier_media + (self.carrier_internal if kind == "private_address" else [])
+            if any(addr in net for net in carrier):
                 return None  # the carrier's own addresses say nothing about the PBX
             return "yes" if any(addr in net for net in LAN_NETWORKS) else "no"
         host = raw.lower().rstrip(".")

@@ -88,17 +88,19 @@ class Intake:
                     matched.append(f"{obs}={value}")
                 else:
                     clash = True
-            if clash or not matched:
-                continue
+            if clash or not matched or (missing and len(matched) < 2):
+                continue  # a heading that shares one fact with the text (say, only the direction) is noise
             confs = [applied[m.split("=", 1)[0]].confidence for m in matched]
             share = len(matched) / len(sym.implies)
             candidates.append(SymptomCandidate(id=sym.id, title=sym.title, confidence=round(share * min(confs), 3),
                                                matched=matched, missing=missing, applied=False))
         candidates.sort(key=lambda s: (-len(s.matched) / (len(s.matched) + len(s.missing)), -len(s.matched), s.id))
         complete = [s for s in candidates if not s.missing]
-        if len(candidates) == 1 and len(complete) == 1 and SYMPTOM_OBSERVATION in self.kb.observations \
+        # a heading is applied only when the text gives all its facts, and more of them than of any other heading
+        best = max(complete, key=lambda c: len(c.matched), default=None)
+        dominant = best is not None and all(len(c.matched) < len(best.matched) for c in candidates if c is not best)
+        if best is not None and dominant and SYMPTOM_OBSERVATION in self.kb.observations \
                 and SYMPTOM_OBSERVATION not in applied:
-            best = complete[0]
             best.applied = True
             parts = [applied[m.split("=", 1)[0]] for m in best.matched]
             words = " … ".join(dict.fromkeys(u.words for u in parts if u.words))

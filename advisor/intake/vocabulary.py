@@ -183,7 +183,7 @@ class HearingConfig(_Facts):
 class CaptureRule(_Facts):
     id: Ident
     pattern: str
-    check: Literal["e164", "private_address", "carrier_host"]
+    check: Literal["e164", "private_address", "lan_address", "carrier_host"]
     observation: str
     values: dict[Literal["yes", "no"], str]
     confidence: Confidence
