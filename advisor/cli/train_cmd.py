@@ -143,10 +143,10 @@ def run_cases(args: argparse.Namespace) -> int:
 
 
 def run_round(args: argparse.Namespace) -> int:
-    from advisor.engine.diagnosis import Advisor
+    from advisor.cli.common import advisor_or_exit
     from advisor.training.rounds import Choice, play
 
-    kb, lib = _library(args)
+    _, lib = _library(args)
     choices: list[Choice] = []
     for kind, value in args.moves:
         if kind == "ask":
@@ -158,7 +158,7 @@ def run_round(args: argparse.Namespace) -> int:
     if args.exam and any(c.hint for c in choices):
         fail("hints are not allowed in an exam")
     try:
-        result = play(Advisor(kb), lib, args.case, choices, args.conclude, args.fix, family=args.family,
+        result = play(advisor_or_exit(args), lib, args.case, choices, args.conclude, args.fix, family=args.family,
                       trainee=args.trainee, exam=args.exam, store=_store() if args.trainee else None)
     except ValueError as exc:
         fail(str(exc))
