@@ -45,3 +45,11 @@ def test_a_knowledge_base_broken_after_a_good_build_still_fails(kb_copy: Path,
     assert main(["--kb", str(kb_copy), "diagnose"]) == 1
     err = capsys.readouterr().err
     assert "questions.yaml" in err and "Traceback" not in err
+
+
+def test_the_shipped_knowledge_dir_is_looked_up_once() -> None:
+    from advisor.kb.paths import default_knowledge_dir
+
+    found = default_knowledge_dir()
+    assert found.is_absolute() and (found / "catalog.yaml").is_file() and (found / "redaction.yaml").is_file()
+    assert default_knowledge_dir() is found
