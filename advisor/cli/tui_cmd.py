@@ -47,4 +47,10 @@ def run_tui(args: argparse.Namespace) -> int:
     app = AdvisorApp(kb_dir=getattr(args, "kb", None), resume=resume is not None, resume_id=resume_id,
                      theme=LIGHT if getattr(args, "light", False) else DARK)
     code = app.run()
+    if app.open_training:
+        from advisor.tui.training.app import TrainingApp
+
+        training = TrainingApp(kb_dir=getattr(args, "kb", None))
+        training.run()
+        return int(training.return_code or 0)
     return int(code or app.return_code or 0)

@@ -102,6 +102,8 @@ class AdvisorApp(App[int]):
         self._pending_start: msg.StartSession | None = None
         self._held: list[events.Key] | None = None
         self._visible_controls = VisibleControls()
+        self.open_training = False
+        """Set when the engineer chose training: `advisor` then starts the training app after this one."""
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters plus ours: no control character in any drawn line reaches the terminal."""
@@ -284,6 +286,11 @@ class AdvisorApp(App[int]):
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         await self.switch_screen(screen)
+
+    @on(msg.OpenTraining)
+    def _open_training(self) -> None:
+        self.open_training = True
+        self.exit(0)
 
     @on(msg.SessionShown)
     def _on_session_shown(self) -> None:

@@ -46,6 +46,10 @@ class ResumeSession(Request):
         self.session_id = session_id
 
 
+class OpenTraining(Request):
+    """Leave the troubleshooting session for training mode (`advisor train`)."""
+
+
 class SessionShown(Request):
     """The session screen is mounted: the app shows the current state and replays held keys."""
 

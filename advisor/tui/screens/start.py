@@ -24,6 +24,7 @@ class StartScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("ctrl+r", "resume", "Resume last", show=False),
+        Binding("ctrl+t", "training", "Training", priority=True),
         Binding("1", "number(1)", "Choose", key_display="1-9", show=True),
         *[Binding(str(n), f"number({n})", show=False) for n in range(2, 10)],
         Binding("0", "number(0)", show=False),
@@ -174,6 +175,9 @@ class StartScreen(Screen[None]):
         # the app runs the customer's words through intake (screens/intake.py) before it starts
         self.post_message(msg.StartSession(family, symptom, report=report, context=context,
                                            trace_path=trace or None))
+
+    def action_training(self) -> None:
+        self.post_message(msg.OpenTraining())
 
     def action_resume(self) -> None:
         if self.latest is not None:
