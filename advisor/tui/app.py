@@ -235,8 +235,12 @@ class AdvisorApp(App[int]):
                               context=request.context, trace_path=request.trace_path)
             return
         self._hold_keys()
-        self.start_session(request.family, request.symptom, context=request.context,
-                           trace_path=request.trace_path)
+        try:
+            self.start_session(request.family, request.symptom, context=request.context,
+                               trace_path=request.trace_path)
+        except Exception:
+            self._release_keys(replay=False)  # never leave the keyboard held
+            raise
 
     def start_session(self, family: str, symptom: str | None = None, *, report: str = "",
                       context: TrunkContext | None = None, trace_path: str | None = None,

@@ -190,3 +190,27 @@ async def test_timeline_shows_the_cps_burst(make_app: Any) -> None:
         await pilot.press("enter")  # back to that call's ladder
         await settle(pilot)
         assert not app.screen.timeline
+
+
+async def test_facts_that_disagree_are_a_question_to_resolve(make_app: Any, advisor: Advisor) -> None:
+    """The heading "403 to INVITE" implies outbound calls; answering "inbound" contradicts it."""
+    app = make_app()
+    stream = Stream()
+    async with app.run_test(size=(120, 40), message_hook=stream.hook) as pilot:
+        await choose_family(pilot, 1, 0)
+        app.session.choose_family("calls_out_fail", "term_403")
+        app.apply_answer("call_direction", "origination")
+        await settle(pilot)
+        d = app.session.diagnosis()
+        assert d.conflicts and d.conflicts[0].observation == "call_direction"
+        if not isinstance(app.screen, DiagnosisScreen):
+            await pilot.press("x")
+            await settle(pilot)
+        assert isinstance(app.screen, DiagnosisScreen)
+        text = screen_text(app)
+        assert "Facts that disagree" in text and "which is right?" in text.lower()
+        assert isinstance(app.focused, OptionList) and app.focused.has_class("diag-conflicts")
+        await pilot.press("enter")
+        await settle(pilot)
+        asked = [r for r in stream.requests() if type(r).__name__ == "ChangeAnswer"]
+        assert asked and asked[-1].observation == "call_direction"
