@@ -19,13 +19,14 @@ from pydantic import BaseModel, Field
 from advisor.context import TrunkContext
 from advisor.engine.observations import Observation
 from advisor.evidence.calls import Call, CallSet, Message, build_calls
-from advisor.evidence.findings import FindingsResult, derive_findings
+from advisor.evidence.extract import FindingsResult, derive_findings
 from advisor.evidence.load import LoadedTrace, load_trace_detailed
 from advisor.evidence.sides import Sides, assign_sides
 from advisor.kb.loader import KnowledgeBase
 
 __all__ = [
     "CallView",
+    "EventView",
     "FileView",
     "FindingView",
     "MessageView",
@@ -123,6 +124,22 @@ class PacketView(BaseModel):
     summary: str
 
 
+class EventView(BaseModel):
+    """A log line, bare status line or carrier artefact row read as evidence (not a full SIP message)."""
+
+    file: str
+    ref: str
+    line: int | None = None
+    kind: str
+    source: str = Field(description="the format that recognised it (asterisk, freeswitch, pjsua, livekit, ...)")
+    text: str
+    status: int | None = None
+    reason: str | None = None
+    method: str | None = None
+    peer: str | None = None
+    code: str | None = None
+
+
 class TraceAnalysis(BaseModel):
     """Everything read from a set of trace files."""
 
@@ -133,6 +150,7 @@ class TraceAnalysis(BaseModel):
                                               description="messages of Call-IDs without an INVITE")
     rtp: list[RtpView] = Field(default_factory=list)
     packets: list[PacketView] = Field(default_factory=list, description="DNS and ICMP packets")
+    events: list[EventView] = Field(default_factory=list, description="log lines and carrier artefacts read as evidence")
     findings: list[FindingView]
     focus_call: str | None = None
     notes: list[str] = Field(default_factory=list)
@@ -175,7 +193,7 @@ def analyze_files(paths: Sequence[str | os.PathLike[str]], kb: KnowledgeBase,
 def analyze_loaded(loaded: list[LoadedTrace], kb: KnowledgeBase, context: TrunkContext | None = None,
                    raw_messages: bool = True) -> TraceAnalysis:
     cs = build_calls(loaded)
-    sides = assign_sides(cs, kb.trace, context)
+    sides = assign_sides(cs, kb, context)
     result = derive_findings(cs, sides, kb)
     return _report(cs, sides, result, raw_messages)
 
@@ -249,6 +267,9 @@ def _report(cs: CallSet, sides: Sides, result: FindingsResult, raw: bool = True)
         for i in lt.icmp:
             packets.append(PacketView(file=i.ref.file, ref=i.ref.label(), line=i.ref.line, frame=i.ref.frame, ts=i.ts,
                                       src=i.src, dst=i.dst, kind="icmp", summary=i.text))
+    events = [EventView(file=e.ref.file, ref=e.ref.label(), line=e.ref.line, kind=e.kind, source=e.source, text=e.text,
+                        status=e.status, reason=e.reason, method=e.method, peer=e.peer, code=e.code)
+              for lt in cs.loaded for e in lt.events if e.kind != "text"]
     warnings.extend(cs.warnings)
     warnings.extend(sides.warnings)
     calls = [_call_view(c, result, raw) for c in cs.calls]
@@ -264,6 +285,7 @@ def _report(cs: CallSet, sides: Sides, result: FindingsResult, raw: bool = True)
                                     call_id=f.call.call_id if f.call is not None else None, ref=f.ref_label()))
     if not cs.messages:
         warnings.append("no SIP message in the trace(s)")
-    return TraceAnalysis(files=files, calls=calls, other_messages=other, rtp=rtp, packets=packets, findings=findings,
+    return TraceAnalysis(files=files, calls=calls, other_messages=other, rtp=rtp, packets=packets, events=events,
+                         findings=findings,
                          focus_call=result.focus.call_id if result.focus is not None else None,
                          notes=result.notes, warnings=list(dict.fromkeys(warnings)))

@@ -52,6 +52,7 @@ class Message:
     party: str | None = None  # caller | callee (within its call)
     sender: str | None = None  # carrier | customer (set by sides)
     retransmission: bool = False
+    fragment: bool = False  # a partial message (no Call-ID or CSeq): evidence, not a transaction member
     view_of: Message | None = None
     views: list[Message] = field(default_factory=list)
     from_tag: str | None = None
@@ -293,17 +294,23 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
     for fi, lt in enumerate(loaded):
         cc = lt.contents
         for seq, rec in enumerate(cc.sip):
+            fragment = False
             try:
                 msg = parse_message(rec.raw)
             except SipParseError as exc:
-                warnings.append(f"{rec.ref.label()}: skipped a malformed SIP message: {exc}")
-                continue
+                try:  # cut by the paste (no Call-ID/CSeq): kept as a fragment with what it shows
+                    msg = parse_message(rec.raw, partial=True)
+                except SipParseError:
+                    warnings.append(f"{rec.ref.label()}: skipped a malformed SIP message: {exc}")
+                    continue
+                fragment = True
+                warnings.append(f"{rec.ref.label()}: kept a partial message as a fragment: {exc}")
             for w in msg.warnings:
                 warnings.append(f"{rec.ref.label()}: {w}")
             direction = lt.directions[seq] if seq < len(lt.directions) else None
             messages.append(Message(index=len(messages), record=rec, msg=msg, file=cc.file, file_index=fi, seq=seq,
                                     fmt=cc.format, direction=direction, from_tag=msg.from_tag,
-                                    to_tag=msg.to_tag, branch=msg.top_branch))
+                                    to_tag=msg.to_tag, branch=msg.top_branch, fragment=fragment))
     # Retransmissions (same file) and views (other files).
     primaries: dict[tuple[object, ...], list[Message]] = defaultdict(list)
     occurrence: dict[tuple[object, ...], int] = defaultdict(int)
@@ -321,10 +328,11 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
         prim.append(m)
     by_call: dict[str, Call] = {}
     order: list[str] = []
+    ties = _fragment_ties(messages)
     for m in messages:
         if m.view_of is not None:
             continue
-        cid = m.msg.call_id or ""
+        cid = m.msg.call_id or ties.get(m.index, "")
         if cid not in by_call:
             by_call[cid] = Call(call_id=cid)
             order.append(cid)
@@ -343,6 +351,31 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
     return CallSet(messages=messages, calls=calls, dialogs=dialogs, warnings=warnings, loaded=loaded)
 
 
+def _fragment_ties(messages: list[Message]) -> dict[int, str]:
+    """Call-IDs for fragments that lost theirs, from what they still share with a whole message:
+    a dialog tag (From/To tag) or the top Via branch. Nothing is tied on order alone."""
+    by_tag: dict[str, str] = {}
+    by_branch: dict[str, str] = {}
+    for m in messages:
+        cid = m.msg.call_id
+        if not cid:
+            continue
+        for tag in (_tag(m.msg, "from"), _tag(m.msg, "to")):
+            if tag:
+                by_tag.setdefault(tag, cid)
+        if m.msg.branch:
+            by_branch.setdefault(m.msg.branch, cid)
+    ties: dict[int, str] = {}
+    for m in messages:
+        if m.msg.call_id:
+            continue
+        found = (by_branch.get(m.msg.branch or "") or by_tag.get(_tag(m.msg, "from") or "")
+                 or by_tag.get(_tag(m.msg, "to") or ""))
+        if found:
+            ties[m.index] = found
+    return ties
+
+
 def _sort(call: Call) -> None:
     msgs = call.messages
     if len({m.file_index for m in msgs}) > 1 and all(m.absolute for m in msgs):
@@ -353,9 +386,12 @@ def _sort(call: Call) -> None:
 
 def _transactions(call: Call) -> None:
     index: dict[tuple[object, ...], Transaction] = {}
+    cut: list[Message] = []  # responses that lost their CSeq: placed by their Via branch below
     for m in call.messages:
         cseq = m.msg.cseq
         if cseq is None:
+            if not m.is_request and m.msg.branch:
+                cut.append(m)
             continue
         num, cmethod = cseq
         if m.is_request:
@@ -375,6 +411,10 @@ def _transactions(call: Call) -> None:
                 t = Transaction(method=cmethod, cseq=num, branch=m.branch)
                 index[key] = t
                 call.transactions.append(t)
+            t.responses.append(m)
+    for m in cut:
+        t = next((t for t in call.transactions if t.branch == m.msg.branch and t.requests), None)
+        if t is not None:
             t.responses.append(m)
 
 

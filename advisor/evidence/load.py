@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from advisor.evidence.events import LogEvent
 from advisor.evidence.records import MAX_TEXT_BYTES, CaptureContents, RtpStream, TraceError, TraceRef
 from advisor.evidence.sipmsg import is_start_line
 from advisor.evidence.textlogs import DnsEvent, IcmpEvent, TextTrace, detect_format, icmp_kind, read_text_full
@@ -40,6 +41,7 @@ class LoadedTrace:
     directions: list[str | None] = field(default_factory=list)
     dns: list[DnsEvent] = field(default_factory=list)
     icmp: list[IcmpEvent] = field(default_factory=list)
+    events: list[LogEvent] = field(default_factory=list)  # log lines and carrier artefacts read as evidence
     path: str | None = None
     extras_read: bool = True  # False for captures until scan_extras() has looked for DNS/ICMP
 
@@ -103,7 +105,8 @@ def load_trace_detailed(path: str | os.PathLike[str], max_text_bytes: int | None
             tt = _read_text_streamed(fh, head, name, label, limit)
         except OSError as exc:
             raise TraceError(describe_os_error(name, exc)) from None
-        return LoadedTrace(tt.contents, tt.directions or [None] * len(tt.contents.sip), dns=tt.dns, icmp=tt.icmp)
+        return LoadedTrace(tt.contents, tt.directions or [None] * len(tt.contents.sip), dns=tt.dns, icmp=tt.icmp,
+                           events=tt.events)
     finally:
         fh.close()
 
@@ -227,6 +230,8 @@ def _merge(into: TextTrace, part: TextTrace, line_offset: int) -> TextTrace:
         _shift(ev.ref, line_offset)
     for ic in part.icmp:
         _shift(ic.ref, line_offset)
+    for le in part.events:
+        _shift(le.ref, line_offset)
     if not a.sip and b.sip:
         a.format = b.format
     a.sip.extend(b.sip)
@@ -235,6 +240,7 @@ def _merge(into: TextTrace, part: TextTrace, line_offset: int) -> TextTrace:
         part.directions or [None] * len(b.sip))
     into.dns.extend(part.dns)
     into.icmp.extend(part.icmp)
+    into.events.extend(part.events)
     streams: dict[tuple[str, int, str, int, int], RtpStream] = {
         (s.src, s.sport, s.dst, s.dport, s.ssrc): s for s in a.rtp}
     for s in b.rtp:

@@ -5,7 +5,7 @@ caller and callee):
 
 1. the trunk context: the termination URI in a Request-URI means the request
    goes to the carrier; the PBX's public address identifies the customer;
-2. the carrier's published signalling/media networks (knowledge/trace.yaml) as
+2. the carriers' published signalling/media networks (knowledge/carriers/*.yaml) as
    packet source or destination, in a Via sent-by or Request-URI, and the
    carrier's domains in a Request-URI;
 3. the host that wrote a log (Asterisk, FreeSWITCH, raw stamps with one
@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from advisor.context import TrunkContext
 from advisor.evidence.calls import Call, CallSet
 from advisor.evidence.sipmsg import ip_or_none, parse_uri
-from advisor.kb.models import TraceFile
+from advisor.kb.loader import KnowledgeBase
+from advisor.kb.models import CarrierPack
 
 __all__ = ["CarrierInfo", "FileSide", "Sides", "assign_sides", "is_private"]
 
@@ -43,6 +44,7 @@ PBX_LOG_FORMATS = frozenset({"asterisk_pjsip", "asterisk_chan_sip", "freeswitch_
 PACKET_FORMATS = frozenset({"pcap", "pcapng", "tcpdump_text"})
 
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
+CONTEXT_VOTE = 10.0  # what the engineer says about the trunk outweighs anything read from the trace
 _PRIVATE_SUFFIXES = (".local", ".lan", ".home", ".internal", ".localdomain", ".intranet", ".corp", ".home.arpa")
 
 
@@ -60,30 +62,104 @@ def is_private(host: str | None) -> bool | None:
     return not ip.is_global
 
 
-class CarrierInfo:
-    """The carrier as knowledge/trace.yaml and the trunk context describe it."""
+_Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-    def __init__(self, trace: TraceFile, context: TrunkContext | None = None) -> None:
-        c = trace.carrier
-        self.name = c.name
-        self.domains = [d.lower().strip(".") for d in c.domains]
-        self.signalling = [ipaddress.ip_network(n.cidr, strict=False) for n in c.signalling_networks]
-        self.media = [ipaddress.ip_network(n.cidr, strict=False) for n in c.media_networks]
-        self.internal = [ipaddress.ip_network(n, strict=False) for n in c.internal_networks]
-        self.ua_patterns = [re.compile(p) for p in c.user_agent_patterns]
-        self._memo: dict[tuple[str, str], bool] = {}
-        self._domain_res = []
-        for d in self.domains:
-            first, _, rest = d.partition(".")
-            if rest and "." in rest:
-                # Regional variants insert labels: name.pstn.sydney.twilio.com for pstn.twilio.com.
-                self._domain_res.append(re.compile(
-                    r"(?:^|\.)" + re.escape(first) + r"\.(?:[a-z0-9-]{1,63}\.){0,3}" + re.escape(rest) + r"$"))
+
+class _Pack:
+    """One carrier pack, compiled for lookups."""
+
+    def __init__(self, key: str, pack: CarrierPack) -> None:
+        self.key = key
+        self.name = pack.name
+        self.trunk_domains = [d.lower().strip(".") for d in pack.trunk_domains]
+        self.other_domains = [d.lower().strip(".") for d in pack.other_domains]
+        self.signalling: list[_Net] = [ipaddress.ip_network(n.cidr, strict=False) for n in pack.signalling_networks]
+        self.media: list[_Net] = [ipaddress.ip_network(n.cidr, strict=False) for n in pack.media_networks]
+        self.internal: list[_Net] = [ipaddress.ip_network(n, strict=False) for n in pack.private_networks]
+        self.ua_patterns = [re.compile(p) for p in pack.user_agent_patterns]
+        self.reason_patterns = list(pack.reason_patterns)
+        self._trunk_res = [_regional(d) for d in self.trunk_domains]
+        self._other_res = [_regional(d) for d in self.other_domains]
+
+    def trunk_host(self, h: str) -> bool:
+        return any(h == d or h.endswith("." + d) for d in self.trunk_domains) or any(
+            rx is not None and rx.search(h) for rx in self._trunk_res)
+
+    def other_host(self, h: str) -> bool:
+        return any(h == d or h.endswith("." + d) for d in self.other_domains) or any(
+            rx is not None and rx.search(h) for rx in self._other_res)
+
+
+def _regional(domain: str) -> re.Pattern[str] | None:
+    """name.pstn.<edge>.twilio.com for pstn.twilio.com: edge labels between the first label and the rest."""
+    first, _, rest = domain.partition(".")
+    if not rest or "." not in rest:
+        return None
+    return re.compile(r"(?:^|\.)" + re.escape(first) + r"\.(?:[a-z0-9-]{1,63}\.){0,3}" + re.escape(rest) + r"$")
+
+
+class CarrierInfo:
+    """Every carrier the knowledge base has a pack for (knowledge/carriers/*.yaml), and the trunk context.
+
+    Lookups answer for any known carrier; `name` is the default pack's until the trace shows
+    another one (`recognise`). The engineer's context always wins: the termination URI is the
+    carrier's, the PBX address is the customer's."""
+
+    def __init__(self, packs: dict[str, CarrierPack], context: TrunkContext | None = None,
+                 default: str | None = None) -> None:
+        self.packs = [_Pack(k, p) for k, p in packs.items()]
+        if default is not None:
+            self.packs.sort(key=lambda pk: pk.key != default)
+        self.name = self.packs[0].name if self.packs else "carrier"
+        self.domains = [d for pk in self.packs for d in pk.trunk_domains]
+        self.reason_patterns = [rp for pk in self.packs for rp in pk.reason_patterns]
+        self._memo: dict[tuple[str, str], _Pack | None] = {}
+        self.recognised = False  # a pack's address or domain was seen in the trace
         ctx = context or TrunkContext()
         self.termination_host = _host_of(ctx.termination_uri)
+        self.origination_host = _host_of(ctx.origination_uri)
         self.pbx_address = _host_of(ctx.pbx_public_address)
         self.cps_limit = ctx.cps_limit
         self.numbers = {n.strip() for n in ctx.numbers}
+
+    def _net_pack(self, kind: str, host: str | None) -> _Pack | None:
+        if not host:
+            return None
+        key = (kind, host)
+        if key in self._memo:
+            return self._memo[key]
+        ip = ip_or_none(host)
+        hit = None
+        if ip is not None:
+            for pk in self.packs:
+                nets = pk.signalling if kind == "s" else pk.media if kind == "m" else pk.internal
+                if any(ip in n for n in nets if n.version == ip.version):
+                    hit = pk
+                    break
+        if len(self._memo) < 200_000:
+            self._memo[key] = hit
+        return hit
+
+    def name_of(self, host: str) -> str | None:
+        """The carrier a host or address belongs to, by its pack."""
+        h = host.lower().strip("[]").rstrip(".")
+        pk = self._net_pack("s", h) or self._net_pack("m", h)
+        if pk is None:
+            pk = next((p for p in self.packs if p.trunk_host(h) or p.other_host(h)), None)
+        return pk.name if pk else None
+
+    def recognise(self, hosts: list[str]) -> None:
+        """Name the carrier after the first host that belongs to a pack (another carrier than the default)."""
+        for h in hosts:
+            name = self.name_of(h)
+            if name:
+                self.name = name
+                self.recognised = True
+                pk = next(p for p in self.packs if p.name == name)
+                self.domains = list(pk.trunk_domains)
+                self.reason_patterns = [*pk.reason_patterns,
+                                        *(rp for p in self.packs if p is not pk for rp in p.reason_patterns)]
+                return
 
     def is_carrier_domain(self, host: str | None) -> bool:
         if not host:
@@ -91,39 +167,37 @@ class CarrierInfo:
         h = host.lower().rstrip(".")
         if self.termination_host and h == self.termination_host:
             return True
-        if any(h == d or h.endswith("." + d) for d in self.domains):
-            return True
-        return any(rx.search(h) for rx in self._domain_res)
+        return any(pk.trunk_host(h) or pk.other_host(h) for pk in self.packs)
 
-    def _member(self, kind: str, nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network], host: str | None) -> bool:
+    def is_termination_host(self, host: str | None) -> bool:
+        """A host that names a trunk (a termination URI), not merely one of the carrier's hosts."""
         if not host:
             return False
-        key = (kind, host)
-        hit = self._memo.get(key)
-        if hit is None:
-            ip = ip_or_none(host)
-            hit = ip is not None and any(ip in n for n in nets if n.version == ip.version)
-            if len(self._memo) < 200_000:
-                self._memo[key] = hit
-        return hit
+        h = host.lower().rstrip(".")
+        if self.termination_host:
+            return h == self.termination_host
+        return any(pk.trunk_host(h) and not pk.other_host(h) for pk in self.packs)
 
     def in_signalling(self, host: str | None) -> bool:
-        return self._member("s", self.signalling, host)
+        return self._net_pack("s", host) is not None
 
     def in_media(self, host: str | None) -> bool:
-        return self._member("m", self.media, host)
+        return self._net_pack("m", host) is not None
 
     def in_internal(self, host: str | None) -> bool:
-        return self._member("i", self.internal, host)
+        return self._net_pack("i", host) is not None
 
     def is_carrier_address(self, host: str | None) -> bool:
         return self.in_signalling(host) or self.in_media(host) or self.is_carrier_domain(host)
 
     def is_pbx_address(self, host: str | None) -> bool:
-        return bool(host and self.pbx_address and host.lower().strip("[]") == self.pbx_address)
+        if not host:
+            return False
+        h = host.lower().strip("[]")
+        return bool((self.pbx_address and h == self.pbx_address) or (self.origination_host and h == self.origination_host))
 
     def ua_is_carrier(self, ua: str | None) -> bool:
-        return bool(ua) and any(rx.search(ua or "") for rx in self.ua_patterns)
+        return bool(ua) and any(rx.search(ua or "") for pk in self.packs for rx in pk.ua_patterns)
 
     def termination_match(self, host: str | None) -> bool | None:
         """Does a Request-URI host name the trunk? None when there is no host."""
@@ -132,9 +206,11 @@ class CarrierInfo:
         h = host.lower().rstrip(".")
         if self.termination_host:
             return h == self.termination_host
+        if not self.recognised:
+            return None  # a carrier no pack knows: its trunk names are unknown, so nothing can be said
         if ip_or_none(h) is not None:
             return False
-        return self.is_carrier_domain(h)
+        return self.is_termination_host(h)
 
 
 def _host_of(value: str | None) -> str | None:
@@ -174,8 +250,8 @@ class Sides:
         return fs.capture_point if fs else "unknown"
 
 
-def assign_sides(cs: CallSet, trace: TraceFile, context: TrunkContext | None) -> Sides:
-    carrier = CarrierInfo(trace, context)
+def assign_sides(cs: CallSet, kb: KnowledgeBase, context: TrunkContext | None) -> Sides:
+    carrier = CarrierInfo(kb.carriers, context, kb.default_carrier)
     warnings: list[str] = []
     learned: dict[str, str] = {}
     undecided: list[Call] = []
@@ -203,6 +279,13 @@ def assign_sides(cs: CallSet, trace: TraceFile, context: TrunkContext | None) ->
                             " the carrier (give --termination-uri/--pbx-address to be sure)")
     for call in cs.calls:
         _carrier_leg(call, carrier)
+    seen: list[str] = []
+    for call in cs.calls:
+        inv = call.initial_invite
+        if inv is not None and inv.msg.ruri is not None:
+            seen.append(inv.msg.ruri.host)
+        seen += [h for m in call.messages[:20] for h in (m.src, m.dst) if h]
+    carrier.recognise(seen)
     for call in cs.calls + cs.dialogs:
         for m in call.messages:
             role = None
@@ -260,7 +343,7 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
             if carrier.in_signalling(v.src) or carrier.in_media(v.src):
                 vote(p, 3, f"{v.src} is a carrier address")
             elif carrier.is_pbx_address(v.src):
-                vote(p, -3, f"{v.src} is the PBX address")
+                vote(p, -CONTEXT_VOTE, f"{v.src} is the PBX address")
             elif v.src in learned:
                 vote(p, 1 if learned[v.src] == "carrier" else -1, f"{v.src} seen on the same side before")
             elif is_private(v.src) and ip_or_none(v.src) is not None and not carrier.in_internal(v.src):
@@ -268,7 +351,7 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
             if carrier.in_signalling(v.dst) or carrier.in_media(v.dst):
                 vote(o, 3, f"{v.dst} is a carrier address")
             elif carrier.is_pbx_address(v.dst):
-                vote(o, -3, f"{v.dst} is the PBX address")
+                vote(o, -CONTEXT_VOTE, f"{v.dst} is the PBX address")
             elif v.dst in learned:
                 vote(o, 1 if learned[v.dst] == "carrier" else -1, f"{v.dst} seen on the same side before")
             if v.direction == "sent":
@@ -280,8 +363,12 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
             vote(p, 2, f"Server/User-Agent {msg.user_agent!r}")
         if msg.is_request:
             ruri = msg.ruri
-            if ruri is not None and (carrier.is_carrier_domain(ruri.host) or carrier.in_signalling(ruri.host)):
+            if ruri is not None and carrier.termination_host and ruri.host.lower() == carrier.termination_host:
+                vote(o, CONTEXT_VOTE, f"Request-URI host {ruri.host} is the termination URI")
+            elif ruri is not None and (carrier.is_carrier_domain(ruri.host) or carrier.in_signalling(ruri.host)):
                 vote(o, 2, f"Request-URI host {ruri.host}")
+            elif ruri is not None and carrier.is_pbx_address(ruri.host):
+                vote(o, -CONTEXT_VOTE, f"Request-URI host {ruri.host} is the PBX address")
             top = msg.top_via
             if top is not None:
                 if carrier.in_signalling(top.host) or carrier.is_carrier_domain(top.host):
@@ -294,7 +381,13 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
                 vote(p, 1, "Record-Route through the carrier")
         for c in msg.contacts[:1]:
             if c.uri is not None and carrier.is_pbx_address(c.uri.host):
-                vote(p, -3, f"Contact {c.uri.host} is the PBX address")
+                vote(p, -CONTEXT_VOTE, f"Contact {c.uri.host} is the PBX address")
+            elif (c.uri is not None and is_private(c.uri.host) and not carrier.is_carrier_address(c.uri.host)
+                  and any(rr.uri is not None and ip_or_none(rr.uri.host) is not None and is_private(rr.uri.host) is False
+                          for rr in msg.record_route)):
+                # a private Contact behind a public Record-Route: a carrier's (or proxy's) own
+                # internal host, reachable only through its edge
+                vote(p, 1.5, f"private Contact {c.uri.host} behind the public Record-Route")
     call.sides_note = "; ".join(r for r in reasons if r)
     return score
 

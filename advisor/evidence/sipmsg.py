@@ -662,8 +662,11 @@ def _key_of(name: bytes) -> str:
     return key
 
 
-def parse_message(data: bytes | str) -> SipMessage:
+def parse_message(data: bytes | str, *, partial: bool = False) -> SipMessage:
     """Parse one SIP message; raise SipParseError when it is not one.
+
+    partial=True keeps a message cut by a forum or an engineer (no Call-ID or CSeq)
+    as a fragment instead of refusing it.
 
     Works on the bytes (a str is encoded as UTF-8 first): the start line is
     decoded, every header is kept as offsets into the bytes, and the body as
@@ -744,9 +747,9 @@ def parse_message(data: bytes | str) -> SipMessage:
             msg.cseq = (int(num), sys.intern(cmethod.strip().upper()))
         except ValueError:
             msg.cseq = None
-    if msg.call_id is None:
+    if msg.call_id is None and not partial:
         raise SipParseError(f"{msg.summary() or first} has no Call-ID header")
-    if msg.cseq is None:
+    if msg.cseq is None and not partial:
         raise SipParseError(f"{msg.summary() or first} has no valid CSeq header")
     return msg
 

@@ -27,10 +27,13 @@ anchored, bounded and applied to lines of bounded length.
 from __future__ import annotations
 
 import calendar
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from advisor.evidence.events import LogEvent
+from advisor.evidence.logevents import scan_artefact, scan_lines
 from advisor.evidence.records import CaptureContents, RtpStream, SipRecord, TraceError, TraceRef
 from advisor.evidence.sipmsg import canonical_name, ip_or_none, is_start_line
 
@@ -38,6 +41,8 @@ __all__ = ["FORMATS", "DnsEvent", "IcmpEvent", "TextTrace", "detect_format", "re
            "read_text_full"]
 
 FORMATS = ("raw", "sngrep_txt", "asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace", "tcpdump_text")
+# Inputs without SIP messages that still hold evidence (advisor/evidence/logevents.py).
+EVENT_FORMATS = ("log_lines", "debugger_json", "call_log_csv")
 
 MAX_MARKER_LINE = 600  # longer lines are never markers (keeps every regex cheap)
 MAX_LINES = 5_000_000
@@ -64,6 +69,10 @@ _PREFIXES = (
     # syslog: Mar 24 11:21:20 host program[pid]:
     re.compile(r"^((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?) "
                r"[\w.-]{1,64} [\w./-]{1,64}(?:\[\d{1,10}\])?: "),
+    # a stack's own direction word before the message: "SEND: ACK sip:...", "RECV: SIP/2.0 200 OK"
+    re.compile(r"^((?:SEND|RECV|SENT|RECEIVED|TX|RX)):\s?(?=[A-Z]{3,10} sips?:|SIP/2\.0 )"),
+    # docker logs --timestamps: 2020-02-07T02:32:54.346767593Z <the program's own line>
+    re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) (?=\S)"),
     # RFC 5424-ish syslog: 2024-03-24T11:21:20.123+00:00 host program[pid]:
     re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) "
                r"[\w.-]{1,64} [\w./-]{1,64}(?:\[\d{1,10}\])?: "),
@@ -247,7 +256,7 @@ def _addr(groups: tuple[str | None, ...], offset: int = 0) -> tuple[str | None, 
 
 
 def _strip_prefix(line: str) -> tuple[str, str | None]:
-    if not line or line[0] not in "[ADFJMNOS0123456789":
+    if not line or line[0] not in "[ADFJMNORST0123456789":
         return line, None
     if len(line) > 4096:
         return line, None
@@ -571,7 +580,7 @@ def detect_format(text: str) -> str | None:
     """The text format, or None when the text holds no SIP start line at all."""
     counts: Counter[str] = Counter()
     has_start = False
-    for n, raw in enumerate(_split_lines(text[:8_000_000])):
+    for n, raw in enumerate(_undo_ngrep_byline(normalise_paste(_split_lines(text[:8_000_000])))):
         if n > 200_000:
             break
         line, _ = _strip_prefix(raw)
@@ -618,6 +627,56 @@ class TextTrace:
     directions: list[str | None]
     dns: list[DnsEvent] = field(default_factory=list)
     icmp: list[IcmpEvent] = field(default_factory=list)
+    events: list[LogEvent] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- pasted text
+
+_FENCE_RE = re.compile(r"^\s{0,3}(?:```|~~~)[\w+-]{0,20}\s*$")
+_QUOTE_RE = re.compile(r"^(?:> ?)+")
+_NUMBERED_RE = re.compile(r"^\s{0,6}(\d{1,6})[.:)|]\s")
+_BOLD_RE = re.compile(r"\*\*(?=\S)(.{1,500}?)(?<=\S)\*\*")
+
+
+def normalise_paste(lines: list[str]) -> list[str]:
+    """Undo what forums, mail and chat do to a pasted log, keeping one output line per input line
+    (line numbers in evidence stay those of the file): markdown code fences become blank lines,
+    `> ` quote marks and `**bold**` marks go, and a paste numbered line by line (pastebin's
+    `  12. `) loses its numbers when nearly every line has one, in order."""
+    if not lines:
+        return lines
+    numbered = _numbered(lines)
+    out: list[str] = []
+    for line in lines:
+        if len(line) > 4096:
+            out.append(line)
+            continue
+        if numbered:
+            m = _NUMBERED_RE.match(line)
+            if m:
+                line = line[m.end():]
+        if line.startswith(">"):
+            line = _QUOTE_RE.sub("", line, count=1)
+        if _FENCE_RE.match(line):
+            line = ""
+        if "**" in line:
+            line = _BOLD_RE.sub(r"\1", line)
+        out.append(line)
+    return out
+
+
+def _numbered(lines: list[str]) -> bool:
+    filled = [ln for ln in lines[:5000] if ln.strip()]
+    if len(filled) < 3:
+        return False
+    nums = []
+    for ln in filled:
+        m = _NUMBERED_RE.match(ln) if len(ln) < 4096 else None
+        if m:
+            nums.append(int(m.group(1)))
+    if len(nums) < 0.8 * len(filled):
+        return False
+    return sum(1 for a, b in itertools.pairwise(nums) if b == a + 1) >= 0.8 * (len(nums) - 1)
 
 
 def read_text(text: str, file: str, fmt_name: str | None = None) -> CaptureContents:
@@ -634,17 +693,26 @@ def read_text_detailed(text: str, file: str, fmt_name: str | None = None) -> tup
 
 def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTrace:
     """Everything a text trace holds: records, directions, and DNS/ICMP packets of tcpdump text."""
-    name = fmt_name or detect_format(text)
+    artefact = scan_artefact(text, file) if fmt_name is None else None
+    if artefact:
+        kind = "debugger_json" if artefact[0].kind == "alert" else "call_log_csv"
+        cc = CaptureContents(file=file, format=kind, packets=len(artefact))
+        cc.warnings.append(f"{file}: no SIP message; {len(artefact)} {'alert(s)' if kind == 'debugger_json' else 'call-log row(s)'}"
+                           " read from the carrier's export")
+        return TextTrace(cc, [], events=artefact)
+    lines = _undo_ngrep_byline(normalise_paste(_split_lines(text)))
+    name = fmt_name or detect_format("\n".join(lines))
     if name is None:
-        cc = CaptureContents(file=file, format="raw")
-        cc.warnings.append(f"{file}: no SIP message found (expected raw SIP messages or a SIP log)")
-        return TextTrace(cc, [])
+        stripped_only = [_strip_prefix(raw)[0] for raw in lines]
+        events = scan_lines(stripped_only, file, raw=lines)
+        told = [e for e in events if e.kind != "text"]
+        cc = CaptureContents(file=file, format="log_lines" if told else "raw")
+        cc.warnings.append(f"{file}: no SIP message found" + (f"; {len(told)} log line(s) read as evidence" if told
+                           else " (expected raw SIP messages or a SIP log)"))
+        return TextTrace(cc, [], events=events)
     if name not in _FORMAT_CLASSES:
         raise TraceError(f"{file}: unknown text format {name!r}")
     fmt = _FORMAT_CLASSES[name]()
-    lines = _split_lines(text)
-    if name == "raw":
-        lines = _undo_ngrep_byline(lines)
     stripped: list[str] = []
     prefix_times: list[str | None] = []
     for raw in lines:
@@ -661,7 +729,8 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
     if not st.records:
         cc.warnings.append(f"{file}: no complete SIP message found ({name} text)"
                            + (" but DNS/ICMP packets" if st.dns or st.icmp else ""))
-    return TextTrace(cc, st.directions, st.dns, st.icmp)
+    events = scan_lines(stripped, file, raw=lines)
+    return TextTrace(cc, st.directions, st.dns, st.icmp, events)
 
 
 def _undo_ngrep_byline(lines: list[str]) -> list[str]:
@@ -787,7 +856,16 @@ def _take_message(st: _State, i: int, start: str, meta: Marker | None) -> int:
 
     def at(k: int) -> str:
         c = st.contents[k]
-        return c[len(indent):] if indent and c.startswith(indent) else c
+        if not indent:
+            return c
+        if c.startswith(indent):
+            return c[len(indent):]
+        # a line indented a little less than the rest of the paste (one space lost by the
+        # forum or the engineer) is not a header continuation when it reads as a header
+        body = c.lstrip(" \t")
+        if body and len(c) - len(body) < len(indent) and _HEADERISH_RE.match(body):
+            return body
+        return c
 
     while j < n:
         c = at(j)
@@ -805,8 +883,13 @@ def _take_message(st: _State, i: int, start: str, meta: Marker | None) -> int:
             head.append(c)
             j += 1
             continue
-        if _HEADERISH_RE.match(c):
+        if _HEADERISH_RE.match(c) and not (len(head) > 1 and st.contents[j - 1].endswith((" ", ","))
+                                            and _wrapped(st.contents[j - 1], c)):
             head.append(c.rstrip())
+            j += 1
+            continue
+        if len(head) > 1 and _wrapped(st.contents[j - 1], c):
+            head.append(" " + c.strip())  # a header value the paste wrapped onto the next line
             j += 1
             continue
         # Neither header nor marker: junk interleaved by the log (or a cut-off header); stop here.
@@ -859,6 +942,19 @@ def _take_message(st: _State, i: int, start: str, meta: Marker | None) -> int:
     st.records.append(rec)
     st.directions.append(meta.direction if meta is not None else None)
     return max(j, i + 1)
+
+
+_WRAP_TAIL_RE = re.compile(r"^[\w.:;=@<>\[\]\"',/+~%-]{1,400}$")
+
+
+def _wrapped(previous: str, line: str) -> bool:
+    """A header value broken by a line wrap: the previous line ends in a space, comma or
+    separator, and this line is one token of URI/parameter characters."""
+    prev = previous.rstrip("\r\n")
+    t = line.strip()
+    if not t or not prev or is_start_line(t):
+        return False
+    return (prev.endswith((" ", ",", ";", "=")) or t.startswith((";", "=", ","))) and bool(_WRAP_TAIL_RE.match(t))
 
 
 def _blank_ends_body(st: _State, k: int) -> bool:

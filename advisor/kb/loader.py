@@ -13,10 +13,14 @@ from advisor.kb.models import (
     UNKNOWN,
     AlertDef,
     AlertsFile,
+    CarrierPack,
     CatalogFile,
     CauseDef,
     Condition,
+    ExtractorDecl,
+    ExtractorsFile,
     FamilyDef,
+    ImplicationDef,
     ObservationDef,
     QuestionDef,
     SymptomDef,
@@ -32,7 +36,8 @@ from advisor.kb.yamlsrc import PathKey, Problem, SourceDoc, read_yaml
 M = TypeVar("M", bound=BaseModel)
 
 TOP_FILES = ("observations.yaml", "questions.yaml", "symptoms.yaml", "tips.yaml", "trace.yaml")
-OPTIONAL_FILES = ("catalog.yaml", "probes.yaml", "intake.yaml", "redaction.yaml")
+OPTIONAL_FILES = ("catalog.yaml", "probes.yaml", "intake.yaml", "redaction.yaml", "implications.yaml",
+                  "extractors.yaml")
 
 
 class KBError(Exception):
@@ -68,6 +73,14 @@ class KnowledgeBase:
     where: dict[str, Located] = field(default_factory=dict, repr=False)
     catalog: list[str] = field(default_factory=list)
     alert_carriers: dict[str, str] = field(default_factory=dict)  # alert code -> carrier pack name
+    implications: list[ImplicationDef] = field(default_factory=list)  # written + generated (symptoms, alerts)
+    carriers: dict[str, CarrierPack] = field(default_factory=dict)  # carriers/<name>.yaml by name
+    extractors: dict[str, ExtractorDecl] = field(default_factory=dict)  # extractors.yaml by area
+
+    @property
+    def default_carrier(self) -> str | None:
+        """The pack assumed when nothing in the trace or the context names a carrier."""
+        return next((n for n, c in self.carriers.items() if c.default), next(iter(self.carriers), None))
 
     @property
     def question_for(self) -> dict[str, QuestionDef]:
@@ -146,6 +159,12 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
         if cdoc is not None:
             got = _validate(cdoc, CatalogFile, (), cdoc.data, problems)
             catalog = list(got.catalog) if got else []
+    written_implications: list[ImplicationDef] = []
+    if (root / "implications.yaml").is_file():
+        idoc, errs = read_yaml(root / "implications.yaml", display(root / "implications.yaml"))
+        problems += errs
+        if idoc is not None:
+            docs["implications.yaml"] = idoc
     for extra in sorted(root.glob("*.y*ml")):
         if extra.name not in TOP_FILES + OPTIONAL_FILES:
             problems.append(Problem(display(extra), 1, f"unknown knowledge file (expected one of: {', '.join(TOP_FILES)})"))
@@ -153,6 +172,8 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
     where: dict[str, Located] = {}
     observations = _items(docs.get("observations.yaml"), ObservationDef, (), "observation", where, problems)
     questions = _items(docs.get("questions.yaml"), QuestionDef, (), "question", where, problems)
+    written_implications = list(_items(docs.get("implications.yaml"), ImplicationDef, (), "implication",
+                                       where, problems).values())
     causes: dict[str, CauseDef] = {}
     for doc in cause_docs:
         for cid, cause in _items(doc, CauseDef, (), "cause", where, problems).items():
@@ -193,17 +214,86 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
     trdoc = docs.get("trace.yaml")
     if trdoc is not None:
         trace = _validate(trdoc, TraceFile, (), trdoc.data, problems)
+    carriers: dict[str, CarrierPack] = {}
+    for path in sorted((root / "carriers").glob("*.yaml")) if (root / "carriers").is_dir() else []:
+        pdoc, errs = read_yaml(path, display(path))
+        problems += errs
+        if pdoc is None:
+            continue
+        pack = _validate(pdoc, CarrierPack, (), pdoc.data, problems)
+        if pack is not None:
+            carriers[path.stem] = pack
+            where[f"carrier:{path.stem}"] = Located(pdoc, ())
+    defaults = [n for n, c in carriers.items() if c.default]
+    if len(defaults) > 1:
+        problems.append(Problem(display(root / "carriers"), 1, f"more than one default carrier pack: {', '.join(defaults)}"))
+    extractors: dict[str, ExtractorDecl] = {}
+    if (root / "extractors.yaml").is_file():
+        edoc, errs = read_yaml(root / "extractors.yaml", display(root / "extractors.yaml"))
+        problems += errs
+        if edoc is not None and _shape(edoc, ExtractorsFile, ("extractors",), problems):
+            for i, decl in enumerate(_list(edoc, ExtractorDecl, ("extractors",), problems)):
+                if decl.area in extractors:
+                    problems.append(Problem(edoc.file, edoc.line_of(("extractors", i, "area")), f"duplicate area {decl.area!r}"))
+                extractors[decl.area] = decl
+                where[f"extractor:{decl.area}"] = Located(edoc, ("extractors", i))
+    trace = trace or _empty_trace()
+    if not trace.carrier.name and carriers:
+        pack = carriers[defaults[0] if defaults else next(iter(carriers))]
+        trace = trace.model_copy(update={"carrier": pack.as_carrier_def()})
 
     kb = KnowledgeBase(root, observations, questions, causes, families, symptoms, tips, alerts,
-                       trace or _empty_trace(), where, catalog, alert_carriers)
+                       trace, where, catalog, alert_carriers, written_implications, carriers, extractors)
     if not problems:
         problems += cross_check(kb)
     if problems:
         raise KBError(list(dict.fromkeys(problems)))
     _apply_alerts(kb)
+    _apply_directions(kb)
     if sdoc is not None and isinstance(sdoc.data, dict) and sdoc.data.get("question"):
         _derive_symptom_observation(kb, SymptomsFile.model_validate(sdoc.data).question)
+    kb.implications = [*written_implications, *_generated_implications(kb)]
     return kb
+
+
+DIRECTIONS = {"term": "termination", "orig": "origination"}
+
+
+def cause_direction(cause: CauseDef) -> str:
+    """The call direction a cause belongs to: declared, else from its id prefix, else any."""
+    return cause.direction or DIRECTIONS.get(cause.id.split(".", 1)[0], "any")
+
+
+def _apply_directions(kb: KnowledgeBase) -> None:
+    """A cause of one call direction is ruled out by the other: generated, never hand-written per cause."""
+    if "call_direction" not in kb.observations:
+        return
+    for cid, cause in kb.causes.items():
+        own = cause_direction(cause)
+        if own == "any" or all("call_direction" in alt for alt in cause.requires):
+            continue
+        other = [d for d in kb.observations["call_direction"].values if d != own]
+        existing = cause.contradicts.get("call_direction")
+        if existing is not None and (existing.weight or 0) >= 1.0 and set(other) <= set(existing.named_values()):
+            continue
+        cond = Condition.model_validate({"in": other, "weight": 1.0})
+        kb.causes[cid] = cause.model_copy(update={"contradicts": {**cause.contradicts, "call_direction": cond}})
+
+
+def _generated_implications(kb: KnowledgeBase) -> list[ImplicationDef]:
+    """A symptom's `implies` and an alert's `proves` are derived facts like any other."""
+    out: list[ImplicationDef] = []
+    for sym in kb.symptoms.values():
+        if sym.implies and SYMPTOM_OBSERVATION in kb.observations:
+            out.append(ImplicationDef(id=f"symptom:{sym.id}", when={SYMPTOM_OBSERVATION: Condition(is_=sym.id)},
+                                      then=dict(sym.implies), why=f"The guide's heading: {sym.title}.",
+                                      source="guide"))
+    for alert in kb.alerts:
+        if alert.proves and ALERT_OBSERVATION in kb.observations:
+            out.append(ImplicationDef(id=f"alert:{alert.code}", when={ALERT_OBSERVATION: Condition(is_=alert.code)},
+                                      then=dict(alert.proves), why=f"The carrier's alert {alert.code}: {alert.title}.",
+                                      source=alert.source))
+    return out
 
 
 ALERT_OBSERVATION = "alert_code"
@@ -345,6 +435,11 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
 
     def check_condition(owner: str, obs_id: str, cond: Condition, *path: str | int) -> None:
         obs = kb.observations.get(obs_id)
+        if obs is None and obs_id == SYMPTOM_OBSERVATION and kb.symptoms:  # derived from symptoms.yaml later
+            for v in cond.named_values():
+                if v not in kb.symptoms:
+                    bad(owner, f"{v!r} is not a symptom (known: {', '.join(kb.symptoms)})", *path)
+            return
         if obs is None:
             bad(owner, f"unknown observation {obs_id!r}", *path)
             return
@@ -368,6 +463,18 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
         elif str(value) not in obs.values:
             bad(owner, f"{value!r} is not a value of {obs_id} (allowed: {', '.join(obs.values)})", *path)
 
+    for imp in kb.implications:
+        for obs_id, cond in imp.when.items():
+            check_condition(imp.id, obs_id, cond, "when", obs_id)
+        for obs_id, value in imp.then.items():
+            check_value(imp.id, obs_id, value, "then", obs_id)
+    for cause in kb.causes.values():
+        for other_id in cause.compatible_with:
+            if other_id not in kb.causes:
+                bad(cause.id, f"unknown cause {other_id!r}", "compatible_with")
+        for sym_id in cause.also_under:
+            if sym_id not in kb.symptoms:
+                bad(cause.id, f"unknown symptom {sym_id!r}", "also_under")
     for q in kb.questions.values():
         obs = kb.observations.get(q.observation)
         if obs is None:
@@ -427,6 +534,47 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
         values = kb.observations.get("response_reason")
         if values is not None and rp.value not in values.values:
             problems.append(Problem("trace.yaml", 1, f"reason pattern value {rp.value!r} is not a value of response_reason"))
+    problems += check_carriers(kb)
+    problems += check_extractors(kb)
+    return problems
+
+
+def check_carriers(kb: KnowledgeBase) -> list[Problem]:
+    """Carrier packs: their reason phrases and alert phrases speak the observation vocabulary."""
+    problems: list[Problem] = []
+    reasons = kb.observations.get("response_reason")
+    for name, pack in kb.carriers.items():
+        loc = kb.where.get(f"carrier:{name}")
+        for i, rp in enumerate(pack.reason_patterns):
+            if reasons is not None and rp.value not in reasons.values:
+                f, line = loc.at("reason_patterns", i, "value") if loc else (f"carriers/{name}.yaml", 1)
+                problems.append(Problem(f, line, f"reason pattern value {rp.value!r} is not a value of response_reason"))
+        for i, ap in enumerate(pack.alert_phrases):
+            if kb.alert(ap.code) is None:
+                f, line = loc.at("alert_phrases", i, "code") if loc else (f"carriers/{name}.yaml", 1)
+                problems.append(Problem(f, line, f"alert phrase names code {ap.code}, which no alerts/*.yaml defines"))
+    return problems
+
+
+def check_extractors(kb: KnowledgeBase) -> list[Problem]:
+    """Every observation (and value) a trace extractor declares must exist in observations.yaml."""
+    problems: list[Problem] = []
+    for area, decl in kb.extractors.items():
+        loc = kb.where.get(f"extractor:{area}")
+        for obs_id, values in decl.produces.items():
+            f, line = loc.at("produces", obs_id) if loc else ("knowledge/extractors.yaml", 1)
+            obs = kb.observations.get(obs_id)
+            if obs is None:
+                problems.append(Problem(f, line, f"extractor {area!r} declares unknown observation {obs_id!r}"))
+                continue
+            if values == "any":
+                continue
+            if obs.type == "number":
+                problems.append(Problem(f, line, f"{obs_id} is a number: declare it as `any`, not a list of values"))
+                continue
+            for v in values:
+                if v not in obs.values:
+                    problems.append(Problem(f, line, f"extractor {area!r} declares {obs_id}={v!r}, not a value of {obs_id}"))
     return problems
 
 
@@ -440,5 +588,7 @@ def schemas() -> dict[str, dict[str, Any]]:
         ("tips.schema.json", TypeAdapter(TipsFile)),
         ("alerts.schema.json", TypeAdapter(AlertsFile)),
         ("trace.schema.json", TypeAdapter(TraceFile)),
+        ("carrier.schema.json", TypeAdapter(CarrierPack)),
+        ("extractors.schema.json", TypeAdapter(ExtractorsFile)),
     )
     return {name: adapter.json_schema(by_alias=True) for name, adapter in adapters}

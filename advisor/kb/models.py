@@ -12,6 +12,7 @@ UNKNOWN = "unknown"
 
 Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", min_length=1, max_length=80)]
 ObsValue = str | float
+SourceUrl = Annotated[str, Field(pattern=r"^https?://\S+$")]
 
 
 class StrictModel(BaseModel):
@@ -169,6 +170,16 @@ class CauseDef(StrictModel):
     fix: list[str] = Field(min_length=1)
     prior: float = Field(1.0, gt=0)
     indistinguishable_from: list[Indistinct] = Field(default_factory=list)
+    direction: Literal["termination", "origination", "any"] | None = Field(
+        None, description="call direction the cause belongs to; default from the id (term./orig.), else any; "
+                          "the other direction rules the cause out")
+    outcome: bool = Field(False, description="not a fault: the trunk worked and the far end answered (e.g. busy)")
+    compatible_with: list[str] = Field(default_factory=list,
+                                       description="causes that may be confirmed together with this one")
+    also_under: list[str] = Field(default_factory=list,
+                                  description="symptoms of other families under which the cause is legitimately possible")
+    sources: list[SourceUrl] = Field(default_factory=list,
+                                     description="where each fact beyond the seed guide is documented (URLs)")
 
     @field_validator("requires", mode="before")
     @classmethod
@@ -184,6 +195,28 @@ class CauseDef(StrictModel):
 
     def required_observations(self) -> set[str]:
         return {o for alt in self.requires for o in alt}
+
+
+class ImplicationDef(StrictModel):
+    """A derived fact: when these observations hold, these others follow."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_:.\-]+$")]
+    when: Conditions = Field(min_length=1)
+    then: dict[str, ObsValue] = Field(min_length=1)
+    why: str
+    source: str = Field(description='"guide", "sip" (RFC 3261 behaviour) or a URL of the carrier\'s docs')
+
+    @field_validator("then", mode="before")
+    @classmethod
+    def _yes_no(cls, v: Any) -> Any:
+        return {k: _scalar(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, v: str) -> str:
+        if v not in ("guide", "sip") and not re.match(r"^https?://\S+$", v):
+            raise ValueError('source is "guide", "sip" or a URL')
+        return v
 
 
 class QuestionDef(StrictModel):
@@ -228,9 +261,6 @@ class TipDef(StrictModel):
     title: str
     guide: str
     text: str
-
-
-SourceUrl = Annotated[str, Field(pattern=r"^https?://\S+$")]
 
 
 class AlertDef(StrictModel):
@@ -306,11 +336,112 @@ class ReasonPattern(StrictModel):
         return v
 
 
+class TraceThresholds(StrictModel):
+    """Numbers the trace extractors compare with; typed so a typo is a load error, not a silent default."""
+
+    drop_window_seconds: tuple[float, float] = Field((20.0, 40.0), description="BYE this long after the 200 OK = the lost-ACK drop")
+    default_cps_limit: float = Field(1.0, gt=0, description="a trunk's calls per second unless the context says otherwise")
+    trial_concurrent_limit: float = Field(4.0, gt=0, description="concurrent calls above this are reported")
+    low_rtp_ttl: float = Field(10.0, ge=0, description="RTP leaving with this IP TTL or less expires on the way")
+    min_session_expires_seconds: float = Field(90.0, gt=0, description="RFC 4028 section 4: the smallest Session-Expires allowed")
+    unanswered_after_seconds: float = Field(4.0, gt=0, description="a request with no response for this long, in a trace that goes on, is unanswered")
+    timer_g_transmissions: int = Field(8, gt=1, description="this many 200 OKs without times = 20-32 s of retransmission (RFC 3261 timer G)")
+    options_unanswered_after_seconds: float = Field(10.0, gt=0, description="an OPTIONS ping left unanswered this long is a timeout")
+
+
 class TraceFile(StrictModel):
-    carrier: CarrierDef
+    carrier: CarrierDef = Field(default_factory=lambda: CarrierDef(name="", domains=[], signalling_networks=[], source=""),
+                                description="deprecated here: carriers/<name>.yaml; filled from the default pack")
     reason_patterns: list[ReasonPattern]
     reason_headers: list[str] = Field(default_factory=lambda: ["reason", "warning"])
-    thresholds: dict[str, float | list[float]] = Field(default_factory=dict)
+    thresholds: TraceThresholds = Field(default_factory=TraceThresholds)
+
+
+class AlertPhrase(StrictModel):
+    """Debugger wording that names one alert code, for pastes that quote the text without the code."""
+
+    pattern: str
+    code: Annotated[str, Field(pattern=r"^[0-9]{5}$")]
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from exc
+        return v
+
+
+class CallLogColumns(StrictModel):
+    """Header names of the carrier's call-log CSV export (its console's "Download CSV")."""
+
+    call_id: str
+    direction: str
+    status: str
+    from_: str = Field(alias="from")
+    to: str
+    duration: str | None = None
+    start: str | None = None
+    termination_directions: list[str] = Field(default_factory=list, description="Direction values of calls to the PSTN")
+    origination_directions: list[str] = Field(default_factory=list, description="Direction values of calls from the PSTN")
+    failed_statuses: list[str] = Field(default_factory=list)
+
+
+class CarrierPack(StrictModel):
+    """knowledge/carriers/<name>.yaml: everything the trace reader knows about one carrier.
+
+    With alerts/<name>.yaml (its debugger codes) it is the carrier's pack; adding a carrier
+    needs no code."""
+
+    name: str = Field(description="display name")
+    default: bool = Field(False, description="the carrier assumed when the trace does not name one")
+    trunk_domains: list[str] = Field(min_length=1, description="termination URIs end in these; labels may sit between the first label and the rest (regional edges)")
+    other_domains: list[str] = Field(default_factory=list, description="the carrier's hosts that are NOT trunk termination URIs (e.g. programmable SIP domains)")
+    signalling_networks: list[Network]
+    media_networks: list[Network] = Field(default_factory=list)
+    private_networks: list[str] = Field(default_factory=list, description="the carrier's own internal ranges, normal in its Contact, Via and SDP o=")
+    user_agent_patterns: list[str] = Field(default_factory=list)
+    reason_patterns: list[ReasonPattern] = Field(default_factory=list, description="the carrier's own reason phrases, read before the generic ones")
+    alert_phrases: list[AlertPhrase] = Field(default_factory=list)
+    call_log: CallLogColumns | None = None
+    source: list[SourceUrl] = Field(min_length=1)
+
+    @field_validator("private_networks")
+    @classmethod
+    def _nets(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for n in v:
+            ipaddress.ip_network(n, strict=False)
+        return v
+
+    def as_carrier_def(self) -> CarrierDef:
+        return CarrierDef(name=self.name, domains=[*self.trunk_domains, *self.other_domains],
+                          signalling_networks=self.signalling_networks, media_networks=self.media_networks,
+                          internal_networks=self.private_networks, user_agent_patterns=self.user_agent_patterns,
+                          source=self.source[0])
+
+
+class ExtractorDecl(StrictModel):
+    """One area of trace evidence and the observations (and values) it may produce."""
+
+    area: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    description: str
+    produces: dict[str, list[str] | Literal["any"]] = Field(min_length=1, description="observation -> its values this area may emit, or any")
+
+    @field_validator("produces", mode="before")
+    @classmethod
+    def _values_text(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        return {k: x if x == "any" else [str(_scalar(y)) for y in x] if isinstance(x, list) else x for k, x in v.items()}
+
+
+class ExtractorsFile(StrictModel):
+    """knowledge/extractors.yaml: what each trace extractor is allowed to conclude."""
+
+    extractors: list[ExtractorDecl] = Field(min_length=1)
 
 
 class CatalogFile(StrictModel):

@@ -72,13 +72,17 @@ def score(name: str, kb: KnowledgeBase, advisor: Advisor) -> Outcome:
     elif confirmed:
         problems.append(f"confirmed {confirmed} where the paste cannot decide")
     got = {f.observation.id: str(f.observation.value) for f in analysis.findings}
+    for f in analysis.findings:  # what a finding proves (a debugger alert code's facts) counts as read
+        for obs_id, value in kb.implied_by(f.observation.id, f.observation.value).items():
+            got.setdefault(obs_id, str(value))
     for obs_id, value in (meta.get("expect_observations") or {}).items():  # type: ignore[union-attr]
         if got.get(obs_id) != str(value):
             problems.append(f"{obs_id} is {got.get(obs_id)!r}, expected {value!r}")
     for obs_id, value in (meta.get("never_observations") or {}).items():  # type: ignore[union-attr]
         if got.get(obs_id) == str(value):
             problems.append(f"{obs_id} must not be {value!r}")
-    read = bool(analysis.findings) or any(c.messages for c in analysis.calls) or bool(analysis.other_messages)
+    read = (bool(analysis.findings) or any(c.messages for c in analysis.calls) or bool(analysis.other_messages)
+            or bool(analysis.events))
     return Outcome(name, not problems, f"{top.id} ({top.status})", confirmed, read, len(analysis.findings), problems)
 
 

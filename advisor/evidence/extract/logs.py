@@ -1,0 +1,205 @@
+"""Logs: what log lines, bare status lines and the carrier's artefacts state, when no full message does.
+
+Runs after the message-based extractors, so a full SIP message always wins over a
+log line saying the same thing (the first finding per observation is kept). Sides
+come from the carrier packs: a response "back from" a carrier address means the
+PBX sent the INVITE to the carrier; a request received from one means the carrier
+called in. Without a recognised carrier address no direction is claimed.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from advisor.evidence.calls import CallSet, Message
+from advisor.evidence.events import LogEvent
+from advisor.evidence.extract.base import Add, CallVerdict, Ctx, Finding, e164_check
+from advisor.kb.models import CarrierPack
+
+__all__ = ["logs"]
+
+
+def _status_value(ctx: Ctx, code: int) -> str:
+    if 200 <= code < 300:
+        return "2xx"
+    return str(code) if str(code) in ctx.status_values else "other"
+
+
+def _fragment_event(m: Message) -> LogEvent | None:
+    """A partial message that still shows a final response (a status line with or without headers)."""
+    status = m.msg.status
+    if status is None:
+        return None
+    cseq = m.msg.cseq
+    if cseq is not None and cseq[1] != "INVITE":
+        return None
+    return LogEvent("response", m.record.ref, "fragment", m.msg.first_line, ts=m.ts, status=status,
+                    reason=m.msg.reason or None, method=cseq[1] if cseq else None, peer=m.src,
+                    peer_port=m.record.sport)
+
+
+def _peer_is_carrier(ctx: Ctx, peer: str | None) -> bool:
+    if not peer:
+        return False
+    host = peer.strip("[]").lower()
+    carrier = ctx.sides.carrier
+    return carrier.is_carrier_address(host) or carrier.is_termination_host(host)
+
+
+def logs(ctx: Ctx, cs: CallSet, focus: CallVerdict | None, add: Add) -> list[str]:
+    """Findings from log events and fragments; returns notes on what was used."""
+    notes: list[str] = []
+    events = list(ctx.events)
+    fragments = [e for m in cs.messages if m.fragment for e in [_fragment_event(m)] if e is not None]
+    decided = focus is not None and focus.final is not None
+    if not decided:
+        _responses(ctx, events + fragments, add, notes)
+        _requests(ctx, events, add)
+    _dials(events, add)
+    _alerts(ctx, events, add, notes)
+    _call_logs(ctx, events, add, notes)
+    _faults(ctx, events, focus, add, notes)
+    return notes
+
+
+def _responses(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> None:
+    finals = [e for e in events if e.kind == "response" and e.status is not None and e.status >= 300
+              and e.method in (None, "INVITE") and e.direction != "sent"]
+    if not finals:
+        return
+    calls = {e.fields["call"] for e in finals if "call" in e.fields}
+    if len(calls) > 1:
+        notes.append(f"{len(finals)} failing answers in log lines of {len(calls)} different calls: none is taken as"
+                     " the answer to the call in question")
+        return
+    from_carrier = [e for e in finals if _peer_is_carrier(ctx, e.peer)]
+    e = (from_carrier or finals)[-1]
+    assert e.status is not None
+    where = f" from {e.peer}" + (f":{e.peer_port}" if e.peer_port else "") if e.peer else ""
+    what = f"{e.status} {e.reason or ''}".strip()
+    how = {"fragment": "a status line without Call-ID/CSeq, taken as the answer to the call attempt"}.get(
+        e.source, f"{e.source} log line")
+    others = len(finals) - 1
+    note = f"{what}{where} ({how})" + (f"; {others} other failing answer(s) in the paste" if others else "")
+    add(Finding("invite_final_status", _status_value(ctx, e.status), f"{e.status} in a log line", note, ref=e.ref,
+                at=None))
+    reason = ctx.classify_reason(e.reason) if e.reason else None
+    if reason is not None or e.reason:
+        add(Finding("response_reason", reason or "other", f"{e.status} reason phrase",
+                    f"reason phrase '{e.reason}'" + ("" if reason else " (no known pattern matches)"), ref=e.ref))
+    add(Finding("call_outcome", "timeout" if e.status in (408, 504) else "rejected", f"{e.status} to INVITE",
+                f"the call attempt ends with {what}{where}", ref=e.ref))
+    if from_carrier:
+        add(Finding("call_direction", "termination", "response from the carrier",
+                    f"{e.peer} is a {ctx.sides.carrier.name_of(e.peer or '') or 'carrier'} address and answers the"
+                    f" PBX's INVITE ({how})", ref=e.ref))
+    elif e.peer:
+        notes.append(f"the failing answer comes from {e.peer}, which no carrier pack knows: the direction is left"
+                     " open (give --termination-uri/--pbx-address)")
+
+
+def _requests(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
+    for e in events:
+        if e.kind == "request" and e.method == "INVITE" and e.direction == "received" and _peer_is_carrier(ctx, e.peer):
+            add(Finding("call_direction", "origination", "INVITE from the carrier",
+                        f"the log's host receives an INVITE from {e.peer}, a carrier address ({e.source} log line)",
+                        ref=e.ref))
+            add(Finding("invite_reaches_pbx_host", "yes", "carrier INVITE in the PBX-side log",
+                        f"the carrier's INVITE from {e.peer} is logged by the customer-side host ({e.source})",
+                        ref=e.ref))
+            return
+
+
+def _dials(events: list[LogEvent], add: Add) -> None:
+    for e in events:
+        if e.kind == "dial" and e.number == "" and "@" in e.fields.get("target", ""):
+            add(Finding("dialed_number_e164", "no", "empty dialled number",
+                        f"the PBX dials {e.fields.get('target')}: the Request-URI user part (the dialled number) is"
+                        " empty", ref=e.ref))
+            return
+
+
+def _packs(ctx: Ctx) -> list[CarrierPack]:
+    packs = ctx.kb.carriers
+    default = ctx.kb.default_carrier
+    order = [default] if default else []
+    order += [n for n in packs if n != default]
+    return [packs[n] for n in order if n in packs]
+
+
+def _alerts(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> None:
+    obs = ctx.kb.observations.get("alert_code")
+    if obs is None:
+        return
+    for e in events:
+        code = None
+        why = ""
+        if e.kind == "alert" and e.code:
+            code, why = e.code, "the carrier's debugger alert export"
+        elif e.kind in ("text", "response", "fault") or (e.kind == "alert" and not e.code):
+            for pack in _packs(ctx):
+                hit = next((p for p in pack.alert_phrases if _rx(p.pattern).search(e.text)), None)
+                if hit is not None:
+                    code, why = hit.code, f"{pack.name}'s debugger wording ('{e.text[:80]}')"
+                    break
+        if code is None:
+            continue
+        value = code if code in obs.values else "other"
+        alert = ctx.kb.alert(code)
+        title = f" ({alert.title})" if alert else ""
+        add(Finding("alert_code", value, f"alert {code}", f"alert {code}{title} from {why}", ref=e.ref))
+        return
+
+
+def _call_logs(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> None:
+    rows = [e for e in events if e.kind == "call_log"]
+    if not rows:
+        return
+    for pack in _packs(ctx):
+        cols = pack.call_log
+        if cols is None or not all(c in rows[0].fields for c in (cols.direction, cols.status, cols.from_, cols.to)):
+            continue
+        failed = [r for r in rows if r.fields.get(cols.status, "").lower() in cols.failed_statuses]
+        row = (failed or rows)[-1]
+        direction = row.fields.get(cols.direction, "").lower()
+        add(Finding("in_carrier_call_logs", "yes", "call in the carrier's call log",
+                    f"{len(rows)} call(s) in {pack.name}'s call-log export; {len(failed)} failed", ref=row.ref))
+        if direction in cols.termination_directions:
+            add(Finding("call_direction", "termination", f"call log direction {direction}",
+                        f"the call log lists the call as {direction} (PBX to the PSTN)", ref=row.ref))
+            caller = row.fields.get(cols.from_, "")
+            if caller and not _masked(caller):
+                ok, why = e164_check(caller)
+                add(Finding("caller_id_e164", "yes" if ok else "no", "call log From",
+                            f"caller ID {caller!r} in the call log: {'+E.164' if ok else 'not +E.164'} ({why})",
+                            ref=row.ref))
+        elif direction in cols.origination_directions:
+            add(Finding("call_direction", "origination", f"call log direction {direction}",
+                        f"the call log lists the call as {direction} (PSTN to the PBX)", ref=row.ref))
+        notes.append(f"call log: {row.fields.get(cols.status, '?')} {direction} call {row.fields.get(cols.call_id, '')}"
+                     f" from {row.fields.get(cols.from_, '?')} to {row.fields.get(cols.to, '?')}")
+        return
+
+
+@lru_cache(maxsize=256)
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _masked(number: str) -> bool:
+    return any(c in "Xx*#" for c in number)
+
+
+def _faults(ctx: Ctx, events: list[LogEvent], focus: CallVerdict | None, add: Add, notes: list[str]) -> None:
+    acks = [e for e in events if e.kind == "fault" and e.fault == "ack_timeout"]
+    if not acks:
+        return
+    e = acks[0]
+    call = focus.call if focus is not None else None
+    if call is not None and call.direction == "origination":
+        add(Finding("ack_reaches_pbx", "no", "ACK timeout in the log",
+                    f"the PBX-side stack reports the ACK for its 200 OK never arrived ('{e.text[:100]}')", ref=e.ref))
+    else:
+        notes.append(f"{e.ref.label()}: the stack reports an ACK timeout ('{e.text[:80]}'): the ACK for a 200 OK"
+                     " never arrived; which side failed depends on who sent the 200 OK")

@@ -1,0 +1,331 @@
+"""Find log events by content: console and stack lines, carrier artefacts (JSON alerts, call-log CSV).
+
+Every pattern is bounded and applied to lines of bounded length; lines are read
+after the log prefix (Asterisk full log, syslog, docker timestamps) is removed.
+Formats, as printed by the tools (see tests/data/logs for samples of each):
+
+* Asterisk chan_sip: `-- Got SIP response 400 "Invalid phone number" back from 54.172.60.1:5060`,
+  `handle_response_invite: Received response: "Forbidden" from '...'`
+* Asterisk dialplan: `-- Called SIP/@twilio-termination`, `-- Executing [..] Dial("..", "PJSIP/+1..@twilio")`,
+  `== Everyone is busy/congested at this time`
+* FreeSWITCH console: `Hangup sofia/... [CS_EXECUTE] [CALL_REJECTED]`,
+  `Channel sofia/... entering state [terminated][403]`, `sofia status` gateway rows
+* Kamailio/OpenSIPS xlog: `<method> ... from <uri> (IP:1.2.3.4:5060)`
+* pjsua (PJSIP apps): `Response msg 403/INVITE/cseq=5853 ... from TLS 54.172.61.54:10194`
+* LiveKit SIP: `Unexpected StatusCode from INVITE response 403`, `processing invite {"fromIP": ...}`
+* stacks naming the fault: `never received ACK`, `ACK timeout`, `Timer B`, `transaction timeout`
+* summaries: `a:p -> b:p  SIP/2.0 481 ...`, `--> INVITE sip:... SIP/2.0 <-- SIP/2.0 407 ...`, sippts `[<=] ...`
+* carrier artefacts: a debugger alert export (JSON: `alerts` list or one alert with `error_code`,
+  `alert_text`), a call-log CSV export (a header row, then one row per call)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+
+from advisor.evidence.events import LogEvent
+from advisor.evidence.records import TraceRef
+
+__all__ = ["MAX_EVENTS", "scan_artefact", "scan_lines"]
+
+MAX_EVENTS = 20_000
+MAX_LINE = 4096  # structured (JSON) log lines run long; every pattern is bounded
+MAX_TEXT_EVENTS = 2_000
+
+_IP = r"\[?([0-9A-Fa-f:.]{2,45}?)\]?"
+_GOT_RE = re.compile(r"Got SIP response (\d{3}) \"([^\"]{0,200})\" back from " + _IP + r":(\d{1,5})")
+_RECEIVED_RE = re.compile(r"Received response: \"([^\"]{0,200})\" from '([^']{0,300})'")
+_CALLED_RE = re.compile(r"\bCalled ((?:SIP|PJSIP|IAX2)/[^\s\"',)]{0,200})")
+_DIAL_RE = re.compile(r"\bDial\(\"[^\"]{0,200}\", \"((?:SIP|PJSIP|IAX2)/[^\",&]{0,200})")
+_BUSY_RE = re.compile(r"Everyone is busy/congested at this time|is circuit-busy|All circuits busy", re.IGNORECASE)
+_FS_HANGUP_RE = re.compile(r"Hangup (sofia/\S{1,200}) \[(CS_\w{1,30})\] \[(\w{1,40})\]")
+_FS_STATE_RE = re.compile(r"Channel (sofia/\S{1,200}) entering state \[(\w{1,20})\]\[(\d{3})\]")
+_FS_GATEWAY_RE = re.compile(r"\bgateway\s+(sips?:\S{1,200})\s+(NOREG|REGED|FAIL_WAIT|FAILED|UNREGED|TRYING|DOWN|UP|"
+                            r"UNREACHABLE|REGISTER)\b")
+_PJSUA_RESP_RE = re.compile(r"(Incoming|Processing incoming message:|RX \d{1,6} bytes|Sending|TX \d{1,6} bytes|"
+                            r"Received)?\s*Response msg (\d{3})/(\w{2,12})/cseq=(\d{1,10})"
+                            r"(?:.{0,80}?\bfrom (?:UDP|TCP|TLS) " + _IP + r":(\d{1,5}))?")
+_PJSUA_REQ_RE = re.compile(r"(Incoming|Received|RX \d{1,6} bytes|Sending|TX \d{1,6} bytes) Request msg (\w{2,12})/cseq=(\d{1,10})")
+_LIVEKIT_RESP_RE = re.compile(r"(?:StatusCode from INVITE response|status from INVITE response:? sip status:?)\s*(\d{3})",
+                              re.IGNORECASE)
+_LIVEKIT_INVITE_RE = re.compile(r"(?:processing invite|Accepting the call)\b.{0,300}?\"fromIP\": \"" + _IP + r"(?::(\d{1,5}))?\"")
+_JSON_FIELD_RE = re.compile(r"\"(to|from|address|fromUser|toUser|fromHost|toHost|status|reason)\": \"?([^\",}]{0,120})\"?")
+_XLOG_RE = re.compile(r"\b(INVITE|ACK|BYE|CANCEL|OPTIONS|REGISTER)\b.{0,300}?\bfrom\b.{0,300}?"
+                      r"\(\s*(?:IP:)?\"?([\w.:-]{1,64}?)\"?:(\d{1,5})\)")
+_ACK_FAULT_RE = re.compile(r"never received ACK|\bACK timeout\b|onAckTimeout|No ACK (?:received|for 2xx)",
+                           re.IGNORECASE)
+_TIMEOUT_FAULT_RE = re.compile(r"\bTimer B\b|transaction time(?:d)?[ -]?out|timed out waiting for (?:a )?response|"
+                               r"\bRequest Timeout\b", re.IGNORECASE)
+_SUMMARY_RE = re.compile(r"([0-9.]{7,15}):(\d{1,5})\s*(?:->|→)\s*([0-9.]{7,15}):(\d{1,5})\s+"
+                         r"(?:SIP/2\.0 (\d{3})([^(\r\n]{0,80})|([A-Z]{3,9}) sips?:\S{1,200} SIP/2\.0)")
+_ARROW_RE = re.compile(r"(-->|<--)\s*(?:SIP/2\.0 (\d{3}) ([A-Za-z][A-Za-z /-]{0,60}?)\s*(?=-->|<--|New dialog|$)|"
+                       r"([A-Z]{3,9}) sips?:\S{1,200} SIP/2\.0)")
+_SIPPTS_RE = re.compile(r"\[(<=|=>)\] (?:Response .{0,100}?: (\d{3}) (.{0,80})|Request (\w{2,12})\b)")
+_WORDS_RE = re.compile(r"[A-Za-z]{2,}")
+_CODE_RE = re.compile(r"\b(3[0-9]{4})\b")
+_HEADER_CELL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _./-]{0,40}$")
+
+
+def _channel_host(channel: str) -> str | None:
+    """The far host of a FreeSWITCH channel name: sofia/<profile>/<user>@<host>[:port]."""
+    host = channel.rpartition("@")[2] if "@" in channel else ""
+    return host.split(":", 1)[0] or None
+
+
+def _number_of(target: str) -> tuple[str, str | None]:
+    """(dialled number, peer) of a channel target: SIP/peer/number, SIP/number@peer, PJSIP/number@endpoint."""
+    rest = target.split("/", 1)[1] if "/" in target else target
+    if "@" in rest:
+        number, _, peer = rest.partition("@")
+        return number.rsplit("/", 1)[-1], peer or None
+    if "/" in rest:
+        peer, _, number = rest.partition("/")
+        return number, peer or None
+    return "", rest or None  # SIP/peer: no number at all
+
+
+_CALL_TAG_RE = re.compile(r"\]\[(C-[0-9a-f]{4,16})\]")
+
+
+def scan_lines(lines: Iterable[str], file: str, raw: Iterable[str] | None = None) -> list[LogEvent]:
+    """Every event in the lines (already stripped of log prefixes); line numbers are 1-based.
+
+    `raw`, the same lines before the prefix was stripped, gives the Asterisk call tag
+    ([C-0000001a]) that tells lines of different calls apart."""
+    events: list[LogEvent] = []
+    texts = 0
+    raws = iter(raw) if raw is not None else None
+    last_request: dict[str, str] = {}  # per summary-style source: the method of the last request line
+    for n, line in enumerate(lines, start=1):
+        original = next(raws, "") if raws is not None else ""
+        if len(events) >= MAX_EVENTS:
+            break
+        if not line or len(line) > MAX_LINE:
+            continue
+        found = _scan_line(line, TraceRef(file=file, line=n), None)
+        if found:
+            tag = _CALL_TAG_RE.search(original[:200]) if original else None
+            for e in found:
+                if tag:
+                    e.fields["call"] = tag.group(1)
+                if e.kind == "request" and e.method:
+                    last_request[e.source] = e.method
+                elif e.kind == "response" and e.method is None and e.source in ("summary", "arrows", "sippts"):
+                    e.method = last_request.get(e.source)
+            events.extend(found)
+            continue
+        t = line.strip()
+        if texts < MAX_TEXT_EVENTS and len(t) <= 300 and len(_WORDS_RE.findall(t)) >= 4 and ":" not in t[:30]:
+            texts += 1
+            code = _CODE_RE.search(t)
+            events.append(LogEvent("text", TraceRef(file=file, line=n), "text", t,
+                                   code=code.group(1) if code else None))
+    return events
+
+
+def _scan_line(line: str, ref: TraceRef, ts: float | None) -> list[LogEvent]:
+    text = line.strip()[:300]
+    out: list[LogEvent] = []
+
+    def ev(kind: str, source: str, **kw: object) -> None:
+        out.append(LogEvent(kind, ref, source, text, ts=ts, **kw))  # type: ignore[arg-type]
+
+    if "SIP response" in line:
+        m = _GOT_RE.search(line)
+        if m:
+            ev("response", "asterisk", status=int(m.group(1)), reason=m.group(2), peer=m.group(3),
+               peer_port=int(m.group(4)), direction="received")
+            return out
+    if "Received response:" in line:
+        m = _RECEIVED_RE.search(line)
+        if m:
+            host = re.search(r"@([\w.-]{1,253})", m.group(2))
+            ev("response", "asterisk", reason=m.group(1), peer=host.group(1) if host else None, direction="received")
+            return out
+    if "Called " in line:
+        m = _CALLED_RE.search(line)
+        if m:
+            number, peer = _number_of(m.group(1))
+            ev("dial", "asterisk", number=number, peer=peer, fields={"target": m.group(1)})
+            return out
+    if "Dial(" in line:
+        m = _DIAL_RE.search(line)
+        if m:
+            number, peer = _number_of(m.group(1))
+            ev("dial", "asterisk", number=number, peer=peer, fields={"target": m.group(1)})
+            return out
+    if _BUSY_RE.search(line):
+        ev("dial_failed", "asterisk")
+        return out
+    if "sofia/" in line:
+        m = _FS_HANGUP_RE.search(line)
+        if m:
+            ev("hangup", "freeswitch", reason=m.group(3), peer=_channel_host(m.group(1)),
+               fields={"channel": m.group(1), "state": m.group(2)})
+            return out
+        m = _FS_STATE_RE.search(line)
+        if m and int(m.group(3)) >= 300:
+            ev("response", "freeswitch", status=int(m.group(3)), direction="received", peer=_channel_host(m.group(1)),
+               fields={"channel": m.group(1), "state": m.group(2)})
+            return out
+    if "gateway" in line:
+        m = _FS_GATEWAY_RE.search(line)
+        if m:
+            ev("request", "freeswitch", method="OPTIONS", peer=m.group(1), fields={"gateway_state": m.group(2)})
+            return out
+    if "msg " in line:
+        m = _PJSUA_RESP_RE.search(line)
+        if m:
+            sent = (m.group(1) or "").startswith(("Sending", "TX"))
+            ev("response", "pjsua", status=int(m.group(2)), method=m.group(3).upper(), peer=m.group(5),
+               peer_port=int(m.group(6)) if m.group(6) else None, direction="sent" if sent else "received",
+               fields={"cseq": m.group(4)})
+            return out
+        m = _PJSUA_REQ_RE.search(line)
+        if m:
+            sent = m.group(1).startswith(("Sending", "TX"))
+            ev("request", "pjsua", method=m.group(2).upper(), direction="sent" if sent else "received",
+               fields={"cseq": m.group(3)})
+            return out
+    if "INVITE response" in line or "invite response" in line.lower():
+        m = _LIVEKIT_RESP_RE.search(line)
+        if m:
+            fields = {k: v.strip() for k, v in _JSON_FIELD_RE.findall(line)}
+            ev("response", "livekit", status=int(m.group(1)), method="INVITE", direction="received",
+               peer=fields.get("address"), number=fields.get("to"), caller=fields.get("from"), fields=fields)
+            return out
+    if "processing invite" in line or "Accepting the call" in line:
+        m = _LIVEKIT_INVITE_RE.search(line)
+        if m:
+            fields = {k: v.strip() for k, v in _JSON_FIELD_RE.findall(line)}
+            ev("request", "livekit", method="INVITE", direction="received", peer=m.group(1),
+               peer_port=int(m.group(2)) if m.group(2) else None, number=fields.get("toUser"),
+               caller=fields.get("fromUser"), fields=fields)
+            return out
+    if _ACK_FAULT_RE.search(line):
+        ev("fault", "stack", fault="ack_timeout")
+        return out
+    if _TIMEOUT_FAULT_RE.search(line) and not line.lstrip().startswith("SIP/2.0"):
+        ev("fault", "stack", fault="transaction_timeout")
+        return out
+    if " from " in line and "(" in line:
+        m = _XLOG_RE.search(line)
+        if m:
+            ev("request", "kamailio", method=m.group(1), peer=m.group(2), peer_port=int(m.group(3)),
+               direction="received")
+            return out
+    if "->" in line or "→" in line:
+        m = _SUMMARY_RE.search(line)
+        if m:
+            fields = {"src": f"{m.group(1)}:{m.group(2)}", "dst": f"{m.group(3)}:{m.group(4)}"}
+            if m.group(5):
+                ev("response", "summary", status=int(m.group(5)), reason=(m.group(6) or "").strip() or None,
+                   peer=m.group(1), peer_port=int(m.group(2)), fields=fields)
+            else:
+                ev("request", "summary", method=m.group(7), peer=m.group(3), peer_port=int(m.group(4)), fields=fields)
+            return out
+    if "-->" in line or "<--" in line:
+        for m in _ARROW_RE.finditer(line):
+            direction = "sent" if m.group(1) == "-->" else "received"
+            if m.group(2):
+                ev("response", "arrows", status=int(m.group(2)), reason=(m.group(3) or "").strip() or None,
+                   direction=direction)
+            else:
+                ev("request", "arrows", method=m.group(4), direction=direction)
+        if out:
+            return out
+    if "[<=]" in line or "[=>]" in line:
+        m = _SIPPTS_RE.search(line)
+        if m:
+            if m.group(2):
+                ev("response", "sippts", status=int(m.group(2)), reason=(m.group(3) or "").strip() or None,
+                   direction="received")
+            else:
+                ev("request", "sippts", method=m.group(4).upper(), direction="sent")
+            return out
+    return out
+
+
+# --------------------------------------------------------------------------- carrier artefacts
+
+
+def scan_artefact(text: str, file: str) -> list[LogEvent] | None:
+    """A whole-file carrier artefact: a debugger alert export (JSON) or a call-log export (CSV).
+
+    None when the text is neither (then it is read as a log)."""
+    head = text.lstrip()[:1]
+    if head in ("{", "["):
+        return _alerts_json(text, file)
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    if first.count(",") >= 3 and not any(ch in first for ch in "<>") and "SIP/2.0" not in first:
+        return _call_log_csv(text, file)
+    return None
+
+
+def _alerts_json(text: str, file: str) -> list[LogEvent] | None:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    items: list[object]
+    if isinstance(data, dict) and isinstance(data.get("alerts"), list):
+        items = list(data["alerts"])
+    elif isinstance(data, list):
+        items = list(data)
+    elif isinstance(data, dict):
+        items = [data]
+    else:
+        return None
+    events: list[LogEvent] = []
+    lines = text.splitlines()
+    for i, item in enumerate(items[:MAX_EVENTS]):
+        if not isinstance(item, dict):
+            continue
+        code = item.get("error_code") or item.get("errorCode") or item.get("code")
+        alert_text = item.get("alert_text") or item.get("alertText") or item.get("message") or ""
+        if code is None and not alert_text:
+            continue
+        code_s = str(code) if code is not None else None
+        line = _line_of(lines, code_s or str(alert_text)[:40], i)
+        fields = {str(k): str(v)[:300] for k, v in item.items() if isinstance(v, str | int | float) and v is not None}
+        events.append(LogEvent("alert", TraceRef(file=file, line=line), "debugger_json",
+                               f"alert {code_s or '?'}: {str(alert_text)[:240]}", code=code_s, fields=fields))
+    return events
+
+
+def _line_of(lines: list[str], needle: str, occurrence: int) -> int | None:
+    seen = 0
+    for n, line in enumerate(lines, start=1):
+        if needle and needle in line:
+            if seen == occurrence:
+                return n
+            seen += 1
+    return None
+
+
+def _call_log_csv(text: str, file: str) -> list[LogEvent] | None:
+    try:
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+        header = next(reader)
+    except (csv.Error, StopIteration):
+        return None
+    header = [h.strip() for h in header]
+    if len(header) < 4 or not all(_HEADER_CELL_RE.match(h) for h in header):
+        return None
+    events: list[LogEvent] = []
+    try:
+        for n, row in enumerate(reader, start=2):
+            if len(events) >= MAX_EVENTS:
+                break
+            if not row or len(row) != len(header):
+                continue
+            fields = {h: v.strip() for h, v in zip(header, row, strict=True)}
+            events.append(LogEvent("call_log", TraceRef(file=file, line=n), "call_log_csv", ",".join(row)[:300],
+                                   fields=fields))
+    except csv.Error:
+        return events or None
+    return events or None

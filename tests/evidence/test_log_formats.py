@@ -1,0 +1,147 @@
+"""Formats found by content: console/stack log lines, carrier artefacts, pasted text (tests/data/logs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor.context import TrunkContext
+from advisor.engine.diagnosis import Advisor
+from advisor.evidence.analyze import TraceAnalysis, analyze_files
+from advisor.evidence.logevents import scan_lines
+from advisor.evidence.textlogs import normalise_paste
+from advisor.kb.loader import KnowledgeBase
+
+LOGS = Path(__file__).resolve().parents[1] / "data" / "logs"
+
+
+def read(kb: KnowledgeBase, name: str, context: TrunkContext | None = None) -> TraceAnalysis:
+    return analyze_files([LOGS / name], kb, context or TrunkContext())
+
+
+def facts(a: TraceAnalysis) -> dict[str, str]:
+    return {f.observation.id: str(f.observation.value) for f in a.findings}
+
+
+def top(advisor: Advisor, a: TraceAnalysis) -> tuple[str, str]:
+    d = advisor.diagnose(a.observations(), a.warnings)
+    return d.causes[0].id, d.causes[0].status
+
+
+def test_asterisk_full_log_got_sip_response(kb: KnowledgeBase, advisor: Advisor) -> None:
+    a = read(kb, "asterisk_full_400.log")
+    assert a.files[0].format == "log_lines"
+    got = facts(a)
+    assert got["invite_final_status"] == "400"
+    assert got["response_reason"] == "invalid_phone_number"
+    assert got["call_direction"] == "termination"  # 54.172.60.1 is a Twilio signalling address
+    f = next(f for f in a.findings if f.observation.id == "invite_final_status")
+    assert f.observation.source.line == 4 and "54.172.60.1:5060" in (f.observation.note or "")
+    assert top(advisor, a) == ("term.400.dialed_number_not_e164", "confirmed")
+
+
+def test_asterisk_console_empty_dialled_number(kb: KnowledgeBase, advisor: Advisor) -> None:
+    a = read(kb, "asterisk_console_empty_number.txt")
+    got = facts(a)
+    assert got["dialed_number_e164"] == "no"
+    empty = next(f for f in a.findings if f.observation.id == "dialed_number_e164")
+    assert empty.observation.source.line == 1 and "empty" in (empty.observation.note or "")
+    assert top(advisor, a) == ("term.400.dialed_number_not_e164", "confirmed")
+
+
+def test_a_local_extension_is_not_an_empty_number(kb: KnowledgeBase) -> None:
+    events = scan_lines(['    -- Executing [0100@familie:3] Dial("SIP/philipp-00000008", "SIP/gartentor_phone") in new stack'],
+                        "x.log")
+    assert events[0].kind == "dial" and events[0].number == ""
+    assert "@" not in events[0].fields["target"]  # SIP/peer: no user part at all, so no finding
+
+
+def test_freeswitch_console_state_and_hangup(kb: KnowledgeBase) -> None:
+    a = read(kb, "freeswitch_console_403.log")
+    got = facts(a)
+    assert got["invite_final_status"] == "403"
+    assert got["call_direction"] == "termination"  # the channel's host is a Twilio trunk name
+    assert {e.kind for e in a.events} >= {"response", "hangup"}
+    assert any(e.reason == "CALL_REJECTED" for e in a.events)
+
+
+def test_kamailio_xlog_invite_from_the_carrier(kb: KnowledgeBase) -> None:
+    got = facts(read(kb, "kamailio_xlog.log"))
+    assert got["call_direction"] == "origination"
+    assert got["invite_reaches_pbx_host"] == "yes"
+
+
+def test_stack_names_the_ack_timeout(kb: KnowledgeBase) -> None:
+    a = read(kb, "stack_ack_timeout.log")
+    assert [e.kind for e in a.events] == ["fault"]
+    assert any("ACK timeout" in n for n in a.notes)
+    assert not a.findings  # no sides: nothing more may be claimed
+
+
+def test_debugger_alert_export(kb: KnowledgeBase, advisor: Advisor) -> None:
+    a = read(kb, "twilio_alerts.json")
+    assert a.files[0].format == "debugger_json"
+    assert facts(a)["alert_code"] == "32204"
+    assert top(advisor, a) == ("term.403.caller_id_not_verified", "confirmed")
+
+
+def test_call_log_csv_export(kb: KnowledgeBase) -> None:
+    a = read(kb, "twilio_call_log.csv")
+    assert a.files[0].format == "call_log_csv"
+    got = facts(a)
+    assert got["in_carrier_call_logs"] == "yes"
+    assert got["call_direction"] == "termination"
+    assert got["caller_id_e164"] == "no"  # the failed call's From is the extension 201
+    f = next(f for f in a.findings if f.observation.id == "caller_id_e164")
+    assert f.observation.source.line == 2
+
+
+@pytest.mark.parametrize("name, status, reason", [
+    ("paste_indented.txt", "403", "invalid_caller_id"),
+    ("paste_quoted.txt", "503", "cps_limit"),
+    ("paste_numbered.txt", "400", "invalid_phone_number"),
+])
+def test_pasted_text_is_read(kb: KnowledgeBase, name: str, status: str, reason: str) -> None:
+    a = read(kb, name)
+    assert [m.first_line.split()[0] for c in a.calls for m in c.messages] == ["INVITE", "SIP/2.0"]
+    got = facts(a)
+    assert (got["invite_final_status"], got["response_reason"]) == (status, reason)
+
+
+def test_seven_space_line_in_an_eight_space_paste_is_a_header(kb: KnowledgeBase) -> None:
+    a = read(kb, "paste_indented.txt")
+    invite = a.calls[0].messages[0]
+    assert "From: <sip:201@34.201.10.20>;tag=as5e1f" in invite.raw
+    assert facts(a)["caller_id_e164"] == "no"
+
+
+def test_normalise_keeps_line_numbers() -> None:
+    lines = ["> ```", "> INVITE sip:a@b SIP/2.0", "**BYE sip:x@y**;transport=udp SIP/2.0", "```"]
+    assert normalise_paste(lines) == ["", "INVITE sip:a@b SIP/2.0", "BYE sip:x@y;transport=udp SIP/2.0", ""]
+    numbered = [f"{n:3d}. line {n}" for n in range(1, 6)]
+    assert normalise_paste(numbered) == [f"line {n}" for n in range(1, 6)]
+    assert normalise_paste(["1. first", "then prose", "and more prose"]) == ["1. first", "then prose", "and more prose"]
+
+
+@pytest.mark.parametrize("line, kind, status", [
+    ("2017-03-08 12:43:26.78 app PJSIP(5): sip_endpoint.c  Processing incoming message: Response msg 403/INVITE/cseq=5853"
+     " (rdata0x1)", "response", 403),
+    ('2024-06-17T15:36:47.451Z\tERROR\tsip\tsip/outbound.go:300\tSIP invite failed{"error": "Unexpected StatusCode from'
+     ' INVITE response 403"}', "response", 403),
+    ("17:21:18.040  203.0.113.5:51346 -> 10.0.0.1:5061  SIP/2.0 481 Call/Transaction Does Not Exist", "response", 481),
+    ("[<=] Response from 123 to 456: 407 Proxy Authentication Required", "response", 407),
+    ('Reason: SIP;cause=200;text="ACK timeout"', "fault", None),
+])
+def test_log_line_shapes(line: str, kind: str, status: int | None) -> None:
+    (event,) = [e for e in scan_lines([line], "x.log") if e.kind != "text"]
+    assert (event.kind, event.status) == (kind, status)
+
+
+def test_lines_of_different_calls_decide_nothing_alone(kb: KnowledgeBase) -> None:
+    # four Asterisk calls answered 480 by different peers: none is "the" answer
+    a = analyze_files([Path(__file__).resolve().parents[1] / "data" / "real" / "c01_futel_asteriskserver_205.txt"], kb,
+                      TrunkContext())
+    assert "invite_final_status" not in facts(a)
+    assert any("different calls" in n for n in a.notes)
+    assert facts(a)["alert_code"] == "32101"  # the debugger text the engineer pasted decides
