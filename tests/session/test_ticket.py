@@ -37,6 +37,9 @@ def acl_session(advisor: Advisor) -> Session:
     session = Session(advisor)
     session.choose_family("calls_out_fail")
     session.attach_analysis(str(ACL_403), analyze_files([ACL_403], advisor.kb))
+    # a digest-less 403 makes the ACL only "most likely" (the guide): the engineer checked the Via's
+    # received= address against the trunk's ACL
+    session.answer("source_ip_in_acl", "no", "q.source_ip_in_acl")
     return session
 
 
