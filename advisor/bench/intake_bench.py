@@ -77,6 +77,7 @@ class IntakeBench(BaseModel):
     observations: list[ObservationScore]
     cases: list[CaseResult]
     mean_ms: float
+    longest_ms: float = Field(description="one text of the longest length read (intake.yaml max_chars), made of the phrasings")
     goals_met: bool
 
     def render(self) -> str:
@@ -98,7 +99,8 @@ class IntakeBench(BaseModel):
             rows.append(f"{s.name:<9} {s.phrasings:>3} phrasings: first cause acceptable {s.first_cause_ok}/"
                         f"{s.with_first_cause} ({s.first_cause_share:.0%}), expected facts found "
                         f"{s.found_facts}/{s.expected_facts} ({s.recall:.0%}), wrong facts applied {s.wrong_applied}")
-        rows.append(f"threshold {self.threshold:.2f}; {self.mean_ms:.1f} ms per text")
+        rows.append(f"threshold {self.threshold:.2f}; {self.mean_ms:.1f} ms per text; "
+                    f"{self.longest_ms:.0f} ms for one text of the longest length read")
         rows.append(f"goals (first cause >= {FIRST_CAUSE_GOAL:.0%} acceptable on every set, no wrong fact applied): "
                     f"{'met' if self.goals_met else 'NOT met'}")
         return "\n".join(rows)
@@ -183,7 +185,21 @@ def run_intake_bench(advisor: Advisor, files: list[Path], threshold: float | Non
     goals = all(s.first_cause_share >= FIRST_CAUSE_GOAL and s.wrong_applied == 0 for s in sets) \
         and not any(r.symptom_consistent is False for r in results)
     return IntakeBench(threshold=limit, sets=sets, observations=observations, cases=results,
-                       mean_ms=round(1000 * elapsed / max(count, 1), 2), goals_met=goals)
+                       mean_ms=round(1000 * elapsed / max(count, 1), 2), longest_ms=_longest(intake, files),
+                       goals_met=goals)
+
+
+def _longest(intake: Intake, files: list[Path]) -> float:
+    """Time one text as long as the intake reads, made of the labelled phrasings one after another."""
+    texts = [c.text for path in files for c in load_cases(path)]
+    if not texts:
+        return 0.0
+    joined = ""
+    while len(joined) < intake.vocab.max_chars:
+        joined += "\n".join(texts) + "\n"
+    t0 = time.perf_counter()
+    intake.understand(joined[:intake.vocab.max_chars])
+    return round(1000 * (time.perf_counter() - t0), 1)
 
 
 def per_case_expected(files: list[Path]) -> dict[str, int]:

@@ -35,6 +35,7 @@ class CauseState:
     confirmed_by: list[str] = field(default_factory=list)
     confidence: float = 0.0
     alternatives: int = 1
+    held_back: str | None = None  # why a cause whose evidence is complete is not confirmed (a conflict)
 
     def open_alternatives(self) -> list[int]:
         return [a for a in range(self.alternatives) if a not in self.violated]
@@ -51,10 +52,21 @@ class Reasoner:
         self._engine = engine_class()
         self._lock = threading.Lock()  # one working memory: one step at a time (TUI workers are threads)
 
-    def infer(self, known: dict[str, Observation]) -> dict[str, CauseState]:
+    def infer(self, known: dict[str, Observation], contested: frozenset[str] = frozenset()) -> dict[str, CauseState]:
+        """Each cause's verdict. A confirmation never rests on a contested fact, and
+        two causes that cannot both be true are never confirmed together: both
+        stay candidates with `held_back` saying why."""
         with self._lock:
             fired = self._match(known)
-        return self._verdicts(fired, known)
+        return self._verdicts(fired, known, contested)
+
+    def proof(self, st: CauseState) -> set[str]:
+        """The observations a confirmed cause's proof uses (a satisfied alternative, or its confirmer)."""
+        cause = self.kb.causes[st.cause]
+        used: set[str] = set(st.confirmed_by)
+        for alt in st.satisfied - set(st.violated):
+            used |= set(cause.requires[alt])
+        return used
 
     def _match(self, known: dict[str, Observation]) -> list[Firing]:
         engine = self._engine
@@ -67,7 +79,8 @@ class Reasoner:
         engine.run_all()
         return list(engine.fired)
 
-    def _verdicts(self, fired: list[Firing], known: dict[str, Observation]) -> dict[str, CauseState]:
+    def _verdicts(self, fired: list[Firing], known: dict[str, Observation],
+                  contested: frozenset[str] = frozenset()) -> dict[str, CauseState]:
         states = {cid: CauseState(cid, "candidate", alternatives=len(c.requires))
                   for cid, c in self.kb.causes.items()}
         for f in fired:
@@ -95,8 +108,23 @@ class Reasoner:
                 st.status = "ruled_out"
             elif st.satisfied - set(st.violated) or st.confirmed_by:
                 st.status = "confirmed"
+                decisive = {o for o, c in self.kb.causes[cid].contradicts.items() if (c.weight or 0) >= 1.0}
+                resting = (self.proof(st) | decisive) & contested
+                if resting:
+                    st.status = "candidate"
+                    st.held_back = "a fact that decides it is contested: " + ", ".join(sorted(resting))
+        confirmed_now = [c for c, st in states.items() if st.status == "confirmed"]
+        for cid in confirmed_now:
+            others = [o for o in confirmed_now if o != cid and o not in self.kb.causes[cid].compatible_with
+                      and cid not in self.kb.causes[o].compatible_with]
+            if others:
+                states[cid].held_back = "also proven: " + ", ".join(others) + " (they cannot both explain one call)"
+        for cid in confirmed_now:
+            if states[cid].held_back:
+                states[cid].status = "candidate"
         values = {o.id: o.value for o in known.values()}
         alive = [c for c, st in states.items() if st.status != "ruled_out"]
+
         posterior = self.model.posterior(values, alive)
         confirmed = {c for c in alive if states[c].status == "confirmed"}
         if confirmed:

@@ -87,7 +87,7 @@ class CompiledModel:
         logs: dict[str, float] = {}
         for c in candidates:
             s = math.log(self.prior[c])
-            for obs, value in known.items():
+            for obs, value in sorted(known.items()):  # a fixed order: the same facts give the same float sum
                 if value == UNKNOWN or obs not in self.cells:
                     continue
                 k = self.cells[obs].index(value)

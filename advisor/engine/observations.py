@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SourceKind = Literal["answer", "symptom", "text", "probe", "trace", "context"]
+SourceKind = Literal["answer", "symptom", "text", "probe", "trace", "context", "derived"]
 
 
 class Source(BaseModel):
@@ -27,6 +27,8 @@ class Source(BaseModel):
     frame: int | None = None
     line: int | None = None
     at: datetime | None = Field(None, description="when the fact was observed (message time for traces)")
+    derived_from: list[str] | None = Field(
+        None, description="for a derived fact: the premises (observation=value) it follows from")
 
     def label(self) -> str:
         if self.kind == "trace":
@@ -38,6 +40,8 @@ class Source(BaseModel):
             return f"trace:{where}" if where else f"trace:{self.detail}"
         if self.kind == "text":
             return f'text:"{self.detail}"'
+        if self.kind == "derived":
+            return f"derived from {' and '.join(self.derived_from)}" if self.derived_from else f"derived:{self.detail}"
         if self.kind == "probe":
             stamp = f"@{self.at.isoformat(timespec='seconds')}" if self.at else ""
             return f"probe:{self.detail}{stamp}"

@@ -7,13 +7,19 @@ cause that says nothing about o is assumed to leave the engineer unsure half
 the time), and confirmation progress rewards filling a required observation of
 a likely candidate, so a lone survivor still gets confirmed. Observations
 already known, including "I don't know", are never asked again.
+
+A question is only asked when some answer would change something: rule a
+candidate out, or confirm one (answers are judged with the facts they imply,
+derived facts included). Answers that would keep no candidate are marked as
+contradicting what is already known.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from advisor.engine.derive import Deriver
 from advisor.engine.inference import CauseState
 from advisor.engine.model import CompiledModel
 from advisor.kb.models import UNKNOWN, QuestionDef
@@ -29,6 +35,11 @@ class AnswerSplit:
     label: str
     keeps: list[str]
     rules_out: list[str]
+    confirms: list[str] = field(default_factory=list)
+
+    @property
+    def decides(self) -> bool:
+        return bool(self.rules_out or self.confirms)
 
 
 @dataclass
@@ -38,6 +49,7 @@ class QuestionChoice:
     gain: float
     progress: float
     splits: list[AnswerSplit]
+    needed_by: list[str] = field(default_factory=list)
 
 
 def _entropy(ps: list[float]) -> float:
@@ -47,21 +59,26 @@ def _entropy(ps: list[float]) -> float:
 def missing_required(model: CompiledModel, state: CauseState, known: dict[str, str | float]) -> list[str]:
     """Observations still needed by the alternative closest to confirming the cause."""
     cause = model.kb.causes[state.cause]
+    askable = {q.observation for q in model.kb.questions.values()}
     best: list[str] | None = None
     for a in state.open_alternatives():
         alt = cause.requires[a]
         if any(known.get(o) == UNKNOWN for o in alt):
             continue
         need = [o for o in alt if o not in known]
+        if any(o not in askable for o in need):  # a fact only derivation fills: not a question to ask
+            continue
         if best is None or len(need) < len(best):
             best = need
     return best or []
 
 
-def breaks(model: CompiledModel, state: CauseState, obs: str, value: str | float) -> bool:
-    """Would this answer (with what it implies) rule the cause out: every open alternative broken?"""
+def breaks(model: CompiledModel, state: CauseState, obs: str, value: str | float,
+           facts: dict[str, str | float] | None = None) -> bool:
+    """Would this answer (with the facts it adds) rule the cause out: every open alternative broken?"""
     cause = model.kb.causes[state.cause]
-    facts = {obs: value, **model.kb.implied_by(obs, value)}
+    if facts is None:
+        facts = {obs: value, **model.kb.implied_by(obs, value)}
     for o, v in facts.items():
         hard = cause.contradicts.get(o)
         if hard is not None and (hard.weight or 0) >= 1.0 and hard.holds(v):
@@ -73,7 +90,24 @@ def breaks(model: CompiledModel, state: CauseState, obs: str, value: str | float
                for a in open_alts)
 
 
-def choose(model: CompiledModel, states: dict[str, CauseState], known: dict[str, str | float]) -> QuestionChoice | None:
+def confirms(model: CompiledModel, state: CauseState, known: dict[str, str | float],
+             facts: dict[str, str | float]) -> bool:
+    """Would these new facts (with what is known) complete one of the cause's open alternatives?"""
+    cause = model.kb.causes[state.cause]
+    after = {**known, **facts}
+    for o, cond in cause.confirmed_by.items():
+        if o in facts and cond.holds(facts[o]):
+            return True
+    for a in state.open_alternatives():
+        alt = cause.requires[a]
+        if any(o in facts for o in alt) and all(
+                after.get(o, UNKNOWN) != UNKNOWN and cond.holds(after[o]) for o, cond in alt.items()):
+            return True
+    return False
+
+
+def choose(model: CompiledModel, states: dict[str, CauseState], known: dict[str, str | float],
+           deriver: Deriver | None = None) -> QuestionChoice | None:
     if any(st.status == "confirmed" for st in states.values()):
         return None
     alive = [st for st in states.values() if st.status != "ruled_out"]
@@ -89,7 +123,7 @@ def choose(model: CompiledModel, states: dict[str, CauseState], known: dict[str,
     for c, need in needs.items():
         for o in need:
             progress_by_obs[o] = progress_by_obs.get(o, 0.0) + prior[c] / len(need)
-    best: QuestionChoice | None = None
+    ranked: list[QuestionChoice] = []
     for q in model.kb.questions.values():
         o = q.observation
         if o in known:
@@ -99,11 +133,14 @@ def choose(model: CompiledModel, states: dict[str, CauseState], known: dict[str,
         score = (max(gain, 0.0) + LAMBDA * progress) / q.cost
         if score <= MIN_SCORE:
             continue
-        if best is None or score > best.score + 1e-12:
-            best = QuestionChoice(q, score, gain, progress, [])
-    if best is not None:
-        best.splits = splits(model, alive, best.question)
-    return best
+        ranked.append(QuestionChoice(q, score, gain, progress, []))
+    ranked.sort(key=lambda c: (-c.score, c.question.id))
+    for choice in ranked:
+        choice.splits = splits(model, alive, choice.question, known, deriver)
+        if choice.progress > 0 or any(s.decides for s in choice.splits if s.value != UNKNOWN):
+            choice.needed_by = sorted(c for c, need in needs.items() if choice.question.observation in need)
+            return choice
+    return None
 
 
 def _expected_gain(model: CompiledModel, o: str, prior: dict[str, float], plogp: dict[str, float],
@@ -137,14 +174,19 @@ def _expected_gain(model: CompiledModel, o: str, prior: dict[str, float], plogp:
     return gain
 
 
-def splits(model: CompiledModel, alive: list[CauseState], q: QuestionDef) -> list[AnswerSplit]:
-    """For each possible answer: which candidates survive it (the "why" of a question)."""
+def splits(model: CompiledModel, alive: list[CauseState], q: QuestionDef,
+           known: dict[str, str | float] | None = None, deriver: Deriver | None = None) -> list[AnswerSplit]:
+    """For each possible answer: which candidates survive it, and which it would confirm (the "why")."""
     cells = model.cells[q.observation]
+    known = known or {}
     out = []
     for label, sample in zip(cells.labels, cells.samples, strict=True):
-        keeps = [st.cause for st in alive if not breaks(model, st, q.observation, sample)]
+        facts = (deriver.closure(known, {q.observation: sample}) if deriver is not None
+                 else {q.observation: sample, **model.kb.implied_by(q.observation, sample)})
+        keeps = [st.cause for st in alive if not breaks(model, st, q.observation, sample, facts)]
         gone = [st.cause for st in alive if st.cause not in keeps]
+        confirmed = [c for c in keeps if confirms(model, next(st for st in alive if st.cause == c), known, facts)]
         out.append(AnswerSplit(str(sample) if cells.obs.type != "number" else label,
-                               q.labels.get(str(sample), label), keeps, gone))
+                               q.labels.get(str(sample), label), keeps, gone, confirmed))
     out.append(AnswerSplit(UNKNOWN, "I don't know", [st.cause for st in alive], []))
     return out

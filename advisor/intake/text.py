@@ -8,6 +8,7 @@ was read as "outbound".
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class Normalised:
     origin: list[int]
     corrections: list[Correction] = field(default_factory=list)
     clauses: list[tuple[int, int]] = field(default_factory=list)
+    _starts_cache: list[int] | None = None
 
     def words(self, start: int, end: int) -> str:
         """The customer's own words behind text[start:end]."""
@@ -49,15 +51,25 @@ class Normalised:
         return " ".join(self.original[a:b].split())
 
     def corrected_in(self, start: int, end: int) -> list[Correction]:
-        a = self.origin[min(start, len(self.origin) - 1)] if self.origin else 0
-        b = self.origin[min(end, len(self.origin)) - 1] + 1 if self.origin else 0
-        return [c for c in self.corrections if a <= c.start < b]
+        if not self.origin or not self.corrections:
+            return []
+        a = self.origin[min(start, len(self.origin) - 1)]
+        b = self.origin[min(end, len(self.origin)) - 1] + 1
+        starts = [c.start for c in self.corrections]  # in text order
+        return self.corrections[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)]
 
     def clause_of(self, pos: int) -> tuple[int, int]:
-        for a, b in self.clauses:
-            if a <= pos < b:
-                return a, b
+        """The clause holding `pos` (binary search: clauses are sorted and disjoint)."""
+        i = bisect.bisect_right(self._clause_starts, pos) - 1
+        if 0 <= i < len(self.clauses) and self.clauses[i][0] <= pos < self.clauses[i][1]:
+            return self.clauses[i]
         return 0, len(self.text)
+
+    @property
+    def _clause_starts(self) -> list[int]:
+        if self._starts_cache is None or len(self._starts_cache) != len(self.clauses):
+            self._starts_cache = [a for a, _ in self.clauses]
+        return self._starts_cache
 
 
 class Lexicon:
@@ -76,14 +88,19 @@ class Lexicon:
         self.words = sorted(w for w in words if len(w) >= self.min_length)
         self.known = words | {w.lower() for w in vocab.fuzzy.never_correct}
         self.cutoff = vocab.fuzzy.min_similarity
+        self._seen: dict[str, str | None] = {}
 
     def correct(self, word: str) -> str | None:
-        """The vocabulary word this one is a typo of, or None."""
+        """The vocabulary word this one is a typo of, or None (remembered per word: texts repeat words)."""
         if len(word) < self.min_length or word in self.known or "'" in word:
             return None
-        best = process.extractOne(word, self.words, scorer=DamerauLevenshtein.normalized_similarity,
-                                  score_cutoff=self.cutoff)
-        return str(best[0]) if best is not None else None
+        if word not in self._seen:
+            if len(self._seen) > 50_000:
+                self._seen.clear()
+            best = process.extractOne(word, self.words, scorer=DamerauLevenshtein.normalized_similarity,
+                                      score_cutoff=self.cutoff)
+            self._seen[word] = str(best[0]) if best is not None else None
+        return self._seen[word]
 
 
 def normalise(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Normalised:

@@ -8,7 +8,7 @@ benchmark use.
 
 from __future__ import annotations
 
-import re
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -18,9 +18,6 @@ from advisor.intake.result import Mention, SymptomCandidate, Understanding, Unde
 from advisor.intake.text import Lexicon, Normalised, normalise
 from advisor.intake.vocabulary import Value, Vocabulary, load_vocabulary
 from advisor.kb.loader import SYMPTOM_OBSERVATION, KnowledgeBase
-
-_FILLER = re.compile(r"^(?:hi|hello|hallo|hey|dear|thanks?|thank you|please|regards|cheers|team|support|all|"
-                     r"customer says|we have problem|we have a problem|we have issue|help|urgent)$")
 
 
 @dataclass(slots=True)
@@ -39,9 +36,11 @@ class Intake:
         self.vocab = vocab if vocab is not None else load_vocabulary(kb)
         self.lexicon = Lexicon(self.vocab)
         self.matchers = Matchers(kb, self.vocab)
+        self.filler = {" ".join(f.lower().split()) for f in self.vocab.filler}
 
     def understand(self, text: str, threshold: float | None = None) -> Understanding:
         limit = self.vocab.threshold if threshold is None else threshold
+        full, text = text, text[:self.vocab.max_chars]
         norm = normalise(text, self.vocab, self.lexicon)
         found = self.matchers.find(norm)
         plain = [c for c in found.candidates if not c.only_with]
@@ -54,8 +53,13 @@ class Intake:
         result.mentions = [Mention(kind="negated" if d.kind == "negated" else "working", rule=d.rule,
                                    words=norm.words(d.start, d.end)) for d in found.denials]
         result.inputs = find_inputs(text, self.vocab, self.matchers)
-        result.notes = _not_understood(norm, found, [i.text.lower() for i in result.inputs])
+        result.notes = _not_understood(norm, found, [i.text.lower() for i in result.inputs], self.filler)
         self._symptoms(result)
+        if len(full) > len(text):
+            result.text = full
+            result.warnings.append(f"Only the first {len(text)} of {len(full)} characters were read; "
+                                   "attach logs as a trace (--trace) instead of pasting them as words.")
+            result.notes.append(f"(not read: the last {len(full) - len(text)} characters)")
         return result
 
     def _derived(self, known: dict[str, Value], first: Understanding, norm: Normalised) -> list[Candidate]:
@@ -178,18 +182,26 @@ def _words(norm: Normalised, choice: _Choice) -> str:
     return " … ".join(dict.fromkeys(norm.words(s, e) for s, e in merged))
 
 
-def _not_understood(norm: Normalised, found: Found, inputs: list[str]) -> list[str]:
+def _not_understood(norm: Normalised, found: Found, inputs: list[str], filler: set[str]) -> list[str]:
     """Clauses no fact, denial or input came from, in the customer's words."""
-    used = [(c.start, c.end) for c in found.candidates if c.end > c.start]
-    used += [(d.start, d.end) for d in found.denials]
+    spans = sorted([(c.start, c.end) for c in found.candidates if c.end > c.start]
+                   + [(d.start, d.end) for d in found.denials])
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    starts = [s for s, _ in merged]
     notes: list[str] = []
     for a, b in norm.clauses:
-        if any(s < b and e > a for s, e in used):
+        i = bisect.bisect_left(starts, b) - 1  # the last used span starting before the clause ends
+        if i >= 0 and merged[i][1] > a:
             continue
         words = norm.words(a, b).strip(" ,.;:!?-()\"'")
         if any(i and i in words.lower() for i in inputs):
             continue
-        if not words or _FILLER.match(norm.text[a:b].strip(" ,.;:!?-()\"'")):
+        if not words or " ".join(norm.text[a:b].strip(" ,.;:!?-()\"'").split()) in filler:
             continue
         notes.append(words)
     return notes

@@ -232,10 +232,12 @@ class Vocabulary(_Strict):
     """All of knowledge/intake.yaml."""
 
     threshold: Confidence
+    max_chars: int = Field(20000, ge=100)
     fuzzy: FuzzyConfig
     respell: dict[str, str] = Field(default_factory=dict)
     negation: NegationConfig
     clause_breaks: list[str] = Field(default_factory=list)
+    filler: list[str] = Field(default_factory=list)
     working_cues: list[str] = Field(default_factory=list)
     phrases: list[PhraseRule] = Field(default_factory=list)
     status: StatusConfig

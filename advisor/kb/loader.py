@@ -20,6 +20,7 @@ from advisor.kb.models import (
     ExtractorDecl,
     ExtractorsFile,
     FamilyDef,
+    ImplicationDef,
     ObservationDef,
     QuestionDef,
     SymptomDef,
@@ -35,7 +36,8 @@ from advisor.kb.yamlsrc import PathKey, Problem, SourceDoc, read_yaml
 M = TypeVar("M", bound=BaseModel)
 
 TOP_FILES = ("observations.yaml", "questions.yaml", "symptoms.yaml", "tips.yaml", "trace.yaml")
-OPTIONAL_FILES = ("catalog.yaml", "probes.yaml", "intake.yaml", "redaction.yaml", "extractors.yaml")
+OPTIONAL_FILES = ("catalog.yaml", "probes.yaml", "intake.yaml", "redaction.yaml", "implications.yaml",
+                  "extractors.yaml")
 
 
 class KBError(Exception):
@@ -71,6 +73,7 @@ class KnowledgeBase:
     where: dict[str, Located] = field(default_factory=dict, repr=False)
     catalog: list[str] = field(default_factory=list)
     alert_carriers: dict[str, str] = field(default_factory=dict)  # alert code -> carrier pack name
+    implications: list[ImplicationDef] = field(default_factory=list)  # written + generated (symptoms, alerts)
     carriers: dict[str, CarrierPack] = field(default_factory=dict)  # carriers/<name>.yaml by name
     extractors: dict[str, ExtractorDecl] = field(default_factory=dict)  # extractors.yaml by area
 
@@ -156,6 +159,12 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
         if cdoc is not None:
             got = _validate(cdoc, CatalogFile, (), cdoc.data, problems)
             catalog = list(got.catalog) if got else []
+    written_implications: list[ImplicationDef] = []
+    if (root / "implications.yaml").is_file():
+        idoc, errs = read_yaml(root / "implications.yaml", display(root / "implications.yaml"))
+        problems += errs
+        if idoc is not None:
+            docs["implications.yaml"] = idoc
     for extra in sorted(root.glob("*.y*ml")):
         if extra.name not in TOP_FILES + OPTIONAL_FILES:
             problems.append(Problem(display(extra), 1, f"unknown knowledge file (expected one of: {', '.join(TOP_FILES)})"))
@@ -163,6 +172,8 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
     where: dict[str, Located] = {}
     observations = _items(docs.get("observations.yaml"), ObservationDef, (), "observation", where, problems)
     questions = _items(docs.get("questions.yaml"), QuestionDef, (), "question", where, problems)
+    written_implications = list(_items(docs.get("implications.yaml"), ImplicationDef, (), "implication",
+                                       where, problems).values())
     causes: dict[str, CauseDef] = {}
     for doc in cause_docs:
         for cid, cause in _items(doc, CauseDef, (), "cause", where, problems).items():
@@ -232,15 +243,57 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
         trace = trace.model_copy(update={"carrier": pack.as_carrier_def()})
 
     kb = KnowledgeBase(root, observations, questions, causes, families, symptoms, tips, alerts,
-                       trace, where, catalog, alert_carriers, carriers, extractors)
+                       trace, where, catalog, alert_carriers, written_implications, carriers, extractors)
     if not problems:
         problems += cross_check(kb)
     if problems:
         raise KBError(list(dict.fromkeys(problems)))
     _apply_alerts(kb)
+    _apply_directions(kb)
     if sdoc is not None and isinstance(sdoc.data, dict) and sdoc.data.get("question"):
         _derive_symptom_observation(kb, SymptomsFile.model_validate(sdoc.data).question)
+    kb.implications = [*written_implications, *_generated_implications(kb)]
     return kb
+
+
+DIRECTIONS = {"term": "termination", "orig": "origination"}
+
+
+def cause_direction(cause: CauseDef) -> str:
+    """The call direction a cause belongs to: declared, else from its id prefix, else any."""
+    return cause.direction or DIRECTIONS.get(cause.id.split(".", 1)[0], "any")
+
+
+def _apply_directions(kb: KnowledgeBase) -> None:
+    """A cause of one call direction is ruled out by the other: generated, never hand-written per cause."""
+    if "call_direction" not in kb.observations:
+        return
+    for cid, cause in kb.causes.items():
+        own = cause_direction(cause)
+        if own == "any" or all("call_direction" in alt for alt in cause.requires):
+            continue
+        other = [d for d in kb.observations["call_direction"].values if d != own]
+        existing = cause.contradicts.get("call_direction")
+        if existing is not None and (existing.weight or 0) >= 1.0 and set(other) <= set(existing.named_values()):
+            continue
+        cond = Condition.model_validate({"in": other, "weight": 1.0})
+        kb.causes[cid] = cause.model_copy(update={"contradicts": {**cause.contradicts, "call_direction": cond}})
+
+
+def _generated_implications(kb: KnowledgeBase) -> list[ImplicationDef]:
+    """A symptom's `implies` and an alert's `proves` are derived facts like any other."""
+    out: list[ImplicationDef] = []
+    for sym in kb.symptoms.values():
+        if sym.implies and SYMPTOM_OBSERVATION in kb.observations:
+            out.append(ImplicationDef(id=f"symptom:{sym.id}", when={SYMPTOM_OBSERVATION: Condition(is_=sym.id)},
+                                      then=dict(sym.implies), why=f"The guide's heading: {sym.title}.",
+                                      source="guide"))
+    for alert in kb.alerts:
+        if alert.proves and ALERT_OBSERVATION in kb.observations:
+            out.append(ImplicationDef(id=f"alert:{alert.code}", when={ALERT_OBSERVATION: Condition(is_=alert.code)},
+                                      then=dict(alert.proves), why=f"The carrier's alert {alert.code}: {alert.title}.",
+                                      source=alert.source))
+    return out
 
 
 ALERT_OBSERVATION = "alert_code"
@@ -382,6 +435,11 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
 
     def check_condition(owner: str, obs_id: str, cond: Condition, *path: str | int) -> None:
         obs = kb.observations.get(obs_id)
+        if obs is None and obs_id == SYMPTOM_OBSERVATION and kb.symptoms:  # derived from symptoms.yaml later
+            for v in cond.named_values():
+                if v not in kb.symptoms:
+                    bad(owner, f"{v!r} is not a symptom (known: {', '.join(kb.symptoms)})", *path)
+            return
         if obs is None:
             bad(owner, f"unknown observation {obs_id!r}", *path)
             return
@@ -405,6 +463,18 @@ def cross_check(kb: KnowledgeBase) -> list[Problem]:
         elif str(value) not in obs.values:
             bad(owner, f"{value!r} is not a value of {obs_id} (allowed: {', '.join(obs.values)})", *path)
 
+    for imp in kb.implications:
+        for obs_id, cond in imp.when.items():
+            check_condition(imp.id, obs_id, cond, "when", obs_id)
+        for obs_id, value in imp.then.items():
+            check_value(imp.id, obs_id, value, "then", obs_id)
+    for cause in kb.causes.values():
+        for other_id in cause.compatible_with:
+            if other_id not in kb.causes:
+                bad(cause.id, f"unknown cause {other_id!r}", "compatible_with")
+        for sym_id in cause.also_under:
+            if sym_id not in kb.symptoms:
+                bad(cause.id, f"unknown symptom {sym_id!r}", "also_under")
     for q in kb.questions.values():
         obs = kb.observations.get(q.observation)
         if obs is None:

@@ -12,6 +12,7 @@ UNKNOWN = "unknown"
 
 Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", min_length=1, max_length=80)]
 ObsValue = str | float
+SourceUrl = Annotated[str, Field(pattern=r"^https?://\S+$")]
 
 
 class StrictModel(BaseModel):
@@ -169,6 +170,16 @@ class CauseDef(StrictModel):
     fix: list[str] = Field(min_length=1)
     prior: float = Field(1.0, gt=0)
     indistinguishable_from: list[Indistinct] = Field(default_factory=list)
+    direction: Literal["termination", "origination", "any"] | None = Field(
+        None, description="call direction the cause belongs to; default from the id (term./orig.), else any; "
+                          "the other direction rules the cause out")
+    outcome: bool = Field(False, description="not a fault: the trunk worked and the far end answered (e.g. busy)")
+    compatible_with: list[str] = Field(default_factory=list,
+                                       description="causes that may be confirmed together with this one")
+    also_under: list[str] = Field(default_factory=list,
+                                  description="symptoms of other families under which the cause is legitimately possible")
+    sources: list[SourceUrl] = Field(default_factory=list,
+                                     description="where each fact beyond the seed guide is documented (URLs)")
 
     @field_validator("requires", mode="before")
     @classmethod
@@ -184,6 +195,28 @@ class CauseDef(StrictModel):
 
     def required_observations(self) -> set[str]:
         return {o for alt in self.requires for o in alt}
+
+
+class ImplicationDef(StrictModel):
+    """A derived fact: when these observations hold, these others follow."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_:.\-]+$")]
+    when: Conditions = Field(min_length=1)
+    then: dict[str, ObsValue] = Field(min_length=1)
+    why: str
+    source: str = Field(description='"guide", "sip" (RFC 3261 behaviour) or a URL of the carrier\'s docs')
+
+    @field_validator("then", mode="before")
+    @classmethod
+    def _yes_no(cls, v: Any) -> Any:
+        return {k: _scalar(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, v: str) -> str:
+        if v not in ("guide", "sip") and not re.match(r"^https?://\S+$", v):
+            raise ValueError('source is "guide", "sip" or a URL')
+        return v
 
 
 class QuestionDef(StrictModel):
@@ -228,9 +261,6 @@ class TipDef(StrictModel):
     title: str
     guide: str
     text: str
-
-
-SourceUrl = Annotated[str, Field(pattern=r"^https?://\S+$")]
 
 
 class AlertDef(StrictModel):

@@ -21,7 +21,7 @@ import dns.resolver
 from dns.rdtypes.IN.NAPTR import NAPTR
 from dns.rdtypes.IN.SRV import SRV
 
-from advisor.probes.wire import Detail, WireResult, utc_now
+from advisor.probes.wire import Detail, WireResult, is_ip, parse_sip_uri, utc_now
 
 SIP_SERVICES = {"SIP+D2U": ("udp", "_sip._udp"), "SIP+D2T": ("tcp", "_sip._tcp"), "SIPS+D2T": ("tls", "_sips._tcp")}
 
@@ -68,9 +68,12 @@ async def resolve_sip(name: str, *, role: str = "termination", server: str | Non
                       timeout: float = 3.0, dry_run: bool = False) -> WireResult:
     """NAPTR, then the SRV names it points to (or the default _sip/_sips SRV names), then A/AAAA."""
     started, t0 = utc_now(), time.monotonic()
-    host = name.strip().removeprefix("sips:").removeprefix("sip:").split(";")[0]
-    host = host.split("@")[-1].split(":")[0] if not host.startswith("[") else host
     details: Detail = {"resolver": server or "system configuration"}
+    try:
+        uri = parse_sip_uri(name)
+    except ValueError as exc:
+        return WireResult("dns", role, name, "error", False, str(exc), started, 0.0, details)
+    host = uri.host
     records: list[str] = []
     timings: list[str] = []
 
@@ -112,16 +115,26 @@ async def resolve_sip(name: str, *, role: str = "termination", server: str | Non
             records.append(f"{answer.rrset.name} {answer.rrset.ttl} {rdtype} {rr.to_text()}")
         return list(answer.rrset)
 
+    if is_ip(host):  # RFC 3263 4.2: a numeric host needs no DNS at all
+        details["addresses"] = host
+        return done("resolved", True, f"{host} is an address: a SIP client does no DNS lookup for it")
+    given = uri.params.get("transport") or ("tls" if uri.scheme == "sips" else None)
     try:
-        naptrs = [r for r in await query(host, "NAPTR") if isinstance(r, NAPTR)]
         srv_names: list[tuple[str, str]] = []
-        for r in sorted(naptrs, key=lambda r: (r.order, r.preference)):
-            service = r.service.decode(errors="replace").upper()
-            if service in SIP_SERVICES and r.flags.decode(errors="replace").upper() == "S":
-                srv_names.append((SIP_SERVICES[service][0], r.replacement.to_text()))
-        details["naptr"] = len(naptrs)
-        if not srv_names:  # RFC 3263 4.1: no NAPTR -> try the SRV names of each transport
-            srv_names = [(tp, f"{label}.{host}") for tp, label in SIP_SERVICES.values()]
+        if uri.port is not None:  # RFC 3263 4.2: an explicit port means A/AAAA only
+            details["rule"] = "explicit port: A/AAAA only (RFC 3263 4.2)"
+        elif given:  # RFC 3263 4.1: a given transport skips NAPTR, SRV of that transport only
+            details["rule"] = f"transport {given} given: SRV of that transport, no NAPTR (RFC 3263 4.1)"
+            srv_names = [(tp, f"{label}.{host}") for tp, label in SIP_SERVICES.values() if tp == given]
+        else:
+            naptrs = [r for r in await query(host, "NAPTR") if isinstance(r, NAPTR)]
+            for r in sorted(naptrs, key=lambda r: (r.order, r.preference)):
+                service = r.service.decode(errors="replace").upper()
+                if service in SIP_SERVICES and r.flags.decode(errors="replace").upper() == "S":
+                    srv_names.append((SIP_SERVICES[service][0], r.replacement.to_text()))
+            details["naptr"] = len(naptrs)
+            if not srv_names:  # RFC 3263 4.1: no usable NAPTR -> the SRV names of each transport
+                srv_names = [(tp, f"{label}.{host}") for tp, label in SIP_SERVICES.values()]
         targets: list[tuple[str, str, int]] = []
         for tp, srv in srv_names:
             try:

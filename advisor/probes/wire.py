@@ -537,7 +537,7 @@ async def _options_stream(done, details: Detail, uri: str, tp: str, ip: str, por
     remaining = timeout
     try:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(ip, port, ssl=ctx, server_hostname=(host if ctx and not _is_ip(host) else None)),
+            asyncio.open_connection(ip, port, ssl=ctx, server_hostname=(host if ctx and not is_ip(host) else None)),
             remaining)
     except asyncio.TimeoutError:
         return done("timeout", False, f"no {tp.upper()} connection to {fmt_host(ip)}:{port} within {timeout:g} s"
@@ -596,7 +596,7 @@ async def _read_message(reader: asyncio.StreamReader) -> bytes:
     return head + body
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
         return True
@@ -666,7 +666,7 @@ async def tls_check(host: str, port: int = 5061, *, role: str = "carrier", serve
     whether the chain verifies (against `ca_file` or the system's trust store)."""
     started, t0 = utc_now(), time.monotonic()
     target = f"{fmt_host(host)}:{port}"
-    name = server_name or (None if _is_ip(host) else host)
+    name = server_name or (None if is_ip(host) else host)
     details: Detail = {"server_name": name}
     limiter = limiter or HostLimiter()
 
@@ -709,7 +709,7 @@ async def tls_check(host: str, port: int = 5061, *, role: str = "carrier", serve
     names = str(info.get("names") or "").split(", ")
     if name:
         details["names_match"] = _name_matches(name, [n for n in names if n])
-    elif _is_ip(host):
+    elif is_ip(host):
         details["names_match"] = _name_matches(host, [n for n in names if n])
     details["chain_verified"] = ok_chain
     problems = []
@@ -770,7 +770,7 @@ def _name_matches(name: str, names: List[str]) -> bool:
     """RFC 6125 in short: exact match, or a wildcard for the whole leftmost label."""
     name = name.lower().rstrip(".")
     for n in (x.lower().rstrip(".") for x in names):
-        if n == name or (_is_ip(name) and _is_ip(n) and _norm_ip(n) == _norm_ip(name)):
+        if n == name or (is_ip(name) and is_ip(n) and _norm_ip(n) == _norm_ip(name)):
             return True
         if n.startswith("*.") and "." in name and name.split(".", 1)[1] == n[2:]:
             return True

@@ -384,7 +384,8 @@ def _ticket(kb: KnowledgeBase, d: Diagnosis, who: str, what: str, path: list[Ste
     known = {o.id: o for o in d.observations}
 
     # what was checked, and what was not
-    checked = [_plural(len([s for s in path if s.value != "unknown"]), "answer")]
+    answered = len({s.observation for s in path if s.value != "unknown"})
+    checked = [_plural(answered, "answer")] if answered else []
     checked += [f"trace {t.file} ({_plural(t.calls, 'call')})" for t in traces]
     checked += [f"{p.probe} probe ({'ok' if p.ok else 'failed'})" for p in probes]
     if texts:
@@ -467,7 +468,7 @@ def _ticket(kb: KnowledgeBase, d: Diagnosis, who: str, what: str, path: list[Ste
         same = shown.get(ex.ref) if ex is not None else None
         if ex is not None and same is None:
             shown[ex.ref] = fact(kb, obs_id, value)
-        deciding.append(DecidingFact(observation=obs_id, value=value, text=sentence(fact(kb, obs_id, value)),
+        deciding.append(DecidingFact(observation=obs_id, value=value, text=fact(kb, obs_id, value),
                                      source=source_words(o.source), ref=o.source.label(),
                                      excerpt=ex if same is None else None,
                                      same_message_as=ex.ref if same is not None and ex is not None else None))
@@ -514,7 +515,7 @@ def _ruled_out_groups(kb: KnowledgeBase, d: Diagnosis) -> list[RuledOutGroup]:
             key = (r.observation, _val(r.value))
             o = known.get(r.observation)
             where = f" ({source_words(o.source)})" if o is not None else ""
-            reason_text = f"the {fact(kb, r.observation, r.value)}{where}"
+            reason_text = f"{fact(kb, r.observation, r.value)}{where}"
             need = needs(kb, c.id, r)
         group = groups.setdefault(key, RuledOutGroup(reason=reason_text, causes=[]))
         group.causes.append(RuledOutCause(id=c.id, title=c.title, needs=need))

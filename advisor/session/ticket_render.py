@@ -63,7 +63,8 @@ _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&!{}])")
 # URLs, e-mail-like and identifier-like tokens (ids with underscores) are shown as code: never a link,
 # and no backslash noise inside ids.
 _LINKISH = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s)>]+|[^\s@()<]+@[^\s@()]+\.[^\s@(),;>]+"
-                      r"|\b[a-z0-9][\w./+-]*_[\w./+-]*[a-z0-9]\b")
+                      r"|\b[a-z0-9][\w./+-]*_[\w./+-]*[a-z0-9]\b"
+                      r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,6}\b(?:/[^\s)>]*)?")  # host names: no fuzzy links
 _MD_LINE_START = re.compile(r"^(\s*)([#=+\-*>]|\d+[.)])")
 
 
@@ -87,7 +88,7 @@ def md_escape(text: object) -> str:
     for m in _LINKISH.finditer(s):
         out.append(_MD_INLINE.sub(r"\\\1", s[pos:m.start()]))
         token = m.group()
-        out.append(str(md_code(token)) if "`" not in token else _MD_INLINE.sub(r"\\\1", token))
+        out.append(str(md_code(token)))
         pos = m.end()
     out.append(_MD_INLINE.sub(r"\\\1", s[pos:]))
     return "".join(out)

@@ -96,8 +96,18 @@ def condition_words(kb: KnowledgeBase, obs_id: str, cond: Condition) -> str:
 
 
 def fact(kb: KnowledgeBase, obs_id: str, value: str | float | None) -> str:
-    """ "RTP TTL is 3 hops", "call outcome is it is rejected ..." (labels come from the questions)"""
+    """A fact as its question and answer, the way the engineer met it: "What is the final SIP response to
+    the INVITE? 403 Forbidden"; without a question, "RTP TTL is 3 hops"."""
+    q = kb.question_for.get(obs_id)
+    if q is not None:
+        return f"{q.text} {sentence(value_label(kb, obs_id, value))}"
     return f"{obs_name(obs_id)} is {value_words(kb, obs_id, value)}"
+
+
+def asked(kb: KnowledgeBase, obs_id: str) -> str:
+    """How to refer to a fact in a sentence: its question in quotes, else its name."""
+    q = kb.question_for.get(obs_id)
+    return f"\u201c{q.text}\u201d" if q is not None else f"the {obs_name(obs_id)}"
 
 
 def source_words(source: Source) -> str:
@@ -138,25 +148,23 @@ def _condition_of(kb: KnowledgeBase, cause_id: str, reason: Reason) -> Condition
 
 
 def needs(kb: KnowledgeBase, cause_id: str, reason: Reason) -> str:
-    """What the cause would need of this fact: "it needs no response at all"."""
+    """What the cause would need of this fact instead: "it needs no response at all"."""
     cond = _condition_of(kb, cause_id, reason)
     if cond is None:
         return ""
-    name = obs_name(reason.observation)
     if reason.effect == "excludes":
         if cond.not_ is not None:
-            allowed = _either([value_words(kb, reason.observation, v) for v in cond.not_])
-            return f"it only happens when the {name} is {allowed}"
-        return f"it never happens when the {name} is {value_words(kb, reason.observation, reason.value)}"
-    return f"it needs the {name} to be {condition_words(kb, reason.observation, cond)}"
+            return f"it only happens with {_either([value_words(kb, reason.observation, v) for v in cond.not_])}"
+        return "it never happens with this answer"
+    return f"it needs {condition_words(kb, reason.observation, cond)}"
 
 
 def to_confirm(kb: KnowledgeBase, cause_id: str, reason: Reason) -> str:
-    """A still-needed fact as a check: "check RTP TTL: it must be below 10 for this cause"."""
+    """A still-needed fact as a check: '"What IP TTL do the PBX's RTP packets have?" must be 10 hops or less'."""
     cond = _condition_of(kb, cause_id, reason)
     if cond is None:
-        return f"find out the {obs_name(reason.observation)}"
-    return f"the {obs_name(reason.observation)} must be {condition_words(kb, reason.observation, cond)}"
+        return f"find out {asked(kb, reason.observation)}"
+    return f"{asked(kb, reason.observation)} must be {condition_words(kb, reason.observation, cond)}"
 
 
 _SPACES = re.compile(r"\s+")

@@ -114,7 +114,7 @@ def build_report(kb: KnowledgeBase, store: ProgressStore, trainee: str | None = 
                           weakest=weakest)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
 
 
 def md_escape(text: object) -> str:

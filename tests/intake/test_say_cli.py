@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,11 @@ def test_stdin_and_bad_input(capsys: pytest.CaptureFixture[str], monkeypatch: py
     err = capsys.readouterr().err
     assert "advisor: --say needs some text" in err
     assert "--say-threshold must be in (0, 1]" in err
+
+
+def test_a_broken_vocabulary_is_one_line_per_problem(kb_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = kb_copy / "intake.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("threshold: 0.7", "threshold: 7", 1), encoding="utf-8")
+    assert main(["--kb", str(kb_copy), "diagnose", "--say", "outbound calls get 403"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("knowledge/intake.yaml:") and "threshold" in err[0]

@@ -116,3 +116,15 @@ def test_intake_dialog_snapshot(snap_compare: Any, advisor: Advisor, size: tuple
         await start_with_words(pilot, "outbund calls drop after ~32s, the caller can't hear us. Call +1 415 555 0100")
 
     assert snap_compare(make_app(advisor), terminal_size=size, run_before=run_before)
+
+
+async def test_markup_like_words_are_shown_literally_in_the_dialog(advisor: Advisor) -> None:
+    words = "outbound [bold]calls[/] get 403 Forbidden [red"
+    app = make_app(advisor)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start_with_words(pilot, words)
+        assert isinstance(app.screen, IntakeScreen)
+        shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        assert words in shown  # the customer's words, never interpreted as markup
+        first = app.screen.items[0]
+        assert f"\u201c{first.words}\u201d" in shown  # the highlighted fact's evidence below the list

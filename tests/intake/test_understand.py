@@ -176,3 +176,13 @@ def test_observations_carry_text_source_and_words(intake: Intake) -> None:
     assert obs and all(o.source.kind == "text" for o in obs)
     by_id = {o.id: o for o in obs}
     assert by_id["seconds_until_drop"].source.detail == "drop after about 30 seconds"
+
+
+def test_a_huge_paste_is_read_up_to_the_limit_and_says_so(intake: Intake) -> None:
+    limit = intake.vocab.max_chars
+    text = "outbound calls get 403 Forbidden. " + "1" * (limit * 3)
+    u = intake.understand(text)
+    assert applied(u)["invite_final_status"] == "403"
+    assert u.text == text  # kept whole
+    assert any(f"Only the first {limit} of {len(text)} characters were read" in w for w in u.warnings)
+    assert u.notes[-1] == f"(not read: the last {len(text) - limit} characters)"

@@ -82,3 +82,8 @@ def test_input_probes_must_exist_in_probes_yaml(kb_copy: Path) -> None:
     assert (kb_copy / "probes.yaml").is_file()
     problems = _break(kb_copy, "ip_address: address,", "ip_address: adress,")
     assert len(problems) == 1 and "unknown probe 'adress'" in problems[0]
+
+
+def test_a_phrase_may_name_a_guide_heading_checked_against_symptoms(kb_copy: Path) -> None:
+    problems = _break(kb_copy, "set: {response_reason: blacklisted}", "set: {response_reason: blacklisted, symptom: term_404}")
+    assert len(problems) == 1 and "'term_404' is not a value of symptom (allowed: term_no_response," in problems[0]

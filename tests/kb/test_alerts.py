@@ -27,7 +27,8 @@ def test_a_documented_alert_confirms_its_cause(advisor: Advisor, code: str, caus
     assert d.conclusion.status == "confirmed"
     assert d.conclusion.cause == cause
     top = d.causes[0]
-    assert any(r.observation == "alert_code" and r.effect == "meets_requirement" for r in top.because)
+    assert any(r.effect == "meets_requirement" and (r.observation == "alert_code" or "alert_code" in (r.source or ""))
+               for r in top.because)
 
 
 def test_an_alert_fills_the_facts_it_proves(advisor: Advisor) -> None:

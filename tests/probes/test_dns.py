@@ -71,3 +71,15 @@ def test_dns_server_syntax() -> None:
             assert "HOST[:PORT]" in str(exc)
         else:
             raise AssertionError(bad)
+
+
+def test_rfc3263_explicit_port_transport_and_numeric_host(unbound: Unbound) -> None:
+    r = run(resolve_sip("sip:trunk.probe.test:5080", server=unbound.server, timeout=2))
+    assert r.outcome == "no_answer" and "NAPTR" not in str(r.details["timings"])  # A/AAAA only
+    r = run(resolve_sip("sip:trunk.probe.test;transport=udp", server=unbound.server, timeout=2))
+    assert r.outcome == "resolved" and "NAPTR" not in str(r.details["timings"])
+    assert r.details["srv"] == "udp:edge1.probe.test:5060, udp:edge2.probe.test:5060"
+    r = run(resolve_sip("sips:trunk.probe.test", server=unbound.server, timeout=2))
+    assert r.details["srv"] == "tls:edge1.probe.test:5061"
+    r = run(resolve_sip("sip:127.0.0.1:5060", server=unbound.server, timeout=2))
+    assert r.outcome == "resolved" and r.details["records"] == ""

@@ -10,6 +10,7 @@ leaders, no "1 causes"). Run `python -m tests.scenarios.check` for the score.
 from __future__ import annotations
 
 import fnmatch
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,7 +109,7 @@ def general_promises(d: Diagnosis) -> list[str]:
     """What must hold for any answers at all."""
     bad: list[str] = []
     summary = d.conclusion.summary
-    if "1 causes" in summary:
+    if re.search(r"\b1 causes\b|\b1 cause remain\b", summary):
         bad.append(f"grammar: {summary!r}")
     alive = [c for c in d.causes if c.status != "ruled_out"]
     if (len(alive) >= 2 and d.conclusion.status in ("in_progress", "undecided")
@@ -117,8 +118,8 @@ def general_promises(d: Diagnosis) -> list[str]:
     q = d.next_question
     if q is not None:
         real = [o for o in q.options if o.value != "unknown"]
-        if not any(o.rules_out for o in real):
-            bad.append(f"asks {q.id}, whose every answer keeps every candidate (zero gain)")
+        if not any(o.rules_out or getattr(o, "confirms", None) for o in real) and not getattr(q, "needed_by", None):
+            bad.append(f"asks {q.id}, whose every answer keeps every candidate and confirms none (zero gain)")
         for o in real:
             if not o.keeps and not getattr(o, "contradicts_answers", False):
                 bad.append(f"offers {q.id}={o.value}, which keeps no candidate, unmarked")

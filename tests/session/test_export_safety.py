@@ -36,6 +36,7 @@ PAYLOADS = [
     "```\n# out of the fence", "````", "~~~\n# tilde", "<!-- comment", "&lt;script&gt; &#60;b&#62;",
     "| a | b |\n|---|---|\n| c | d |", "1. list", "> quote", "---", "text\n===", "*emph* _u_ **b**",
     "<a href='javascript:alert(1)'>x</a>", "\\<script>", "`code` ``x``", "<svg/onload=alert(1)>",
+    "visit evil.com/login now", "http://`evil`.example/x", "mailto:a@evil.com",
 ]
 CONTROLS = ["\x1b]52;c;ZXZpbA==\x07", "\x1b[2J\x1bc", "\x1b]0;title\x07", "\x9b31m", "\x1b]8;;http://evil.example\x1b\\x"]
 

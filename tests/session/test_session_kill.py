@@ -72,6 +72,10 @@ def test_sigkill_mid_session_then_resume(tmp_path: Path, kill_after: int, adviso
     store = SessionStore(root)
     record = store.load(session_id)  # parses and validates: the file is complete
     assert len(record.events) >= acknowledged
+    # the index may lag the file (killed between the two): history catches up, temp files go
+    entries, _ = SessionStore(root).query_history()
+    assert [(e.id, e.events) for e in entries] == [(session_id, len(record.events))]
+    assert not list((root / "sessions").glob(".*.tmp"))
     # resume it exactly where it stopped, and keep going
     resumed = load_session(None, store=SessionStore(root), advisor=advisor)  # type: ignore[arg-type]
     assert resumed.id == session_id

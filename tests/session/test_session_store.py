@@ -110,10 +110,11 @@ def test_history_row_follows_the_live_diagnosis(tmp_path: Path, advisor: Advisor
     assert row.status == "in_progress" and not row.concluded
     session.answer("symptom", "term_403", "q.symptom")
     session.answer("rejected_invite_had_credentials", "no", "q.rejected_invite_had_credentials")
+    session.answer("source_ip_in_acl", "no", "q.source_ip_in_acl")  # digest-less 403 alone: ACL only "most likely"
     row = store.history.query()[0]
     assert (row.status, row.cause) == ("confirmed", "term.403.acl_mismatch")
     assert row.symptom == "term_403" and row.family == "calls_out_fail"
-    assert row.answers == 2
+    assert row.answers == 3
 
 
 def test_missing_and_corrupt_files(tmp_path: Path) -> None:

@@ -118,7 +118,7 @@ def test_progress_report_accuracy_confusions_and_weakest(kb: KnowledgeBase, advi
     assert rep.questioning is not None and rep.questioning.advisor_questions > 0
     assert build_report(kb, store).rounds == 4
     md = render_report(rep, "markdown")
-    assert "Causes confused" in md and "term\\.403\\.credentials\\_mismatch" in md
+    assert "Causes confused" in md and "term.403.credentials\\_mismatch" in md
     assert json.loads(render_report(rep, "json"))["rounds"] == 3
 
 
