@@ -28,6 +28,8 @@ def register(sub: Any) -> None:
     t.add_argument("--no-peers", action="store_true", help="measure only the advisor")
     t.add_argument("--workdir", help="where to write the generated capture (default: a temp dir)")
     t.add_argument("--repeat", type=int, default=1, help="run each tool N times and keep the fastest")
+    t.add_argument("--peers-from", metavar="JSON", help="an earlier `bench trace --json` result whose sip-doctor and"
+                                                        " tshark runs are shown beside ours (with --no-peers)")
     t.add_argument("--json", action="store_true")
     t.set_defaults(handler=run_trace)
     s = bsub.add_parser("session", help="session save time and history query time")
@@ -98,8 +100,18 @@ def run_trace(args: argparse.Namespace) -> int:
         fail("sizes must be at least 1000 packets")
     if args.repeat < 1:
         fail("--repeat must be at least 1")
+    earlier = None
+    if args.peers_from:
+        model = _optional("advisor.bench.trace_bench", "TraceBenchResult")
+        try:
+            with open(args.peers_from, encoding="utf-8") as fh:
+                earlier = model.model_validate_json(fh.read())
+        except (OSError, ValueError) as exc:
+            fail(f"{args.peers_from}: not a `bench trace --json` result ({str(exc).splitlines()[0][:120]})")
     result = bench(shapes=names, sizes=sizes, workdir=args.workdir, peers=not args.no_peers, progress=progress,
                    repeat=args.repeat)
+    if earlier is not None:
+        result = _optional("advisor.bench.trace_bench", "with_peers_from")(result, earlier)
     return _emit(args, result)
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from advisor.context import TrunkContext
 from advisor.engine.observations import Observation
 from advisor.evidence.calls import Call, CallSet, Message, build_calls
-from advisor.evidence.extract import FindingsResult, derive_findings
+from advisor.evidence.extract import CallVerdict, FindingsResult, derive_findings
 from advisor.evidence.load import LoadedTrace, load_trace_detailed
 from advisor.evidence.sides import Sides, assign_sides
 from advisor.kb.loader import KnowledgeBase
@@ -198,26 +198,33 @@ def analyze_loaded(loaded: list[LoadedTrace], kb: KnowledgeBase, context: TrunkC
     return _report(cs, sides, result, raw_messages)
 
 
+_SIDES: dict[str, Side] = {"carrier": "carrier", "customer": "customer"}
+_PARTIES: dict[str, Literal["caller", "callee"]] = {"caller": "caller", "callee": "callee"}
+
+
 def _view(m: Message, origin: float | None, raw: bool = True) -> MessageView:
     rec = m.record
     offset = None
     if origin is not None and m.ts is not None:
         offset = round(m.ts - origin, 6)
-    return MessageView(
+    # every value is typed by construction: model_construct skips re-validating 100,000 messages
+    return MessageView.model_construct(
         index=m.index, file=m.file, line=m.line, frame=m.frame, ref=m.label, time=m.at, ts=m.ts, offset=offset,
         src=m.endpoint("src"), dst=m.endpoint("dst"), transport=rec.transport,
-        sender=m.sender if m.sender in ("carrier", "customer") else None,
-        party=m.party if m.party in ("caller", "callee") else None,
+        sender=_SIDES.get(m.sender or ""), party=_PARTIES.get(m.party or ""),
         first_line=m.msg.first_line, summary=m.msg.summary(), retransmission=m.retransmission,
         view_of=m.view_of.index if m.view_of is not None else None,
         also_in=[v.label for v in m.views], raw=m.msg.text() if raw else None,
     )
 
 
-def _call_view(call: Call, result: FindingsResult, raw: bool = True) -> CallView:
+def _call_view(call: Call, result: FindingsResult, raw: bool = True,
+               verdicts: dict[int, CallVerdict] | None = None) -> CallView:
     ts = [m.ts for m in call.messages if m.ts is not None and m.file == call.messages[0].file]
     origin = min(ts) if ts else None
-    verdict = next((v for v in result.verdicts if v.call is call), None)
+    if verdicts is None:
+        verdicts = {id(v.call): v for v in result.verdicts}
+    verdict = verdicts.get(id(call))
     inv = call.initial_invite
     caller = callee = None
     if inv is not None:
@@ -272,7 +279,8 @@ def _report(cs: CallSet, sides: Sides, result: FindingsResult, raw: bool = True)
               for lt in cs.loaded for e in lt.events if e.kind != "text"]
     warnings.extend(cs.warnings)
     warnings.extend(sides.warnings)
-    calls = [_call_view(c, result, raw) for c in cs.calls]
+    by_call = {id(v.call): v for v in result.verdicts}  # one lookup per call, not a scan of all verdicts
+    calls = [_call_view(c, result, raw, by_call) for c in cs.calls]
     other: list[MessageView] = []
     for d in cs.dialogs:
         ts = [m.ts for m in d.messages if m.ts is not None]

@@ -26,7 +26,7 @@ __all__ = ["MAX_TEXT_BYTES", "LoadedTrace", "load_trace", "load_trace_detailed"]
 
 _HEAD_BYTES = 65536  # what the kind of file is decided from
 _BLOCK = 1 << 20  # text is read in blocks of this many bytes
-TEXT_PIECE_CHARS = 4_000_000  # text is cut into records in pieces of about this size
+TEXT_PIECE_CHARS = 1_000_000  # text is cut into records in pieces of about this many characters
 _PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
 _PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",
                 b"\x34\xcd\xb2\xa1", b"\xa1\xb2\xcd\x34")
@@ -150,6 +150,7 @@ def _read_text_streamed(fh: BinaryIO, head: bytes, name: str, label: str, limit:
     eof = False
     fmt: str | None = None
     merged: TextTrace | None = None
+    addresses: dict[str, str] = {}
     line_offset = 0
     scan_from = TEXT_PIECE_CHARS  # no piece ends before this; blank lines before scan_from were looked at
 
@@ -181,10 +182,19 @@ def _read_text_streamed(fh: BinaryIO, head: bytes, name: str, label: str, limit:
         if fmt is None:
             fmt = detect_format(piece)
         part = read_text_full(piece, label, fmt)
+        for rec in part.contents.sip:  # one string per address, not one per record
+            rec.src = _shared(addresses, rec.src)
+            rec.dst = _shared(addresses, rec.dst)
         merged = part if merged is None else _merge(merged, part, line_offset)
         line_offset += _line_count(piece)
         if eof and not pending:
             return merged
+
+
+def _shared(seen: dict[str, str], text: str | None) -> str | None:
+    if text is None:
+        return None
+    return seen.setdefault(text, text)
 
 
 def _line_count(piece: str) -> int:

@@ -94,7 +94,8 @@ def excerpts_from_analysis(analysis: TraceAnalysis, file: str | None = None,
         m = analysis.message(index)
         if m is None or (file is not None and m.file != file):
             continue
-        lines, left_out = trim_message(m.raw, extra_headers)
+        # an analysis made without raw messages (large captures) still gives the start line
+        lines, left_out = trim_message(m.raw, extra_headers) if m.raw is not None else ([m.first_line], 0)
         out.append(TraceExcerpt(ref=m.ref, file=m.file, frame=m.frame, line=m.line, at=m.time, sender=m.sender,
                                 lines=lines, left_out=left_out, proves=list(dict.fromkeys(proves[index]))))
     return out

@@ -368,7 +368,7 @@ def build_export(session: Session, redact_numbers: bool = False) -> SessionExpor
         family_title=fam_title, symptom=symptom, symptom_title=sym_title, path=path, notes=notes,
         customer_text=texts, evidence=evidence, traces=traces, probes=probes, diagnosis=diagnosis,
         still_possible=still, ruled_out=gone,
-        warnings=session.warnings(), redaction=Redaction(secrets=True, numbers=redact_numbers))
+        warnings=list(dict.fromkeys(d.warnings)), redaction=Redaction(secrets=True, numbers=redact_numbers))
     return redact_model(export, numbers=redact_numbers)
 
 
@@ -437,6 +437,11 @@ def _ticket(kb: KnowledgeBase, d: Diagnosis, who: str, what: str, path: list[Ste
             elif lead_cause is not None:
                 state += f"; the most likely so far is {lead_cause.title} at {_pct(lead_cause.confidence)}"
             summary = f"{lead} {state}. {checked_text}{not_text}"
+        elif status == "nothing_wrong":
+            headline = "Nothing wrong found"
+            next_title = "Nothing wrong found: what was not checked"
+            summary = f"{lead} Status: {one_line(d.conclusion.summary).rstrip('.')}. {checked_text}"
+            next_checks += [f"Not checked: {x}" for x in d.conclusion.not_checked]
         else:  # undecided, or a verdict this ticket has no special words for: the engine's own summary
             words = status.replace("_", " ")
             headline = f"{sentence(words)}: not a diagnosis"

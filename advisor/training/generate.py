@@ -52,8 +52,10 @@ def _words_from_symptom(kb: KnowledgeBase, cause: CauseDef) -> str:
 
 
 def kb_case(kb: KnowledgeBase, cause: CauseDef) -> dict[str, object]:
-    """The truth from the cause's last `requires` alternative and its supports; costly facts come with a capture."""
-    alt = cause.requires[-1]
+    """The truth from the cause's last `requires` alternative that a question can establish (facts that are only
+    derived cannot be asked of a customer) and its supports; costly facts come with a capture."""
+    askable = [a for a in cause.requires if all(o in kb.question_for for o in a)]
+    alt = (askable or cause.requires)[-1]
     facts: dict[str, object] = {"symptom": cause.symptom} if "symptom" in kb.observations else {}
     for obs_id, cond in alt.items():
         facts[obs_id] = satisfying(cond, kb.observations[obs_id])

@@ -1,24 +1,31 @@
 """The SIP Trunk Advisor TUI: drives one `Session`, renders its diagnosis after every change.
 
 All reasoning happens in `advisor.session` and `advisor.engine`; this app only
-shows what they derive and forwards what the engineer enters. Slow work (the
-knowledge base, traces, exports) runs in thread workers with a visible status
-line, cancellable with Esc.
+shows what they derive and forwards what the engineer enters. Screens ask for
+things by posting the requests of `advisor.tui.messages`; the `@on` handlers
+below act on them (the app owns the session, the store and the workers). Slow
+work (the knowledge base, traces, exports) runs in thread workers with a visible
+status line, cancellable with Esc.
+
+Start-up: only textual and the start screen are imported here. The knowledge base
+(from the compiled cache when current) loads in a worker after the first frame;
+keys pressed before a session screen can take them are held and replayed in order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.worker import get_current_worker
 
-from advisor.tui import services
+from advisor.tui import messages as msg
+from advisor.tui.choices import LatestSession, StartChoices
 from advisor.tui.commands import AdvisorCommands
 from advisor.tui.safety import VisibleControls
 from advisor.tui.screens.start import StartScreen
@@ -28,10 +35,13 @@ if TYPE_CHECKING:
     # the engine, sessions and the other screens are imported when first needed (after the
     # start screen is on screen): `advisor` paints its first frame without loading them
     from advisor.context import TrunkContext
-    from advisor.engine.diagnosis import Advisor, Diagnosis
+    from advisor.engine.diagnosis import Advisor, Diagnosis, NextQuestion
     from advisor.engine.observations import Observation
+    from advisor.evidence.analyze import TraceAnalysis
     from advisor.session.core import Session
     from advisor.session.events import SessionRecord
+    from advisor.session.store import SessionStore, SessionStoreError
+    from advisor.tui.clipboard import Copied
     from advisor.tui.screens.answer import FactChoice
     from advisor.tui.screens.diagnosis import DiagnosisScreen
     from advisor.tui.screens.export import ExportRequest
@@ -39,6 +49,8 @@ if TYPE_CHECKING:
     from advisor.tui.screens.session import SessionScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
+KEEP_KEYS = frozenset({"ctrl+q", "ctrl+c", "ctrl+p", "escape"})
+"""Keys never held while a session is being opened (quit, palette, cancel act at once)."""
 
 
 def _new_record() -> SessionRecord:
@@ -48,7 +60,7 @@ def _new_record() -> SessionRecord:
 
 
 class _Default:
-    pass
+    """Marker: open the user's SessionStore (None means: do not save sessions)."""
 
 
 DEFAULT_STORE = _Default()
@@ -65,25 +77,33 @@ class AdvisorApp(App[int]):
     ]
 
     def __init__(self, advisor: Advisor | None = None, *, kb_dir: str | None = None,
-                 store: Any = DEFAULT_STORE, resume: bool = False, resume_id: str | None = None,
-                 new_record: Callable[[], SessionRecord] | None = None, theme: str = DARK) -> None:
+                 store: SessionStore | _Default | None = DEFAULT_STORE, resume: bool = False,
+                 resume_id: str | None = None, new_record: Callable[[], SessionRecord] | None = None,
+                 theme: str = DARK) -> None:
         super().__init__()
         self.advisor: Advisor | None = advisor
         self.kb_dir = kb_dir
         self._store_arg = store
-        self.store: Any | None = None
+        self.store: SessionStore | None = None
         self.resume = resume
         self.resume_id = resume_id
         self.new_record = new_record or _new_record
         self.initial_theme = theme
         self.session: Session | None = None
         self.diagnosis: Diagnosis | None = None
-        self.latest_stored: services.StoredSummary | None = None
-        self.traces: dict[str, services.TraceResult] = {}
+        self.read_only: ReadOnlyWalk | None = None
+        self.latest_stored: LatestSession | None = None
+        self.traces: dict[str, TraceAnalysis] = {}
         self.work_label: str | None = None
         self.last_export: Path | None = None
         self.load_error: str | None = None
+        self.cache_state = ""
+        """How the knowledge base was loaded: "hit", "miss", "off" (compiled cache) or "" (given)."""
+        self._pending_start: msg.StartSession | None = None
+        self._held: list[events.Key] | None = None
         self._visible_controls = VisibleControls()
+        self.open_training = False
+        """Set when the engineer chose training: `advisor` then starts the training app after this one."""
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters plus ours: no control character in any drawn line reaches the terminal."""
@@ -93,61 +113,131 @@ class AdvisorApp(App[int]):
     def on_mount(self) -> None:
         self.theme = self.initial_theme
         if not self.resume:
-            self.push_screen(StartScreen())
-        if self.advisor is None or self._store_arg is DEFAULT_STORE:
-            self._set_work("Loading the knowledge base...")
+            self.push_screen(self._start_screen())
+        if self.advisor is None or isinstance(self._store_arg, _Default):
+            # no spinner: its animation would compete with the load for the interpreter; a slow load
+            # (over 0.5 s) still gets the status line
+            self.set_timer(0.5, self._slow_load)
             # after the first frame: the start screen shows while the engine loads
             self.call_after_refresh(self._load_knowledge)
         else:
             self.store = self._store_arg
-            self._knowledge_ready(self.advisor, None)
+            self._knowledge_ready(self.advisor, self._latest())
+
+    def _slow_load(self) -> None:
+        if self.advisor is None and self.load_error is None:
+            self._set_work("Loading the knowledge base...")
+
+    def _start_screen(self) -> StartScreen:
+        choices: StartChoices | None = None
+        if self.advisor is not None:
+            from advisor.tui.choices import choices_of
+
+            choices = choices_of(self.advisor.kb)
+        return StartScreen(choices, self.latest_stored, kb_dir=self.kb_dir)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load_knowledge(self) -> None:
+        from advisor.tui.loading import load_advisor, open_store, prepare_session_screen
+
         try:
-            advisor = self.advisor or services.load_advisor(self.kb_dir)
+            advisor = self.advisor
+            if advisor is None:
+                advisor, self.cache_state = load_advisor(self.kb_dir)
         except Exception as exc:
             self.call_from_thread(self._load_failed, exc)
             return
-        latest = None
-        if self._store_arg is DEFAULT_STORE:
-            try:
-                self.store = services.make_store()
-                latest = services.latest_stored(self.store)
-            except Exception as exc:
-                self.store = None
-                self.call_from_thread(self.notify, f"Sessions will not be saved: {exc}", severity="warning",
+        if isinstance(self._store_arg, _Default):
+            self.store, problem = open_store()
+            if problem:
+                self.call_from_thread(self.notify, f"Sessions will not be saved: {problem}", severity="warning",
                                       markup=False)
         else:
             self.store = self._store_arg
-            latest = services.latest_stored(self.store)
+        latest = self._latest()
+        prepare_session_screen()
         self.call_from_thread(self._knowledge_ready, advisor, latest)
 
+    def _latest(self) -> LatestSession | None:
+        from advisor.tui.loading import latest_session
+
+        return latest_session(self.store)
+
     def _load_failed(self, exc: Exception) -> None:
+        from advisor.kb.loader import KBError
+
         self._set_work(None)
         if len(self.screen_stack) < 2:
-            self.push_screen(StartScreen())
-        problems = getattr(exc, "problems", None)
-        detail = "\n".join(str(p) for p in problems[:8]) if problems else str(exc)
+            self.push_screen(self._start_screen())
+        detail = "\n".join(str(p) for p in exc.problems[:8]) if isinstance(exc, KBError) else str(exc)
         self.load_error = detail
+        self._pending_start = None
+        self._release_keys(replay=False)
         self.notify(detail, title="The knowledge base could not be loaded", severity="error", timeout=30,
                     markup=False)
 
-    def _knowledge_ready(self, advisor: Advisor, latest: services.StoredSummary | None) -> None:
+    def _knowledge_ready(self, advisor: Advisor, latest: LatestSession | None) -> None:
+        from advisor.tui.choices import choices_of
+
         self.advisor = advisor
-        if latest is None and self.store is not None:
-            latest = services.latest_stored(self.store)
         self.latest_stored = latest
         self._set_work(None)
+        choices = choices_of(advisor.kb)
         for screen in self.screen_stack:
-            if isinstance(screen, StartScreen) and screen.mounted:
-                screen.populate(advisor.kb)
-                screen.show_resume()
+            if isinstance(screen, StartScreen):
+                screen.populate(choices)
+                screen.show_resume(latest)
         if self.resume:
             self.resume = False
-            self.resume_session(self.resume_id)
+            self._resume(self.resume_id)
+        elif self._pending_start is not None:
+            pending, self._pending_start = self._pending_start, None
+            self._start(pending)
+
+    # ---- keys pressed before a screen can take them -------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if (self._held is not None and isinstance(event, events.Key) and not event.is_forwarded
+                and event.key not in KEEP_KEYS):
+            self._held.append(event)  # replayed, in order, once the session screen is up
+            return
+        await super().on_event(event)
+
+    def _hold_keys(self) -> None:
+        if self._held is None:
+            self._held = []
+
+    def _release_keys(self, replay: bool = True) -> None:
+        held, self._held = self._held or [], None
+        if replay:
+            for key in held:
+                self.post_message(events.Key(key.key, key.character))
 
     # ---- sessions ----------------------------------------------------------------------
+    @on(msg.StartSession)
+    def _on_start_session(self, request: msg.StartSession) -> None:
+        if self.advisor is None:
+            if self.load_error is not None:  # the list came from symptoms.yaml, but the knowledge base is broken
+                self.notify(self.load_error, title="The knowledge base could not be loaded", severity="error",
+                            markup=False)
+                return
+            self._pending_start = request  # started as soon as the knowledge base is in
+            self._hold_keys()
+            return
+        self._start(request)
+
+    def _start(self, request: msg.StartSession) -> None:
+        from advisor.tui.screens.intake import start_with_report
+
+        if request.report:
+            # the engineer may be asked to confirm what the customer's words say: keys go to that dialog
+            self._release_keys()
+            start_with_report(self, request.family, request.symptom, report=request.report,
+                              context=request.context, trace_path=request.trace_path)
+            return
+        self._hold_keys()
+        self.start_session(request.family, request.symptom, context=request.context,
+                           trace_path=request.trace_path)
+
     def start_session(self, family: str, symptom: str | None = None, *, report: str = "",
                       context: TrunkContext | None = None, trace_path: str | None = None,
                       report_observations: Sequence[Observation] = (), report_notes: Sequence[str] = ()) -> Session:
@@ -159,7 +249,8 @@ class AdvisorApp(App[int]):
         kb = self.advisor.kb
         parts = [p for p in ((context.customer, context.ticket) if context else ()) if p]
         session.record.title = " · ".join([*parts, family_title(kb, family)])
-        services.attach_store(self.store, session, self._save_failed)
+        if self.store is not None:
+            self.store.attach(session, on_error=self._save_failed)
         session.choose_family(family, symptom)
         if report:  # what the engineer confirmed of the customer's words (screens/intake.py), the rest as notes
             session.report_text(report, report_observations)
@@ -167,51 +258,86 @@ class AdvisorApp(App[int]):
                 session.note(note)
         if context is not None and not context.is_empty():
             session.set_context(context)
+        self.read_only = None
         self.open_session(session)
         if trace_path:
             self.attach_trace(trace_path)
         return session
 
     def open_session(self, session: Session) -> None:
-        from advisor.tui.present import answered_count
         from advisor.tui.screens.session import SessionScreen
 
         self.session = session
         self.traces = {}
         d = session.diagnosis()
         self.diagnosis = d
-        screen = SessionScreen(session, d, answered_count(session) + 1, self.size.width)
+        screen = SessionScreen(session, d, session.view().answered + 1, self.size.width,
+                               read_only=self.read_only is not None)
         screen.sub_title = self._subtitle(session)
-        self.run_worker(self._show_only(screen), group="screens")
+        if len(self.screen_stack) < 2 or isinstance(self.screen, StartScreen):
+            # at once (not in a worker), so keys that follow already go to the new screen; the start
+            # screen stays beneath (removing a screen a few ms after it mounted races its Header)
+            self.push_screen(screen)
+        else:
+            self.run_worker(self._show_only(screen), group="screens")
 
     async def _show_only(self, screen: SessionScreen) -> None:
         """Put the session on screen, with nothing of an earlier session left under or above it."""
         while len(self.screen_stack) > 2:
             await self.pop_screen()
-        if len(self.screen_stack) == 2:
-            await self.switch_screen(screen)
-        else:
-            await self.push_screen(screen)
+        await self.switch_screen(screen)
 
-    def resume_session(self, session_id: str | None) -> None:
+    @on(msg.OpenTraining)
+    def _open_training(self) -> None:
+        self.open_training = True
+        self.exit(0)
+
+    @on(msg.SessionShown)
+    def _on_session_shown(self) -> None:
+        self.refresh_session()
+        self.call_after_refresh(self._release_keys)
+
+    @on(msg.ResumeSession)
+    def _on_resume(self, request: msg.ResumeSession) -> None:
+        if request.session_id is None and self.latest_stored is None:
+            self.notify("No stored session to resume.")
+            return
+        self._resume(request.session_id)
+
+    def _resume(self, ref: str | None) -> None:
+        from advisor.tui.loading import ResumeFailed, open_stored_session, open_transcript
+
         if self.advisor is None:
-            self.resume, self.resume_id = True, session_id
+            self.resume, self.resume_id = True, ref
             return
         try:
-            session = services.load_stored_session(session_id, self.advisor, self.store)
-        except Exception as exc:
+            if ref is not None and Path(ref).is_file():
+                walk = ReadOnlyWalk(open_transcript(Path(ref), self.advisor))
+                self.read_only = walk
+                session = walk.session
+            else:
+                session = open_stored_session(ref, self.advisor, self.store)
+                self.read_only = None
+                if self.store is not None:
+                    self.store.attach(session, on_error=self._save_failed)
+        except ResumeFailed as exc:
             self.notify(str(exc), title="Cannot resume", severity="error", markup=False)
             if len(self.screen_stack) < 2:
-                self.push_screen(StartScreen())
+                self.push_screen(self._start_screen())
             return
-        if self.store is not None and not session.listeners:
-            services.attach_store(self.store, session, self._save_failed)
         self.open_session(session)
+        if self.read_only is not None:
+            self.notify(f"Read-only: {Path(ref or '').name}. Walk through it with , and . (earlier/later "
+                        "answer); nothing is saved.", markup=False, timeout=8)
         for file in [ev.file for ev in session.view().traces]:
             if Path(file).is_file():
                 self._reanalyze(file)
 
-    def _save_failed(self, exc: Exception) -> None:
+    def resume_session(self, session_id: str | None) -> None:
+        """Reopen a stored session (the latest when None) or, given a file, a transcript read-only."""
+        self._resume(session_id)
+
+    def _save_failed(self, exc: SessionStoreError) -> None:
         self.notify(str(exc), title="Session not saved", severity="error", markup=False)
 
     def session_screen(self) -> SessionScreen | None:
@@ -236,7 +362,7 @@ class AdvisorApp(App[int]):
             self._refresh_session()
 
     def _refresh_session(self) -> None:
-        from advisor.tui.present import CONCLUDED, answered_count
+        from advisor.tui.present import CONCLUDED
         from advisor.tui.screens.diagnosis import DiagnosisScreen
 
         session = self.session
@@ -246,11 +372,11 @@ class AdvisorApp(App[int]):
         d = session.diagnosis()
         self.diagnosis = d
         concluded = d.conclusion.status in CONCLUDED
-        if concluded:
-            session.conclude()  # recorded first (once), so the log shows it too
-        screen.render_state(d, answered_count(session) + 1, focus=self.screen is screen)
+        if concluded and self.read_only is None:
+            session.conclude()  # recorded once (the Session guards it), before the log is drawn
+        screen.render_state(d, session.view().answered + 1, focus=self.screen is screen)
         screen.sub_title = self._subtitle(session)
-        if concluded:
+        if concluded and self.read_only is None:
             diag = self.diagnosis_screen()
             if diag is not None:
                 diag.show(d)
@@ -263,25 +389,37 @@ class AdvisorApp(App[int]):
             if diag is not None and self.screen is diag:
                 self.pop_screen()
             q = d.next_question
-            if q is not None and not session.showing(q.id):
+            if q is not None and self.read_only is None and not session.showing(q.id):
                 # bookkeeping only (and a save): after the frame, so the answer shows sooner
                 self.call_after_refresh(self._record_shown, session, q.id, q.observation)
 
     def _record_shown(self, session: Session, question: str, observation: str) -> None:
-        if session is self.session:
-            d = self.diagnosis
-            if d is not None and d.next_question is not None and d.next_question.id == question:
-                session.show_question(question, observation)
+        d = self.diagnosis
+        if session is self.session and d is not None and d.next_question is not None \
+                and d.next_question.id == question:
+            session.show_question(question, observation)
 
-    @staticmethod
-    def _subtitle(session: Session) -> str:
+    def _subtitle(self, session: Session) -> str:
         from advisor.tui.present import context_badge
 
         badge = context_badge(session.context)
-        return f"{badge} · {session.id}" if badge else session.id
+        sub = f"{badge} · {session.id}" if badge else session.id
+        if self.read_only is not None:
+            sub = f"read-only · {self.read_only.position()} · {sub}"
+        return sub
 
-    def answer(self, observation: str, raw: str | float, question: str | None = None) -> bool:
-        if self.session is None:
+    def _writable(self) -> bool:
+        if self.read_only is not None:
+            self.notify("This transcript is read-only: start a new session (Ctrl+P) to work on a case.")
+            return False
+        return self.session is not None
+
+    @on(msg.Answer)
+    def _on_answer(self, request: msg.Answer) -> None:
+        self.apply_answer(request.observation, request.raw, request.question)
+
+    def apply_answer(self, observation: str, raw: str | float, question: str | None = None) -> bool:
+        if self.session is None or not self._writable():
             return False
         try:
             self.session.answer(observation, raw, question)
@@ -291,23 +429,36 @@ class AdvisorApp(App[int]):
         self.refresh_session()
         return True
 
+    @on(msg.WalkStep)
+    def _on_walk(self, request: msg.WalkStep) -> None:
+        walk = self.read_only
+        if walk is None or self.session is None:
+            return
+        if not walk.step(request.delta):
+            self.bell()
+            return
+        self.refresh_session()
+
     # ---- dialogs -----------------------------------------------------------------------
-    def _question(self) -> Any:
+    def _question(self) -> NextQuestion | None:
         return self.diagnosis.next_question if self.diagnosis is not None else None
 
     # ---- probes (advisor/tui/screens/probes.py) ---------------------------------------------
+    @on(msg.OpenProbes)
     def action_probes(self) -> None:
         from advisor.tui.screens.probes import open_probes
 
-        open_probes(self)
+        if self._writable():
+            open_probes(self)
 
     def on_probes_reported(self, message: ProbesReported) -> None:
-        if self.session is not None:
+        if self.session is not None and self.read_only is None:
             for run in message.runs:
                 self.session.record_probe(run)
             self.refresh_session()
 
-    def show_help(self) -> None:
+    @on(msg.ShowHelp)
+    def _on_help(self) -> None:
         from advisor.tui.screens.dialogs import InfoDialog, help_body
 
         q = self._question()
@@ -316,7 +467,8 @@ class AdvisorApp(App[int]):
             return
         self.push_screen(InfoDialog("How to find this out", help_body(self.advisor.kb, q)))
 
-    def show_why(self) -> None:
+    @on(msg.ShowWhy)
+    def _on_why(self) -> None:
         from advisor.tui.screens.dialogs import InfoDialog, why_body
 
         q = self._question()
@@ -325,10 +477,11 @@ class AdvisorApp(App[int]):
             return
         self.push_screen(InfoDialog("Why this question?", why_body(self.advisor.kb, q)))
 
-    def add_note(self) -> None:
+    @on(msg.AddNote)
+    def _on_note(self) -> None:
         from advisor.tui.screens.dialogs import TextDialog
 
-        if self.session is None:
+        if not self._writable():
             return
         q = self._question()
 
@@ -341,10 +494,11 @@ class AdvisorApp(App[int]):
                                     placeholder="what the customer said, what you checked..."),
                          done)
 
-    def edit_context(self) -> None:
+    @on(msg.EditContext)
+    def _on_context(self) -> None:
         from advisor.tui.screens.dialogs import ContextDialog
 
-        if self.session is None:
+        if not self._writable() or self.session is None:
             return
 
         def done(ctx: TrunkContext | None) -> None:
@@ -354,12 +508,16 @@ class AdvisorApp(App[int]):
 
         self.push_screen(ContextDialog(self.session.context), done)
 
+    @on(msg.ChangeAnswer)
+    def _on_change(self, request: msg.ChangeAnswer) -> None:
+        self.change_answer(request.observation, request.question)
+
     def change_answer(self, observation: str | None = None, question: str | None = None) -> None:
         from advisor.tui.present import answerable_facts, current_value
         from advisor.tui.screens.answer import AnswerDialog, PickFactDialog
 
         session = self.session
-        if session is None:
+        if session is None or not self._writable():
             return
         kb = session.advisor.kb
         if observation is None:
@@ -378,16 +536,17 @@ class AdvisorApp(App[int]):
 
         def done(raw: str | None) -> None:
             if raw is not None:
-                self.answer(observation, raw, question)
+                self.apply_answer(observation, raw, question)
 
         self.push_screen(AnswerDialog(kb, observation, question, current.value if current else None), done)
 
-    def show_cause(self, cause_id: str) -> None:
+    @on(msg.ShowCause)
+    def _on_cause(self, request: msg.ShowCause) -> None:
         from advisor.tui.screens.cause import CauseDialog
 
         if self.diagnosis is None or self.advisor is None:
             return
-        cause = next((c for c in self.diagnosis.causes if c.id == cause_id), None)
+        cause = next((c for c in self.diagnosis.causes if c.id == request.cause), None)
         if cause is None:
             return
 
@@ -397,7 +556,8 @@ class AdvisorApp(App[int]):
 
         self.push_screen(CauseDialog(self.advisor.kb, cause), done)
 
-    def show_diagnosis(self) -> None:
+    @on(msg.ShowDiagnosis)
+    def _on_show_diagnosis(self) -> None:
         from advisor.tui.screens.diagnosis import DiagnosisScreen
 
         if self.session is None or self.diagnosis is None:
@@ -407,18 +567,23 @@ class AdvisorApp(App[int]):
             diag.sub_title = self._subtitle(self.session)
             self.push_screen(diag)
 
-    def back_to_conversation(self) -> None:
+    @on(msg.BackToConversation)
+    def _on_back(self) -> None:
         from advisor.tui.screens.diagnosis import DiagnosisScreen
 
         if isinstance(self.screen, DiagnosisScreen):
             self.pop_screen()
             screen = self.session_screen()
             if screen is not None:
-                self.call_after_refresh(screen.query_one("#question").focus)
+                self.call_after_refresh(screen.focus_question)
 
-    def start_over(self) -> None:
+    @on(msg.StartOver)
+    def _on_start_over(self) -> None:
         from advisor.tui.screens.dialogs import ConfirmDialog
 
+        if self.read_only is not None:
+            self.run_worker(self._reset_to_start(), exclusive=True, group="screens")
+            return
         saved = "It stays saved" if self.store is not None else "It is not saved (no session store)"
 
         def done(yes: bool | None) -> None:
@@ -430,38 +595,43 @@ class AdvisorApp(App[int]):
     async def _reset_to_start(self) -> None:
         self.session = None
         self.diagnosis = None
+        self.read_only = None
         self.traces = {}
-        if self.store is not None:
-            self.latest_stored = services.latest_stored(self.store)
+        self.latest_stored = self._latest()
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         if len(self.screen_stack) == 2:
-            await self.switch_screen(StartScreen())
+            await self.switch_screen(self._start_screen())
         else:
-            await self.push_screen(StartScreen())
+            await self.push_screen(self._start_screen())
 
+    @on(msg.ToggleTheme)
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
     # ---- copy and export ---------------------------------------------------------------
-    def copy_summary(self) -> None:
+    @on(msg.CopySummary)
+    def _on_copy(self) -> None:
         from advisor.tui.present import summary_text
 
         if self.session is None or self.diagnosis is None:
             self.notify("Nothing to copy yet.")
             return
-        self.copy_to_clipboard(summary_text(self.session, self.diagnosis))
-        self.notify("Summary copied to the clipboard.")
+        copied = self._copy(summary_text(self.session, self.diagnosis))
+        self.notify(f"Summary {copied.sentence}.", severity="information" if copied.ok else "warning",
+                    markup=False)
 
-    def export(self) -> None:
+    def _copy(self, text: str) -> Copied:
+        from advisor.tui.clipboard import copy_text
+
+        return copy_text(self, text)
+
+    @on(msg.Export)
+    def _on_export(self) -> None:
         from advisor.tui.screens.export import ExportDialog
 
         session = self.session
         if session is None:
-            return
-        if not services.export_available():
-            self.notify("Export is not available yet (the session export module is missing). "
-                        "Copy the summary instead (y).", severity="warning")
             return
 
         def done(req: ExportRequest | None) -> None:
@@ -475,12 +645,13 @@ class AdvisorApp(App[int]):
 
     @work(thread=True, exclusive=True, group="work", exit_on_error=False)
     def _export(self, session: Session, req: ExportRequest) -> None:
+        from advisor.session.export import export_session
+        from advisor.tui.loading import write_export
+
         worker = get_current_worker()
         try:
-            text = services.export_text(session, req.format, req.redact_numbers)
-            path = None
-            if req.path:
-                path = services.write_export(session, req.format, req.path, req.redact_numbers)
+            text = export_session(session, req.format, redact_numbers=req.redact_numbers)
+            path = write_export(session.id, req.format, text, req.path) if req.path else None
         except Exception as exc:
             if not worker.is_cancelled:
                 self.call_from_thread(self._work_failed, "Export failed", exc)
@@ -493,83 +664,99 @@ class AdvisorApp(App[int]):
         if self.session is None:
             return
         done = []
+        writable = self.read_only is None
         if path is not None:
             self.last_export = path
-            self.session.record_export(req.format, str(path))
+            if writable:
+                self.session.record_export(req.format, str(path))
             done.append(f"saved to {path}")
+        ok = True
         if req.copy:
-            self.copy_to_clipboard(text)
-            self.session.record_export(req.format, "clipboard")
-            done.append("copied to the clipboard")
-        self.notify(f"Export ({req.format}) " + " and ".join(done) + ".", markup=False)
+            copied = self._copy(text)
+            ok = copied.ok
+            if copied.ok and writable:
+                self.session.record_export(req.format, "clipboard")
+            done.append(copied.sentence)
+        self.notify(f"Export ({req.format}) " + " and ".join(done) + ".", markup=False,
+                    severity="information" if ok else "warning")
         self.refresh_session()
 
     # ---- traces --------------------------------------------------------------------------
-    def ask_trace(self) -> None:
+    @on(msg.AttachTrace)
+    def _on_attach_trace(self, request: msg.AttachTrace) -> None:
         from advisor.tui.screens.dialogs import TraceDialog
 
-        if self.session is None:
+        if not self._writable():
             return
-        if not services.trace_available():
-            self.notify("Trace analysis is not available yet (advisor.evidence.analyze is missing).",
-                        severity="warning")
+        if request.path:
+            self.attach_trace(request.path)
             return
         self.push_screen(TraceDialog(), lambda path: self.attach_trace(path) if path else None)
 
     def attach_trace(self, path: str) -> None:
         if self.session is None or self.advisor is None:
             return
-        if not services.trace_available():
-            self.notify("Trace analysis is not available yet (advisor.evidence.analyze is missing).",
-                        severity="warning")
-            return
         self._set_work(f"Analysing {Path(path).name}...")
         self._trace(self.advisor, path, self.session.context)
 
     @work(thread=True, exclusive=True, group="work", exit_on_error=False)
     def _trace(self, advisor: Advisor, path: str, context: TrunkContext) -> None:
+        from advisor.tui.loading import analyze_trace
+
         worker = get_current_worker()
         try:
-            result = services.analyze_trace(advisor.kb, path, context)
+            analysis = analyze_trace(advisor.kb, path, context)
         except Exception as exc:
             if not worker.is_cancelled:
                 self.call_from_thread(self._work_failed, "Cannot read the trace", exc)
             return
         if not worker.is_cancelled:
-            self.call_from_thread(self._trace_done, result)
+            self.call_from_thread(self._trace_done, path, analysis)
 
-    def _trace_done(self, result: services.TraceResult) -> None:
+    def _trace_done(self, path: str, analysis: TraceAnalysis) -> None:
+        from advisor.session.consistency import trace_contradictions
+        from advisor.tui.loading import trace_format
+
         self._set_work(None)
-        if self.session is None:
+        session = self.session
+        if session is None:
             return
-        self.session.attach_trace(result.file, result.observations, result.format, result.calls, result.warnings)
-        self.traces[result.file] = result
-        found = len(result.observations)
-        self.notify(f"{Path(result.file).name}: {result.calls} call(s), {found} fact(s) filled in from the trace.",
+        file = str(Path(path).expanduser())
+        warnings = trace_contradictions(session.view(), analysis)
+        session.attach_trace(file, analysis.observations(), trace_format(analysis), len(analysis.calls),
+                             [*analysis.warnings, *warnings])
+        self.traces[file] = analysis
+        found = len(analysis.findings)
+        self.notify(f"{Path(file).name}: {len(analysis.calls)} call(s), {found} fact(s) filled in from the trace.",
                     markup=False)
+        for warning in warnings:
+            self.notify(warning, title="The trace does not match this session", severity="warning", timeout=15,
+                        markup=False)
         self.refresh_session()
 
     @work(thread=True, group="reanalyze", exit_on_error=False)
     def _reanalyze(self, file: str) -> None:
+        from advisor.tui.loading import analyze_trace
+
         if self.advisor is None or self.session is None:
             return
         try:
-            result = services.analyze_trace(self.advisor.kb, file, self.session.context)
+            analysis = analyze_trace(self.advisor.kb, file, self.session.context)
         except Exception:
             return
-        self.call_from_thread(self.traces.__setitem__, result.file, result)
+        self.call_from_thread(self.traces.__setitem__, file, analysis)
+
+    @on(msg.ShowLadder)
+    def _on_ladder(self, request: msg.ShowLadder) -> None:
+        self.show_ladder(request.source)
 
     def show_ladder(self, source: str | None = None) -> None:
-        analyses = [t for t in self.traces.values() if t.analysis is not None]
-        if not analyses:
+        from advisor.tui.screens.trace import LadderScreen
+
+        if not self.traces:
             self.notify("No trace with calls to show: attach one first (t).")
             return
-        try:
-            from advisor.tui.screens.trace import LadderScreen
-        except ImportError:
-            self.notify("The ladder view is not available in this build.", severity="warning")
-            return
-        self.push_screen(LadderScreen(analyses, source))
+        self.push_screen(LadderScreen(list(self.traces.values()), source))
 
     # ---- background work -----------------------------------------------------------------
     def _set_work(self, label: str | None) -> None:
@@ -581,9 +768,19 @@ class AdvisorApp(App[int]):
                 else:
                     status.start(label)
 
+    @on(WorkStatus.Ready)
+    def _on_status_ready(self, event: WorkStatus.Ready) -> None:
+        if self.work_label is not None:
+            event.status.start(self.work_label)
+
     def _work_failed(self, title: str, exc: BaseException) -> None:
         self._set_work(None)
         self.notify(str(exc) or type(exc).__name__, title=title, severity="error", markup=False)
+
+    @on(msg.CancelWork)
+    def _on_cancel(self, request: msg.CancelWork) -> None:
+        if not self.cancel_work() and request.or_back:
+            self._on_back()
 
     def cancel_work(self) -> bool:
         running = [w for w in self.workers if w.group == "work" and w.is_running]
@@ -593,3 +790,31 @@ class AdvisorApp(App[int]):
             self._set_work(None)
             self.notify("Cancelled.")
         return bool(running)
+
+
+class ReadOnlyWalk:
+    """A recorded session opened read-only: the whole record, shown as it stood after any answer.
+
+    The shown `session` holds a prefix of the record's events: as it stood when each
+    question was answered (the question on screen, its answer not yet given), then the
+    whole record; `step` moves between those. Nothing is ever saved.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.full = list(session.record.events)
+        self.session = session
+        view = session.view()
+        # cut points: just before each answer, and the whole record
+        self.cuts = [*(step.index for step in view.answers), len(self.full)]
+        self.at = len(self.cuts) - 1
+
+    def position(self) -> str:
+        return f"step {self.at + 1} of {len(self.cuts)}"
+
+    def step(self, delta: int) -> bool:
+        at = self.at + delta
+        if not 0 <= at < len(self.cuts):
+            return False
+        self.at = at
+        self.session.record.events = self.full[: self.cuts[at]]
+        return True

@@ -247,7 +247,7 @@ def _trace_fact(kb: KnowledgeBase, obs: Observation, overridden: bool) -> str:
 
 
 def answerable_facts(session: Session) -> list[tuple[Observation, str | None]]:
-    """Observations the engineer may (re)answer: own answers and facts from traces, latest first."""
+    """Observations the engineer may (re)answer: own answers and facts from traces and probes, latest first."""
     seen: set[str] = set()
     out: list[tuple[Observation, str | None]] = []
     kb = session.advisor.kb
@@ -256,7 +256,7 @@ def answerable_facts(session: Session) -> list[tuple[Observation, str | None]]:
             if entry.observation.id not in seen:
                 seen.add(entry.observation.id)
                 out.append((entry.observation, entry.question))
-        elif isinstance(entry, TraceAttached | TextReported | FamilyChosen):
+        elif isinstance(entry, TraceAttached | TextReported | FamilyChosen | ProbeRun):
             for o in entry.observations:
                 if o.id not in seen and o.id in kb.observations:
                     seen.add(o.id)

@@ -67,3 +67,19 @@ def test_run_trace_bench_without_peers(tmp_path: Path) -> None:
 def test_unknown_shape_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown shape"):
         run_trace_bench(shapes=["nope"], peers=False)
+
+
+def test_peers_from_an_earlier_run_sit_beside_ours(tmp_path: Path) -> None:
+    from advisor.bench.trace_bench import ToolRun, with_peers_from
+
+    earlier = run_trace_bench(shapes=["rtp"], sizes=[2000], workdir=str(tmp_path), peers=False)
+    sd = ToolRun(tool="sip-doctor", command="x", status="ok", packets=2000, seconds=4.0, cpu_seconds=4.0,
+                 packets_per_s=500.0, packets_per_cpu_s=500.0, peak_rss_mb=10_000.0)
+    earlier.shapes[0].sizes[0].runs = [sd]
+    now = run_trace_bench(shapes=["rtp"], sizes=[2000], workdir=str(tmp_path), peers=False)
+    merged = with_peers_from(now, earlier)
+    size = merged.shapes[0].sizes[0]
+    borrowed = size.run("sip-doctor")
+    assert borrowed is not None and "earlier run" in borrowed.detail
+    assert size.cpu_speed_ratio_vs_sip_doctor is not None and size.memory_ratio_vs_sip_doctor is not None
+    assert size.memory_ratio_vs_sip_doctor < 1  # ours against the made-up 10 GB

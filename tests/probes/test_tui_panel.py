@@ -73,6 +73,13 @@ async def test_suggestions_run_and_the_candidates_narrow(advisor: Advisor) -> No
         from advisor.tui.screens.diagnosis import DiagnosisScreen
 
         assert isinstance(app.screen, DiagnosisScreen)  # the narrowed diagnosis comes up by itself
+        # the engineer can override the probe: its fact is offered for change, and an answer wins
+        from advisor.tui.present import answerable_facts
+
+        assert "dialed_number_e164" in [o.id for o, _ in answerable_facts(app.session)]
+        assert app.answer("dialed_number_e164", "yes")
+        await _settle(pilot)
+        assert app.session.diagnosis().conclusion.cause != "term.400.dialed_number_not_e164"
 
 
 async def test_pbx_only_probes_are_marked_and_go_into_the_kit(advisor: Advisor, tmp_path: Path,

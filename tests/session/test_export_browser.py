@@ -55,6 +55,7 @@ def _sessions(advisor: Advisor) -> dict[str, Session]:
     confirmed.choose_family("calls_out_fail")
     trace = DATA / "raw_plain_403_acl.txt"
     confirmed.attach_analysis(str(trace), analyze_files([trace], advisor.kb))
+    confirmed.answer("source_ip_in_acl", "no")
     progress = Session(advisor)
     progress.choose_family("calls_out_fail")
     progress.note("<script>document.title='pwned'</script> customer says calls fail since Monday")

@@ -37,6 +37,9 @@ def acl_session(advisor: Advisor) -> Session:
     session = Session(advisor)
     session.choose_family("calls_out_fail")
     session.attach_analysis(str(ACL_403), analyze_files([ACL_403], advisor.kb))
+    # the engineer looks up the 403's Via received= address (212.58.244.20) on the trunk's ACL: not there
+    session.answer("source_ip_in_acl", "no")
+    assert session.diagnosis().conclusion.status == "confirmed"
     return session
 
 
@@ -114,7 +117,7 @@ def test_in_progress_never_offers_a_fix(advisor: Advisor) -> None:
     session.choose_family("calls_out_fail")
     d = session.diagnosis()
     assert d.conclusion.status == "in_progress"
-    top_fix = next(c for c in d.causes if c.id == d.conclusion.cause).fix
+    top_fix = next(c for c in d.causes if c.status != "ruled_out").fix  # the leading cause's fix
     for fmt in ["markdown", "text", "html"]:
         out = export_session(session, fmt)
         flat = " ".join(out.split())
@@ -202,3 +205,35 @@ def test_undecided_says_what_would_decide(advisor: Advisor) -> None:
     assert f"{asked} yes" in checks  # the credentials case
     text = " ".join(export_session(session, "text").split())
     assert "FIX:" not in text and "UNDECIDED: WHAT TO CHECK NEXT" in text
+
+
+def test_excerpts_from_an_analysis_without_raw_messages(advisor: Advisor) -> None:
+    """Large captures are analysed without keeping each message's text: the start line is still quoted."""
+    from advisor.session.excerpts import excerpts_from_analysis
+
+    analysis = analyze_files([ACL_403], advisor.kb, raw_messages=False)
+    starts = {x.lines[0] for x in excerpts_from_analysis(analysis)}
+    assert "SIP/2.0 403 Forbidden" in starts
+
+
+def test_engine_conflicts_reach_the_ticket(advisor: Advisor) -> None:
+    """Whatever the engine flags (conflicting sources) is in the ticket's warnings, not only the session's."""
+    session = Session(advisor)
+    session.choose_family("calls_in_fail")
+    session.attach_analysis(str(ACL_403), analyze_files([ACL_403], advisor.kb))
+    d = session.diagnosis()
+    model = build_export(session)
+    assert model.warnings == list(dict.fromkeys(d.warnings)) and len(model.warnings) > len(session.warnings())
+
+
+def test_nothing_wrong_is_not_a_fix_and_lists_what_was_not_checked(advisor: Advisor) -> None:
+    session = Session(advisor)
+    session.choose_family("calls_out_fail")
+    session.answer("call_outcome", "completes_normally")
+    d = session.diagnosis()
+    assert d.conclusion.status == "nothing_wrong"
+    model = build_export(session)
+    assert model.ticket.headline == "Nothing wrong found" and model.ticket.fix == []
+    assert all(f"Not checked: {x}" in model.ticket.next_checks for x in d.conclusion.not_checked)
+    text = " ".join(export_session(session, "text").split())
+    assert "NOTHING WRONG FOUND: WHAT WAS NOT CHECKED" in text and text.count("othing wrong found") <= 3

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input
-from tui_helpers import answer_with_keys, choose_family, region_text, screen_text, settle, squash
+from textual.widgets import Collapsible, Input
+from tui_helpers import Stream, answer_with_keys, choose_family, region_text, screen_text, settle, squash
 
 from advisor.session.events import ExportMade, NoteTyped, TextReported
-from advisor.tui import services
+from advisor.tui import clipboard
 from advisor.tui.screens.diagnosis import DiagnosisScreen
 from advisor.tui.screens.dialogs import ConfirmDialog, InfoDialog, TextDialog
 from advisor.tui.screens.export import ExportDialog
@@ -37,6 +38,9 @@ async def test_markup_like_text_is_shown_literally(make_app: Any) -> None:
         assert isinstance(start, StartScreen)
         start.query_one("#report", Input).focus()
         await type_text(pilot, "said [bold]x[/] then [/] and [red")
+        assert not start.query("#ctx-customer")  # the context fields are built when first opened
+        start.query_one("#context-box", Collapsible).collapsed = False
+        await settle(pilot)
         start.query_one("#ctx-customer", Input).value = "[red"
         start.query_one("#ctx-ticket", Input).value = "[/]"
         start.query_one("#ctx-termination_uri", Input).value = "[bold]x[/].pstn.twilio.com"
@@ -185,7 +189,8 @@ async def test_palette_theme_and_start_over(make_app: Any) -> None:
 
 async def test_number_question_typed_and_rejected(make_app: Any) -> None:
     app = make_app()
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    stream = Stream()
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=stream.hook) as pilot:
         await choose_family(pilot, 4, 0)
         panel = app.screen.query_one(QuestionPanel)
         for _ in range(15):
@@ -210,12 +215,15 @@ async def test_number_question_typed_and_rejected(make_app: Any) -> None:
         assert got and got[-1].value == 7.0
 
 
-@pytest.mark.skipif(not services.export_available(), reason="export not in this build")
 async def test_export_and_copy_from_the_diagnosis(make_app: Any, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    clip = tmp_path / "clipboard.txt"
+    # a stand-in for xclip: what it reads is what reached "the clipboard"
+    fake_clip = [sys.executable, "-c", f"import sys; open({str(clip)!r}, 'w').write(sys.stdin.read())"]
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    stream = Stream()
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=stream.hook) as pilot:
         await choose_family(pilot, 4, 0)
         await answer_with_keys(pilot, {"audio_heard": "pbx_side_hears_nothing", "pbx_sdp_address": "private"})
         assert isinstance(app.screen, DiagnosisScreen)
@@ -230,30 +238,42 @@ async def test_export_and_copy_from_the_diagnosis(make_app: Any, tmp_path: Path,
         assert "audio.inbound.sdp_private_ip" in saved.read_text()
         exports = [ev for ev in app.session.record.events if isinstance(ev, ExportMade)]
         assert [(e.format, e.destination) for e in exports] == [("markdown", str(saved))]
-        # html to a path the engineer types, also copied
+        # html to a path the engineer types, also copied: a missing folder is an error, never created
+        monkeypatch.setattr(clipboard, "clipboard_tools", lambda: [fake_clip])
         await pilot.press("e")
         await settle(pilot)
-        await pilot.press("down", "down")  # focus moves? use the radio set directly instead
         dialog = app.screen
         assert isinstance(dialog, ExportDialog)
-        dialog.query_one("#fmt-html").value = True
-        await settle(pilot)
         path_input = dialog.query_one("#export-path", Input)
-        assert path_input.value.endswith(".html")
-        path_input.value = str(tmp_path / "tickets" / "cs-1.html")
+        path_input.value = str(tmp_path / "tickets" / "cs-1.md")
+        dialog.query_one("#export-format").focus()
+        await pilot.press(*["down"] * dialog.formats.index("html"))
+        assert path_input.value.endswith("cs-1.html")
+        dialog.query_one("#both").press()
+        await settle(pilot)
+        assert not (tmp_path / "tickets").exists()
+        assert any("no such folder" in n for n in stream.notes())
+        (tmp_path / "tickets").mkdir()
+        await pilot.press("e")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#export-path", Input).value = str(tmp_path / "tickets" / "cs-1.html")
+        dialog.format = "html"
         dialog.query_one("#both").press()
         await settle(pilot)
         assert (tmp_path / "tickets" / "cs-1.html").read_text().lstrip().lower().startswith("<!doctype html")
-        assert "<html" in app.clipboard.lower()
+        assert "<html" in clip.read_text().lower()
+        assert any(f"copied to the clipboard with {sys.executable}" in n for n in stream.notes())
+        assert stream.names().count("Export") == 3
         await pilot.press("y")
         await settle(pilot)
         d = app.session.diagnosis()
         top = next(c for c in d.causes if c.id == d.conclusion.cause)
-        assert top.title in app.clipboard
-        assert "Fix:" in app.clipboard
+        assert top.title in clip.read_text()
+        assert "Fix:" in clip.read_text()
 
 
-@pytest.mark.skipif(not services.store_available(), reason="session store not in this build")
 async def test_sessions_are_saved_and_resumed_where_they_stopped(make_app: Any, tmp_path: Path) -> None:
     from advisor.session.store import SessionStore
 

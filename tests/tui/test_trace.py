@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from tui_helpers import answer_with_keys, choose_family, region_text, screen_text, settle, squash
 
 from advisor.session.events import AnswerGiven, TraceAttached
-from advisor.tui import services
+from advisor.tui import loading
 from advisor.tui.screens.answer import AnswerDialog, PickFactDialog
 from advisor.tui.screens.diagnosis import DiagnosisScreen
 from advisor.tui.screens.session import SessionScreen
@@ -21,9 +21,6 @@ from advisor.tui.widgets.ladder import LadderView
 from advisor.tui.widgets.work import WorkStatus
 
 TRACE = Path(__file__).parent / "data" / "credentials_403.txt"
-
-pytestmark = pytest.mark.skipif(not services.trace_available(), reason="trace analysis not in this build")
-
 
 async def type_text(pilot: Any, text: str) -> None:
     for ch in text:
@@ -113,13 +110,13 @@ async def test_engineer_overrides_a_fact_from_the_trace(make_app: Any) -> None:
 
 async def test_slow_trace_shows_progress_and_esc_cancels(make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     release = threading.Event()
-    real = services.analyze_trace
+    real = loading.analyze_trace
 
     def slow(*args: Any, **kwargs: Any) -> Any:
-        release.wait(5)
+        release.wait(60)  # released by the test; the timeout only guards a hung run
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "analyze_trace", slow)
+    monkeypatch.setattr(loading, "analyze_trace", slow)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await choose_family(pilot, 1, 0)

@@ -79,3 +79,29 @@ async def answer_with_keys(pilot: Any, facts: dict[str, str], *, max_steps: int 
             await pilot.pause()
             await pilot.press("home", *["down"] * i, "enter")
     raise AssertionError(f"no diagnosis after {max_steps} questions: {asked}")
+
+
+class Stream:
+    """The app's message stream (pass `stream.hook` as run_test's message_hook): what the app was asked
+    to do and what it told the engineer, which says more than a screen a toast may have left."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    def hook(self, message: Any) -> None:
+        self.messages.append(message)
+
+    def notes(self) -> list[str]:
+        from textual.notifications import Notify
+
+        return [f"{m.notification.title} {m.notification.message}".strip() for m in self.messages
+                if isinstance(m, Notify)]
+
+    def requests(self) -> list[Any]:
+        from advisor.tui.messages import Request
+
+        # a bubbling message is seen at every node it reaches: once per object here
+        return list({id(m): m for m in self.messages if isinstance(m, Request)}.values())
+
+    def names(self) -> list[str]:
+        return [type(m).__name__ for m in self.requests()]

@@ -174,3 +174,17 @@ async def test_untrusted_case_text_is_drawn_literally(advisor: Advisor, library:
         await start_case(pilot, ACL)
         words = str(app.screen.query_one("#case-words").render())
         assert "\x1b" not in words and "[bold]x[/]" in words
+
+
+async def test_the_start_screen_offers_training(tmp_path: Path) -> None:
+    """ctrl+t on the troubleshooting start screen leaves for training mode (run_tui then starts TrainingApp)."""
+    from advisor.tui import messages as msg
+    from advisor.tui.app import AdvisorApp
+
+    seen: list[object] = []
+    app = AdvisorApp(Advisor(), store=None)
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+    assert app.open_training and any(isinstance(m, msg.OpenTraining) for m in seen)

@@ -165,6 +165,8 @@ class Ctx:
             kb.observations else set()
         self.file_end: dict[str, float] = {}
         self._rtp_index: dict[str, dict[int, list[RtpStream]]] = {}
+        self._rtp_flows: dict[str, dict[tuple[str, int, str, int], list[RtpStream]]] = {}
+        self._rtp_dest: dict[str, dict[tuple[str, int], list[RtpStream]]] = {}
         self.file_rtp: dict[str, list[RtpStream]] = {}
         self.file_format: dict[str, str] = {}
         for lt in cs.loaded:
@@ -195,6 +197,25 @@ class Ctx:
             self.findings.append(f)
 
         return add
+
+    def rtp_flows(self, file: str) -> dict[tuple[str, int, str, int], list[RtpStream]]:
+        """Streams of a file by their full address key (src, sport, dst, dport): one lookup per SDP pair."""
+        index = self._rtp_flows.get(file)
+        if index is None:
+            index = {}
+            for st in self.file_rtp.get(file, []):
+                index.setdefault((st.src, st.sport, st.dst, st.dport), []).append(st)
+            self._rtp_flows[file] = index
+        return index
+
+    def rtp_by_dest(self, file: str) -> dict[tuple[str, int], list[RtpStream]]:
+        index = self._rtp_dest.get(file)
+        if index is None:
+            index = {}
+            for st in self.file_rtp.get(file, []):
+                index.setdefault((st.dst, st.dport), []).append(st)
+            self._rtp_dest[file] = index
+        return index
 
     def rtp_by_dport(self, file: str) -> dict[int, list[RtpStream]]:
         index = self._rtp_index.get(file)

@@ -38,11 +38,19 @@ def rtp_view(ctx: Ctx, call: Call) -> tuple[str | None, list[RtpStream], list[Rt
         if not streams:
             continue
         carrier = ctx.sides.carrier
-        by_port = ctx.rtp_by_dport(file)
-        c_addrs = {a for a, _ in carrier_targets}
-        towards_pbx = [s for _, port in pbx_targets for s in by_port.get(port, [])] if pbx_targets else streams
-        c2p = _distinct(s for s in towards_pbx if s.src in c_addrs or carrier.in_media(s.src))
-        p2c = _distinct(s for addr, port in carrier_targets for s in by_port.get(port, []) if s.dst == addr)
+        # this call's own streams first: SDP address:port to SDP address:port, one lookup each
+        flows = ctx.rtp_flows(file)
+        pairs = [(c, p) for c in carrier_targets for p in pbx_targets]
+        c2p = _distinct(s for c, p in pairs for s in flows.get((*c, *p), ()))
+        p2c = _distinct(s for c, p in pairs for s in flows.get((*p, *c), ()))
+        if not c2p:  # the carrier may send from another port than it offers: any stream to the PBX's port
+            by_port = ctx.rtp_by_dport(file)
+            c_addrs = {a for a, _ in carrier_targets}
+            towards_pbx = [s for _, port in pbx_targets for s in by_port.get(port, [])] if pbx_targets else streams
+            c2p = _distinct(s for s in towards_pbx if s.src in c_addrs or carrier.in_media(s.src))
+        if not p2c:
+            by_dest = ctx.rtp_by_dest(file)
+            p2c = _distinct(s for target in carrier_targets for s in by_dest.get(target, ()))
         why = (f"carrier SDP {_targets(carrier_targets)}, PBX SDP {_targets(pbx_targets)}; RTP streams in {file}:"
                f" {len(c2p)} carrier->PBX, {len(p2c)} PBX->carrier")
         return file, c2p, p2c, why, streams
@@ -54,11 +62,8 @@ def _targets(targets: list[tuple[str, int]]) -> str:
 
 
 def _distinct(streams: Iterable[RtpStream]) -> list[RtpStream]:
-    out: list[RtpStream] = []
-    for st in streams:
-        if not any(st is o for o in out):
-            out.append(st)
-    return out
+    """Each stream once, in order (identity, one dict lookup per stream)."""
+    return list({id(st): st for st in streams}.values())
 
 
 def rtp_audio(ctx: Ctx, call: Call) -> tuple[str | None, str]:

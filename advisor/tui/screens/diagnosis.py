@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,13 +12,11 @@ from textual.widgets.option_list import Option
 
 from advisor.engine.diagnosis import Diagnosis
 from advisor.kb.loader import KnowledgeBase
+from advisor.tui import messages as msg
 from advisor.tui.present import bar, diagnosis_view, percent, why_ruled_out
 from advisor.tui.screens.cause import is_trace, reason_prompt
 from advisor.tui.widgets.footer import AdvisorFooter
 from advisor.tui.widgets.work import WorkStatus
-
-if TYPE_CHECKING:
-    from advisor.tui.app import AdvisorApp
 
 HEADLINE = {
     "confirmed": ("Diagnosis: confirmed", "bold green"),
@@ -46,10 +42,6 @@ class DiagnosisScreen(Screen[None]):
         super().__init__()
         self.kb = kb
         self.diagnosis = diagnosis
-
-    @property
-    def advisor_app(self) -> AdvisorApp:
-        return cast("AdvisorApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="☎")
@@ -88,12 +80,14 @@ class DiagnosisScreen(Screen[None]):
                 fix.append(f"{n}. ", style="bold")
                 fix.append(step.strip() + ("\n" if n < len(view.fix) else ""))
             widgets.append(Static(fix, markup=False, classes="diag-fix"))
-            widgets.append(Label("Evidence (Enter on a trace fact shows its message)", classes="section"))
             if view.evidence:
+                widgets.append(Label("Evidence (up/down, Enter: a trace fact shows its message, an answer "
+                                     "can be changed)", classes="section"))
                 widgets.append(OptionList(*[Option(reason_prompt(self.kb, r), id=f"ev-{i}")
                                             for i, r in enumerate(view.evidence)],
                                           classes="diag-evidence", markup=False))
             else:
+                widgets.append(Label("Evidence", classes="section"))
                 widgets.append(Static(Text("no evidence recorded", style="dim"), markup=False))
             if view.mechanism:
                 widgets.append(Label("Why it happens", classes="section"))
@@ -118,7 +112,13 @@ class DiagnosisScreen(Screen[None]):
             widgets.append(Static(ruled, markup=False, classes="diag-ruled"))
         body.mount_all(widgets)
         body.scroll_home(animate=False)
-        self.query_one("#export", Button).focus()
+        # focus where the hint says Enter acts: the evidence list; e, y, s, b act from anywhere
+        evidence = next((w for w in widgets if isinstance(w, OptionList)), None)
+        if evidence is not None:
+            evidence.highlighted = 0
+            evidence.focus()
+        else:
+            self.query_one("#export", Button).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -127,9 +127,9 @@ class DiagnosisScreen(Screen[None]):
         if 0 <= index < len(view.evidence):
             reason = view.evidence[index]
             if is_trace(reason) and reason.source:
-                self.advisor_app.show_ladder(reason.source)
+                self.post_message(msg.ShowLadder(reason.source))
             else:
-                self.advisor_app.change_answer(reason.observation)
+                self.post_message(msg.ChangeAnswer(reason.observation))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {"export": self.action_export, "copy": self.action_copy_summary,
@@ -139,26 +139,25 @@ class DiagnosisScreen(Screen[None]):
             action()
 
     def action_export(self) -> None:
-        self.advisor_app.export()
+        self.post_message(msg.Export())
 
     def action_copy_summary(self) -> None:
-        self.advisor_app.copy_summary()
+        self.post_message(msg.CopySummary())
 
     def action_start_over(self) -> None:
-        self.advisor_app.start_over()
+        self.post_message(msg.StartOver())
 
     def action_back(self) -> None:
-        self.advisor_app.back_to_conversation()
+        self.post_message(msg.BackToConversation())
 
     def action_change(self) -> None:
-        self.advisor_app.change_answer()
+        self.post_message(msg.ChangeAnswer())
 
     def action_attach_trace(self) -> None:
-        self.advisor_app.ask_trace()
+        self.post_message(msg.AttachTrace())
 
     def action_ladder(self) -> None:
-        self.advisor_app.show_ladder()
+        self.post_message(msg.ShowLadder())
 
     def action_back_or_cancel(self) -> None:
-        if not self.advisor_app.cancel_work():
-            self.action_back()
+        self.post_message(msg.CancelWork(or_back=True))

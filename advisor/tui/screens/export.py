@@ -1,4 +1,8 @@
-"""Export the session for a ticket: format, where to save it, and/or copy it."""
+"""Export the session for a ticket: format, where to save it, and/or copy it.
+
+Enter saves from anywhere in the dialog: on the format list (which picks the
+format as it moves) as on the path field; the buttons copy, or save and copy.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
+from textual.widgets import Button, Checkbox, Input, Label, OptionList
+from textual.widgets.option_list import Option
 
-from advisor.tui.services import EXPORT_FORMATS, EXPORT_SUFFIX
+from advisor.tui.loading import EXPORT_SUFFIX
+
+FORMAT_HELP = {
+    "markdown": "for ticket systems that render Markdown",
+    "html": "a page to print or attach",
+    "json": "everything, lossless, for tools",
+    "text": "plain text for ticket systems without Markdown",
+}
+
+
+def export_formats() -> tuple[str, ...]:
+    from advisor.session.export import FORMATS
+
+    return tuple(FORMATS)
 
 
 @dataclass
@@ -25,19 +43,21 @@ class ExportRequest:
 class ExportDialog(ModalScreen[ExportRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, default_stem: str) -> None:
+    def __init__(self, default_stem: str, formats: tuple[str, ...] | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.default_stem = default_stem
-        self.format = EXPORT_FORMATS[0]
+        self.formats = formats or export_formats()
+        self.format = self.formats[0]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Text("Export to a ticket"), classes="dialog-title")
-            with RadioSet(id="export-format"):
-                for i, fmt in enumerate(EXPORT_FORMATS):
-                    yield RadioButton(fmt, value=i == 0, id=f"fmt-{fmt}")
-            yield Label("Save to (a file or a folder; empty: do not save)", classes="field-label")
-            yield Input(value=self.default_stem + EXPORT_SUFFIX[self.format], id="export-path")
+            yield Label("Format (up/down; Enter saves)", classes="field-label")
+            yield OptionList(*[Option(Text.assemble((f"{fmt:<9}", "bold"), (FORMAT_HELP.get(fmt, ""), "dim")),
+                                      id=f"fmt-{fmt}") for fmt in self.formats],
+                             id="export-format", markup=False)
+            yield Label("Save to (a file or an existing folder; empty: do not save)", classes="field-label")
+            yield Input(value=self.default_stem + EXPORT_SUFFIX.get(self.format, ".txt"), id="export-path")
             yield Checkbox("Mask phone numbers", id="export-redact", compact=True)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Text("Save (Enter)"), id="save", variant="primary", compact=True)
@@ -46,15 +66,25 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 yield Button(Text("Cancel"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#export-path", Input).focus()
+        formats = self.query_one("#export-format", OptionList)
+        formats.highlighted = 0
+        formats.focus()
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        fmt = (event.pressed.id or "fmt-markdown").removeprefix("fmt-")
+    def _set_format(self, fmt: str) -> None:
         path = self.query_one("#export-path", Input)
-        old_suffix = EXPORT_SUFFIX[self.format]
+        old_suffix = EXPORT_SUFFIX.get(self.format, ".txt")
         if path.value.endswith(old_suffix):
-            path.value = path.value[: -len(old_suffix)] + EXPORT_SUFFIX[fmt]
+            path.value = path.value[: -len(old_suffix)] + EXPORT_SUFFIX.get(fmt, ".txt")
         self.format = fmt
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._set_format((event.option.id or "fmt-markdown").removeprefix("fmt-"))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._set_format((event.option.id or "fmt-markdown").removeprefix("fmt-"))
+        self.dismiss(self._request(True, False))
 
     def _request(self, save: bool, copy: bool) -> ExportRequest:
         path = self.query_one("#export-path", Input).value.strip() if save else ""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -14,15 +12,13 @@ from textual.widgets import Header, Static
 
 from advisor.engine.diagnosis import Diagnosis
 from advisor.session.core import Session
+from advisor.tui import messages as msg
 from advisor.tui.present import bar, log_items, percent
 from advisor.tui.widgets.conversation import Conversation
 from advisor.tui.widgets.footer import AdvisorFooter
 from advisor.tui.widgets.question import QuestionPanel
 from advisor.tui.widgets.reasoning import ReasoningPanel
 from advisor.tui.widgets.work import WorkStatus
-
-if TYPE_CHECKING:
-    from advisor.tui.app import AdvisorApp
 
 NARROW = 110
 """Below this many columns the reasoning panel collapses to one line (r shows it)."""
@@ -48,19 +44,25 @@ class SessionScreen(Screen[None]):
         Binding("e", "export", "Export", show=False),
         Binding("y", "copy_summary", "Copy", show=False),
         Binding("escape", "cancel_work", "Cancel", show=False),
+        Binding("comma", "walk(-1)", "earlier", key_display=",", show=False),
+        Binding("full_stop", "walk(1)", "later", key_display=".", show=False),
     ]
 
     def __init__(self, session: Session, diagnosis: Diagnosis | None = None, number: int = 1,
-                 width: int = 120) -> None:
-        super().__init__(classes="narrow" if width < NARROW else None)
+                 width: int = 120, *, read_only: bool = False) -> None:
+        classes = " ".join(c for c in ("narrow" if width < NARROW else "", "read-only" if read_only else "") if c)
+        super().__init__(classes=classes or None)
         self.session = session
         self.diagnosis = diagnosis
         self.number = number
         self.width_hint = width
+        self.read_only = read_only
 
-    @property
-    def advisor_app(self) -> AdvisorApp:
-        return cast("AdvisorApp", self.app)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The walk keys exist only in a read-only transcript."""
+        if action == "walk":
+            return self.read_only
+        return True
 
     def compose(self) -> ComposeResult:
         d = self.diagnosis
@@ -81,7 +83,7 @@ class SessionScreen(Screen[None]):
         self._layout(self.app.size.width)
         if self.diagnosis is not None:
             self.query_one(QuestionPanel).focus_first()
-        self.call_after_refresh(self.advisor_app.refresh_session)
+        self.post_message(msg.SessionShown())
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout(event.size.width)
@@ -119,6 +121,9 @@ class SessionScreen(Screen[None]):
             strip.append(top.title)
         return strip
 
+    def focus_question(self) -> None:
+        self.query_one(QuestionPanel).focus_first()
+
     def _focus_inside_question(self) -> bool:
         panel = self.query_one(QuestionPanel)
         node = self.focused
@@ -130,13 +135,13 @@ class SessionScreen(Screen[None]):
 
     # ---- input -----------------------------------------------------------------------
     def on_question_panel_answered(self, event: QuestionPanel.Answered) -> None:
-        self.advisor_app.answer(event.observation, event.raw, event.question)
+        self.post_message(msg.Answer(event.observation, event.raw, event.question))
 
     def on_conversation_change_requested(self, event: Conversation.ChangeRequested) -> None:
-        self.advisor_app.change_answer(event.observation, event.question)
+        self.post_message(msg.ChangeAnswer(event.observation, event.question))
 
     def on_reasoning_panel_cause_chosen(self, event: ReasoningPanel.CauseChosen) -> None:
-        self.advisor_app.show_cause(event.cause)
+        self.post_message(msg.ShowCause(event.cause))
 
     def action_pick(self, n: int) -> None:
         if not self.query_one(QuestionPanel).pick(n):
@@ -147,37 +152,40 @@ class SessionScreen(Screen[None]):
             self.app.bell()
 
     def action_help(self) -> None:
-        self.advisor_app.show_help()
+        self.post_message(msg.ShowHelp())
 
     def action_why(self) -> None:
-        self.advisor_app.show_why()
+        self.post_message(msg.ShowWhy())
 
     def action_note(self) -> None:
-        self.advisor_app.add_note()
+        self.post_message(msg.AddNote())
 
     def action_change(self) -> None:
-        self.advisor_app.change_answer()
+        self.post_message(msg.ChangeAnswer())
 
     def action_attach_trace(self) -> None:
-        self.advisor_app.ask_trace()
+        self.post_message(msg.AttachTrace())
 
     def action_ladder(self) -> None:
-        self.advisor_app.show_ladder()
+        self.post_message(msg.ShowLadder())
 
     def action_context(self) -> None:
-        self.advisor_app.edit_context()
+        self.post_message(msg.EditContext())
 
     def action_diagnosis(self) -> None:
-        self.advisor_app.show_diagnosis()
+        self.post_message(msg.ShowDiagnosis())
 
     def action_export(self) -> None:
-        self.advisor_app.export()
+        self.post_message(msg.Export())
 
     def action_copy_summary(self) -> None:
-        self.advisor_app.copy_summary()
+        self.post_message(msg.CopySummary())
 
     def action_cancel_work(self) -> None:
-        self.advisor_app.cancel_work()
+        self.post_message(msg.CancelWork())
+
+    def action_walk(self, delta: int) -> None:
+        self.post_message(msg.WalkStep(delta))
 
     def action_toggle_reasoning(self) -> None:
         if self.has_class("narrow"):

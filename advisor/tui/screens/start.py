@@ -3,8 +3,6 @@ trunk context, a trace file, or resuming the last stored session."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,15 +11,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from advisor.tui import services
-from advisor.tui.screens.intake import start_with_report
+from advisor.tui import messages as msg
+from advisor.tui.choices import LatestSession, StartChoices, start_choices
 from advisor.tui.widgets.context_form import ContextForm
 from advisor.tui.widgets.footer import AdvisorFooter
 from advisor.tui.widgets.work import WorkStatus
-
-if TYPE_CHECKING:
-    from advisor.kb.loader import KnowledgeBase
-    from advisor.tui.app import AdvisorApp
 
 ANY_SYMPTOM = "__any__"
 
@@ -30,22 +24,24 @@ class StartScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("ctrl+r", "resume", "Resume last", show=False),
+        Binding("ctrl+t", "training", "Training", priority=True),
         Binding("1", "number(1)", "Choose", key_display="1-9", show=True),
         *[Binding(str(n), f"number({n})", show=False) for n in range(2, 10)],
         Binding("0", "number(0)", show=False),
         Binding("escape", "cancel_work", "Cancel", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, choices: StartChoices | None = None, latest: LatestSession | None = None, *,
+                 kb_dir: str | None = None) -> None:
         super().__init__()
         self.family: str | None = None
-        self.mounted = False
-        self.choices: services.StartChoices | None = None
+        self.initial_choices = choices
+        self.latest = latest
+        self.kb_dir = kb_dir
+        self.ready = False
+        """Composed and mounted: lists and the resume button can be filled."""
+        self.choices: StartChoices | None = None
         """The families and their symptoms shown (read from symptoms.yaml until the knowledge base is loaded)."""
-
-    @property
-    def advisor_app(self) -> AdvisorApp:
-        return cast("AdvisorApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="☎")
@@ -57,8 +53,8 @@ class StartScreen(Screen[None]):
             yield OptionList(id="symptoms", markup=False)
             yield Label("What the customer reports, in their words (optional)", classes="heading")
             yield Input(placeholder="e.g. outbound calls get 403 since this morning", id="report")
-            with Collapsible(title="Trunk context (optional)", id="context-box"):
-                yield ContextForm(id="start-context")
+            # its fields are built when it is first opened: a dozen fewer widgets to style at start-up
+            yield Collapsible(title="Trunk context (optional)", id="context-box")
             yield Label("SIP trace file to attach (optional: pcap, pcapng, sngrep, PBX log)", classes="heading")
             yield Input(placeholder="path/to/capture.pcap", id="trace-path")
             with Horizontal(id="start-actions"):
@@ -71,18 +67,17 @@ class StartScreen(Screen[None]):
         self.query_one("#resume", Button).display = False
         self.title = "SIP Trunk Advisor"
         self.sub_title = "new session"
-        app = self.advisor_app
-        if app.advisor is not None:
-            self.populate(app.advisor.kb)
-        else:  # the knowledge base loads after this screen is drawn; its list of problems is quick to read
-            choices = services.start_choices(app.kb_dir)
-            if choices is not None:
-                self._show_choices(choices)
-        self.show_resume()
-        self.mounted = True
+        self.ready = True
+        # before the knowledge base is loaded, its list of problems is quick to read from symptoms.yaml
+        choices = self.initial_choices or start_choices(self.kb_dir)
+        if choices is not None:
+            self._show_choices(choices)
+        self.show_resume(self.latest)
 
-    def show_resume(self) -> None:
-        latest = self.advisor_app.latest_stored
+    def show_resume(self, latest: LatestSession | None) -> None:
+        self.latest = latest
+        if not self.ready:
+            return
         button = self.query_one("#resume", Button)
         if latest is None:
             button.display = False
@@ -91,13 +86,14 @@ class StartScreen(Screen[None]):
         button.label = Text(f"Resume last session {latest.id}{title} (Ctrl+R)")
         button.display = True
 
-    def populate(self, kb: KnowledgeBase) -> None:
+    def populate(self, choices: StartChoices) -> None:
         """Show the knowledge base's families and symptoms (nothing moves when they are already shown)."""
-        choices = services.choices_of(kb)
-        if choices != self.choices:
+        if not self.ready:
+            self.initial_choices = choices
+        elif choices != self.choices:
             self._show_choices(choices)
 
-    def _show_choices(self, choices: services.StartChoices) -> None:
+    def _show_choices(self, choices: StartChoices) -> None:
         self.choices = choices
         families = self.query_one("#families", OptionList)
         families.set_options([Option(Text.assemble((f"{i}  ", "bold"), title), id=fid)
@@ -122,6 +118,10 @@ class StartScreen(Screen[None]):
         symptoms.highlighted = 0
 
     # ---- events ----------------------------------------------------------------------
+    def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
+        box = event.collapsible
+        if box.id == "context-box" and not box.query("#start-context"):
+            box.query_one(Collapsible.Contents).mount(ContextForm(id="start-context"))
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "families" and event.option.id != self.family:
             self._fill_symptoms(event.option.id)
@@ -151,20 +151,13 @@ class StartScreen(Screen[None]):
             focused.action_select()
 
     def action_start(self, symptom: str | None = None) -> None:
-        app = self.advisor_app
-        if app.advisor is None:
-            if app.load_error is not None:  # the list came from symptoms.yaml, but the knowledge base is broken
-                app.notify(app.load_error, title="The knowledge base could not be loaded", severity="error",
-                           markup=False)
-            else:
-                app.notify("Still loading the knowledge base...", severity="warning")
-            return
+        """Ask the app to start (it waits for the knowledge base if it is still loading)."""
         families = self.query_one("#families", OptionList)
         family = self.family
         if family is None and families.highlighted_option is not None:
             family = families.highlighted_option.id
         if family is None:
-            app.notify("Choose what is failing first.", severity="warning")
+            self.notify("Choose what is failing first.", severity="warning")
             return
         if symptom is None:
             symptoms = self.query_one("#symptoms", OptionList)
@@ -172,17 +165,23 @@ class StartScreen(Screen[None]):
             if self.focused is symptoms and chosen is not None and chosen.id != ANY_SYMPTOM:
                 symptom = chosen.id
         try:
-            context = self.query_one("#start-context", ContextForm).value()
+            forms = self.query(ContextForm)
+            context = forms.first().value() if forms else None
         except ValueError as exc:
-            app.notify(str(exc), title="Trunk context", severity="error", markup=False)
+            self.notify(str(exc), title="Trunk context", severity="error", markup=False)
             return
         report = self.query_one("#report", Input).value.strip()
         trace = self.query_one("#trace-path", Input).value.strip()
-        start_with_report(app, family, symptom, report=report, context=context, trace_path=trace or None)
+        # the app runs the customer's words through intake (screens/intake.py) before it starts
+        self.post_message(msg.StartSession(family, symptom, report=report, context=context,
+                                           trace_path=trace or None))
+
+    def action_training(self) -> None:
+        self.post_message(msg.OpenTraining())
 
     def action_resume(self) -> None:
-        if self.advisor_app.latest_stored is not None:
-            self.advisor_app.resume_session(None)
+        if self.latest is not None:
+            self.post_message(msg.ResumeSession(None))
 
     def action_cancel_work(self) -> None:
-        self.advisor_app.cancel_work()
+        self.post_message(msg.CancelWork())

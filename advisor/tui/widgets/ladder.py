@@ -3,14 +3,12 @@
 One column per address (or per side when the trace has no addresses), one
 arrow per message with its first line and time; up/down selects a message,
 whose full text the screen shows beside or below. Works on the TraceAnalysis
-views (`CallView`, `MessageView`) only through their attributes, so the trace
-module stays free of textual.
+views (`CallView`, `MessageView`), so the trace module stays free of textual.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -19,28 +17,31 @@ from textual.widgets.option_list import Option
 
 from advisor.textsafe import visible, visible_line
 
+if TYPE_CHECKING:
+    from advisor.evidence.analyze import CallView, MessageView
+
 TIME_WIDTH = 10
 SIDE_NAME = {"carrier": "carrier", "customer": "customer/PBX"}
 
 
-def endpoint(m: Any, which: str) -> str:
+def endpoint(m: MessageView, which: str) -> str:
     """The column a message leaves from or goes to: its address, else its side."""
-    addr = getattr(m, which, None)
+    addr = m.src if which == "src" else m.dst
     if addr:
         return str(addr)
-    sender = getattr(m, "sender", None)
+    sender = m.sender
     if which == "src":
         return SIDE_NAME.get(sender or "", "sender")
     other = {"carrier": "customer", "customer": "carrier"}.get(sender or "", "")
     return SIDE_NAME.get(other, "receiver")
 
 
-def shown_messages(call: Any) -> list[Any]:
+def shown_messages(call: CallView) -> list[MessageView]:
     """The call's messages as first seen (copies of the same message from other files are left out)."""
-    return [m for m in getattr(call, "messages", []) if getattr(m, "view_of", None) is None]
+    return [m for m in call.messages if m.view_of is None]
 
 
-def columns(call: Any) -> list[str]:
+def columns(call: CallView) -> list[str]:
     cols: list[str] = []
     for m in shown_messages(call):
         for which in ("src", "dst"):
@@ -50,11 +51,11 @@ def columns(call: Any) -> list[str]:
     return cols or ["?"]
 
 
-def column_sides(call: Any) -> dict[str, str]:
+def column_sides(call: CallView) -> dict[str, str]:
     """Which side each column is (carrier or customer), when the trace tells."""
     out: dict[str, str] = {}
     for m in shown_messages(call):
-        sender = getattr(m, "sender", None)
+        sender = m.sender
         if sender in ("carrier", "customer"):
             out.setdefault(endpoint(m, "src"), sender)
             out.setdefault(endpoint(m, "dst"), "customer" if sender == "carrier" else "carrier")
@@ -71,19 +72,19 @@ def centers(n: int, width: int) -> list[int]:
     return [round(left + i * step) for i in range(n)]
 
 
-def fmt_time(m: Any) -> str:
-    offset = getattr(m, "offset", None)
-    if isinstance(offset, int | float):
+def fmt_time(m: MessageView) -> str:
+    offset = m.offset
+    if offset is not None:
         return f"{offset:9.3f}"[:TIME_WIDTH - 1]
-    when = getattr(m, "time", None)
+    when = m.time
     if when is not None:
         return when.strftime("%H:%M:%S")
     return ""
 
 
-def message_style(m: Any) -> str:
-    first = str(getattr(m, "first_line", ""))
-    if getattr(m, "retransmission", False):
+def message_style(m: MessageView) -> str:
+    first = m.first_line
+    if m.retransmission:
         return "dim"
     if first.startswith("SIP/2.0"):
         parts = first.split()
@@ -93,10 +94,10 @@ def message_style(m: Any) -> str:
         if code.startswith("2"):
             return "bold green"
         return "yellow"
-    return "bold cyan" if getattr(m, "sender", None) == "carrier" else "bold"
+    return "bold cyan" if m.sender == "carrier" else "bold"
 
 
-def header(call: Any, width: int) -> Text:
+def header(call: CallView, width: int) -> Text:
     """Two lines over the ladder: each column's address, and its side when known."""
     cols = columns(call)
     xs = centers(len(cols), width)
@@ -116,7 +117,7 @@ def header(call: Any, width: int) -> Text:
     return out
 
 
-def arrow(m: Any, cols: list[str], width: int) -> Text:
+def arrow(m: MessageView, cols: list[str], width: int) -> Text:
     """Two lines: the first line of the message above, the arrow with its time below."""
     xs = centers(len(cols), width)
     src, dst = endpoint(m, "src"), endpoint(m, "dst")
@@ -128,8 +129,8 @@ def arrow(m: Any, cols: list[str], width: int) -> Text:
         if x < width:
             top[x] = low[x] = "│"
     lo, hi = min(a, b), max(a, b)
-    label = visible_line(str(getattr(m, "first_line", "")))
-    if getattr(m, "retransmission", False):
+    label = visible_line(m.first_line)
+    if m.retransmission:
         label += " (retransmission)"
     span = hi - lo - 1
     room = max(span - 2, 16)
@@ -166,11 +167,11 @@ class LadderView(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
-        self.call: Any | None = None
-        self.messages: list[Any] = []
+        self.call: CallView | None = None
+        self.messages: list[MessageView] = []
         self._width = 0
 
-    def show_call(self, call: Any, select_index: int | None = None) -> None:
+    def show_call(self, call: CallView, select_index: int | None = None) -> None:
         self.call = call
         self.messages = shown_messages(call)
         self._rebuild(select_index)
@@ -183,15 +184,14 @@ class LadderView(OptionList):
             return
         keep = select_index
         if keep is None and self.highlighted is not None and self.highlighted < len(self.messages):
-            keep = getattr(self.messages[self.highlighted], "index", None)
+            keep = self.messages[self.highlighted].index
         width = self._width = self._content_width()
         cols = columns(self.call)
-        self.set_options([Option(arrow(m, cols, width), id=f"m{getattr(m, 'index', i)}")
-                          for i, m in enumerate(self.messages)])
+        self.set_options([Option(arrow(m, cols, width), id=f"m{m.index}") for m in self.messages])
         target = 0
         if keep is not None:
             for i, m in enumerate(self.messages):
-                if getattr(m, "index", None) == keep:
+                if m.index == keep:
                     target = i
                     break
         if self.messages:
@@ -202,26 +202,22 @@ class LadderView(OptionList):
         if self.call is not None and self._content_width() != self._width:
             self._rebuild()
 
-    def selected_message(self) -> Any | None:
+    def selected_message(self) -> MessageView | None:
         if self.highlighted is None or not 0 <= self.highlighted < len(self.messages):
             return None
         return self.messages[self.highlighted]
 
 
-def message_detail(m: Any) -> Text:
+def message_detail(m: MessageView) -> Text:
     """The full message, literally, with where it was found."""
     out = Text()
-    ref = getattr(m, "ref", "") or ""
-    out.append(f"{ref}", style="bold")
-    when = getattr(m, "time", None)
-    if when is not None:
-        out.append(f"  {when.isoformat(timespec='milliseconds')}", style="dim")
-    src, dst = getattr(m, "src", None), getattr(m, "dst", None)
-    if src or dst:
-        out.append(f"  {src or '?'} → {dst or '?'} ({getattr(m, 'transport', '')})", style="dim")
-    also: Sequence[str] = getattr(m, "also_in", []) or []
-    if also:
-        out.append("\nalso seen in: " + ", ".join(also), style="dim")
+    out.append(m.ref, style="bold")
+    if m.time is not None:
+        out.append(f"  {m.time.isoformat(timespec='milliseconds')}", style="dim")
+    if m.src or m.dst:
+        out.append(f"  {m.src or '?'} → {m.dst or '?'} ({m.transport})", style="dim")
+    if m.also_in:
+        out.append("\nalso seen in: " + ", ".join(m.also_in), style="dim")
     out.append("\n\n")
-    out.append(visible(str(getattr(m, "raw", "")).replace("\r\n", "\n").rstrip("\n")))
+    out.append(visible((m.raw or "(message text not kept)").replace("\r\n", "\n").rstrip("\n")))
     return out

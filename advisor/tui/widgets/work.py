@@ -5,22 +5,27 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import LoadingIndicator, Static
 
 
 class WorkStatus(Horizontal):
     """Hidden unless some worker is running; the app shows and hides it."""
 
+    class Ready(Message):
+        """A status line was mounted (on a new screen): the app starts it if work is running."""
+
+        def __init__(self, status: WorkStatus) -> None:
+            super().__init__()
+            self.status = status
+
     def compose(self) -> ComposeResult:
         yield LoadingIndicator(id="work-spinner")
         yield Static(id="work-label", markup=False)
 
     def on_mount(self) -> None:
-        label = getattr(self.app, "work_label", None)
-        if isinstance(label, str):
-            self.start(label)
-        else:
-            self.display = False
+        self.display = False
+        self.post_message(self.Ready(self))
 
     def start(self, label: str) -> None:
         self.query_one("#work-label", Static).update(
