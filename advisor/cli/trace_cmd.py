@@ -79,10 +79,11 @@ def require_evidence(analysis: TraceAnalysis) -> None:
     """A file with nothing a trace can hold (no SIP, RTP, DNS or ICMP at all) is bad input, not a
     trace with no findings: one line and exit 2. A file with some SIP among junk stays a warning."""
     empty = [f.path for f in analysis.files if not f.sip_messages and not f.rtp_streams
-             and not any(p.file == f.path for p in analysis.packets)]
+             and not any(p.file == f.path for p in analysis.packets)
+             and not any(e.file == f.path for e in analysis.events)]
     if empty:
-        fail(f"{', '.join(empty)}: no SIP message (nor RTP, DNS or ICMP) found; is this a SIP trace"
-             " (pcap, pcapng, or a SIP log)?")
+        fail(f"{', '.join(empty)}: no SIP message (nor RTP, DNS, ICMP or SIP log line) found; is this a SIP trace"
+             " (pcap, pcapng, a SIP log, or the carrier's alert or call-log export)?")
 
 
 def run(args: argparse.Namespace) -> int:

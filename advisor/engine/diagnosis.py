@@ -264,7 +264,7 @@ class Advisor:
                                       + (" / ".join(tell) if tell else "no question in the knowledge base separates them"))
         if tied:
             leaders = [c for c in alive if abs(c.confidence - alive[0].confidence) < TIE]
-            return Conclusion(status="in_progress", cause=None,
+            return Conclusion(status="in_progress", cause=alive[0].id,  # first in the ranking, not "most likely"
                               summary=f"{_remain(len(alive))}; {len(leaders)} are equally likely so far")
         return Conclusion(status="in_progress", cause=alive[0].id,
                           summary=f"{_remain(len(alive))}; most likely so far: {alive[0].title}")

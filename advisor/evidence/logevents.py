@@ -119,7 +119,8 @@ def scan_lines(lines: Iterable[str], file: str, raw: Iterable[str] | None = None
             events.extend(found)
             continue
         t = line.strip()
-        if texts < MAX_TEXT_EVENTS and len(t) <= 300 and len(_WORDS_RE.findall(t)) >= 4 and ":" not in t[:30]:
+        if (texts < MAX_TEXT_EVENTS and len(t) <= 300 and not t.startswith("SIP/2.0") and " SIP/2.0" not in t
+                and len(_WORDS_RE.findall(t)) >= 4 and ":" not in t[:30]):
             texts += 1
             code = _CODE_RE.search(t)
             events.append(LogEvent("text", TraceRef(file=file, line=n), "text", t,

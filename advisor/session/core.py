@@ -170,11 +170,11 @@ class Session:
         self.add(TraceAttached(file=file, format=fmt, calls=calls, observations=list(observations),
                                warnings=list(warnings), excerpts=list(excerpts)))
 
-    def attach_analysis(self, file: str, analysis: TraceAnalysis) -> None:
+    def attach_analysis(self, file: str, analysis: TraceAnalysis, extra_warnings: Iterable[str] = ()) -> None:
         """Attach an analysed trace: its findings, warnings and the SIP lines the findings rest on."""
         fmt = ", ".join(dict.fromkeys(f.format for f in analysis.files))
         self.attach_trace(file, analysis.observations(), fmt, len(analysis.calls),
-                          [*analysis.warnings, *analysis.notes],
+                          [*analysis.warnings, *analysis.notes, *extra_warnings],
                           excerpts_from_analysis(analysis, extra_headers=_reason_headers(self.advisor)))
 
     def record_probe(self, event: ProbeRun) -> None:

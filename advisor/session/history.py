@@ -268,6 +268,15 @@ class HistoryIndex:
         with self._guard() as conn:
             conn.execute("DELETE FROM sessions WHERE id=?", (session_id,))
 
+    def get_meta(self, key: str) -> str | None:
+        with self._guard() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._guard() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def stamps(self) -> dict[str, Stamp | None]:
         """Every row's file stamp by session id (None for rows written without one)."""
         with self._guard() as conn:

@@ -66,6 +66,8 @@ if TYPE_CHECKING:
 ENV_VAR = "ADVISOR_DATA_DIR"
 APP_NAME = "sip-trunk-advisor"
 SESSIONS_DIR = "sessions"
+_SYNC_KEY = "sessions_dir_mtime_ns"
+"""Index meta key: the sessions directory's mtime when the index last matched every file in it."""
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 # Events that change the observations, hence the diagnosis.
 FACT_EVENTS = (FamilyChosen, AnswerGiven, AnswerChanged, TextReported, TraceAttached, ProbeRun)
@@ -273,16 +275,40 @@ class SessionStore:
                 self.sessions_dir.mkdir(parents=True, exist_ok=True)
                 with write_lock(self.root):
                     self._catch_up(record, path)
+                    in_sync = self._index_in_sync()
                     data = dump_record(record, self._dumps.setdefault(record.id, DumpCache()))
                     write_atomic(path, data, fsync=self.fsync)
                     self._seen[record.id] = stamp_of(path)
+                    # under the lock, so "index in sync with the directory" stays true only when it is
+                    self._index_record(record, verdict, path, view, keep_in_sync=in_sync)
             except OSError as exc:
                 why = exc.strerror or exc
                 raise SessionStoreError(f"cannot save session {record.id} to {path}: {why}") from None
             except (LockBusy, LockUnavailable) as exc:
                 raise SessionStoreError(f"cannot save session {record.id}: {exc}") from None
-            self._index_record(record, verdict, path, view)
         return path
+
+    def _dir_stamp(self) -> str | None:
+        """The sessions directory's mtime (ns): any file added, replaced or removed changes it."""
+        try:
+            return str(os.stat(self.sessions_dir).st_mtime_ns)
+        except OSError:
+            return None
+
+    def _index_in_sync(self) -> bool:
+        """True when the index was refreshed (or kept up) since the directory last changed.
+
+        The recorded token is the directory's mtime and the index's row count then,
+        so rows lost from the index (an emptied table) are noticed too.
+        """
+        try:
+            stamp = self._dir_stamp()
+            return stamp is not None and self.history.get_meta(_SYNC_KEY) == self._sync_token(stamp)
+        except (IndexCorrupt, IndexUnavailable, sqlite3.Error):
+            return False
+
+    def _sync_token(self, dir_stamp: str) -> str:
+        return f"{dir_stamp}:{self.history.count()}"
 
     def _catch_up(self, record: SessionRecord, path: Path) -> None:
         """Under the write lock: merge in what another writer saved since we last read or wrote the file."""
@@ -458,8 +484,11 @@ class SessionStore:
             self._discard_index()
             index = HistoryIndex(self.index_path)
         self._index = index
+        before = self._dir_stamp()
         stamps = self._file_stamps()
         written = index.upsert_many(self._rows(stamps, problems, advisor, progress), stamps, replace=True)
+        if before is not None and not problems:
+            index.set_meta(_SYNC_KEY, self._sync_token(before))
         self.index_error = None
         return written, problems
 
@@ -501,21 +530,31 @@ class SessionStore:
     def refresh_index(self) -> list[str]:
         """Bring the index up to date with the files: rows for new or changed files, none for removed ones.
 
-        Cheap when nothing changed (one directory listing, one query). Catches up
-        after a save killed before its index update, after another process's
-        saves and after files were copied in or deleted by hand. Returns one-line
-        problems (unreadable files). Raises IndexUnavailable when the index
-        cannot be written (read-only or full disk).
+        Nothing to do (one stat, one query) while the sessions directory's mtime
+        is the one recorded when the index last matched it; every save keeps
+        that true under the write lock. Otherwise the files are listed and the
+        rows whose file stamp (mtime, size) changed are read again: this catches
+        up after a save killed before its index update, after another process's
+        saves and after files were copied in or deleted by hand (a file edited
+        in place, without a rename, needs `advisor history --reindex`). Returns
+        one-line problems (unreadable files). Raises IndexUnavailable when the
+        index cannot be written (read-only or full disk).
         """
         with self._lock:
-            files = self._file_stamps()
             index = self.history
+            if self._index_in_sync():  # nothing added, replaced or removed since: no listing needed
+                return []
+            self._remove_stale_temp_files()
+            before = self._dir_stamp()  # taken before the listing: a change during it means another pass
+            files = self._file_stamps()
             known = index.stamps()
             changed = {i: st for i, st in files.items() if known.get(i) != st}
             gone = [i for i in known if i not in files]
             problems: list[str] = []
             if changed or gone:
                 index.upsert_many(self._rows(changed, problems), changed, delete=gone)
+            if before is not None and not problems:  # unreadable files are tried (and reported) again
+                index.set_meta(_SYNC_KEY, self._sync_token(before))
             return problems
 
     def query_history(self, query: HistoryQuery | None = None) -> tuple[list[HistoryEntry], list[str]]:
@@ -527,7 +566,6 @@ class SessionStore:
         works on a read-only data directory and never says "no sessions" while
         readable session files exist.
         """
-        self._remove_stale_temp_files()
         try:
             problems = self.refresh_index()
             return self.history.query(query), problems
@@ -566,10 +604,13 @@ class SessionStore:
                     tmp.unlink()
 
     def _index_record(self, record: SessionRecord, verdict: Verdict | None, path: Path,
-                      view: SessionView | None = None) -> None:
+                      view: SessionView | None = None, keep_in_sync: bool = False) -> None:
         try:
             st = os.stat(path)
             self.history.upsert(*summarize(record, verdict, str(path), view), stamp=(st.st_mtime_ns, st.st_size))
+            stamp = self._dir_stamp()
+            if keep_in_sync and stamp is not None:
+                self.history.set_meta(_SYNC_KEY, self._sync_token(stamp))
             self.index_error = None
         except (IndexCorrupt, IndexUnavailable, sqlite3.Error, OSError) as exc:
             # the JSON file is saved; the index is rebuilt on the next `advisor history --reindex`

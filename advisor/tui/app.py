@@ -14,6 +14,7 @@ keys pressed before a session screen can take them are held and replayed in orde
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -235,8 +236,12 @@ class AdvisorApp(App[int]):
                               context=request.context, trace_path=request.trace_path)
             return
         self._hold_keys()
-        self.start_session(request.family, request.symptom, context=request.context,
-                           trace_path=request.trace_path)
+        try:
+            self.start_session(request.family, request.symptom, context=request.context,
+                               trace_path=request.trace_path)
+        except Exception:
+            self._release_keys(replay=False)  # never leave the keyboard held
+            raise
 
     def start_session(self, family: str, symptom: str | None = None, *, report: str = "",
                       context: TrunkContext | None = None, trace_path: str | None = None,
@@ -646,18 +651,34 @@ class AdvisorApp(App[int]):
     @work(thread=True, exclusive=True, group="work", exit_on_error=False)
     def _export(self, session: Session, req: ExportRequest) -> None:
         from advisor.session.export import export_session
-        from advisor.tui.loading import write_export
+        from advisor.tui.loading import ExportExists, write_export
 
         worker = get_current_worker()
         try:
             text = export_session(session, req.format, redact_numbers=req.redact_numbers)
-            path = write_export(session.id, req.format, text, req.path) if req.path else None
+            path = write_export(session.id, req.format, text, req.path, force=req.force) if req.path else None
+        except ExportExists as exists:
+            if not worker.is_cancelled:
+                self.call_from_thread(self._confirm_overwrite, session, req, exists.path)
+            return
         except Exception as exc:
             if not worker.is_cancelled:
                 self.call_from_thread(self._work_failed, "Export failed", exc)
             return
         if not worker.is_cancelled:
             self.call_from_thread(self._export_done, req, path, text)
+
+    def _confirm_overwrite(self, session: Session, req: ExportRequest, path: Path) -> None:
+        from advisor.tui.screens.dialogs import ConfirmDialog
+
+        self._set_work(None)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._set_work(f"Exporting {req.format}...")
+                self._export(session, dataclasses.replace(req, force=True))
+
+        self.push_screen(ConfirmDialog(f"{path} already exists. Overwrite it?", yes="Overwrite"), answered)
 
     def _export_done(self, req: ExportRequest, path: Path | None, text: str) -> None:
         self._set_work(None)
@@ -715,7 +736,6 @@ class AdvisorApp(App[int]):
 
     def _trace_done(self, path: str, analysis: TraceAnalysis) -> None:
         from advisor.session.consistency import trace_contradictions
-        from advisor.tui.loading import trace_format
 
         self._set_work(None)
         session = self.session
@@ -723,8 +743,10 @@ class AdvisorApp(App[int]):
             return
         file = str(Path(path).expanduser())
         warnings = trace_contradictions(session.view(), analysis)
-        session.attach_trace(file, analysis.observations(), trace_format(analysis), len(analysis.calls),
-                             [*analysis.warnings, *warnings])
+        # the SIP lines the findings rest on travel with the session (tickets quote them after the file is gone);
+        # the direction mismatch is one of Session.warnings() (computed, so CLI and tickets show it too): only
+        # notified here, not recorded twice
+        session.attach_analysis(file, analysis)
         self.traces[file] = analysis
         found = len(analysis.findings)
         self.notify(f"{Path(file).name}: {len(analysis.calls)} call(s), {found} fact(s) filled in from the trace.",

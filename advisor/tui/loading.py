@@ -8,6 +8,7 @@ engineer reads the start screen, and one-line errors for what the engineer typed
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,10 +131,23 @@ def export_path(session_id: str, fmt: str, destination: str) -> Path:
         path = path / f"advisor-{session_id}{EXPORT_SUFFIX.get(fmt, '.txt')}"
     if not path.parent.is_dir():
         raise FileNotFoundError(f"no such folder: {path.parent}")
-    return path.resolve()
+    return Path(os.path.abspath(path))  # never resolve(): a symlink must be refused, not followed
 
 
-def write_export(session_id: str, fmt: str, text: str, destination: str) -> Path:
+class ExportExists(Exception):
+    """The export target already exists: the TUI asks before overwriting it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} already exists")
+        self.path = path
+
+
+def write_export(session_id: str, fmt: str, text: str, destination: str, *, force: bool = False) -> Path:
+    """Write the export with the CLI's rules (no symlink followed, no FIFO or device, atomic);
+    an existing file is only replaced when the engineer confirmed it (`force`)."""
+    from advisor.session.safe_write import write_text_safely
+
     path = export_path(session_id, fmt, destination)
-    path.write_text(text, encoding="utf-8")
-    return path
+    if not force and os.path.lexists(path):
+        raise ExportExists(path)
+    return write_text_safely(path, text, force=force)

@@ -31,7 +31,7 @@ from advisor.tui.fields import CONTEXT_FIELDS as CONTEXT_FIELDS  # their home is
 from advisor.tui.fields import parse_numbers as parse_numbers
 
 DONT_KNOW = "I don't know"
-CONCLUDED = ("confirmed", "undecided", "no_candidates")
+CONCLUDED = ("confirmed", "undecided", "no_candidates", "nothing_wrong")
 
 
 _QFOR: dict[int, dict[str, QuestionDef]] = {}

@@ -145,3 +145,24 @@ def test_lines_of_different_calls_decide_nothing_alone(kb: KnowledgeBase) -> Non
     assert "invite_final_status" not in facts(a)
     assert any("different calls" in n for n in a.notes)
     assert facts(a)["alert_code"] == "32101"  # the debugger text the engineer pasted decides
+
+
+def test_dialled_number_on_the_channel_the_carrier_answers(kb: KnowledgeBase) -> None:
+    a = read(kb, "asterisk_full_400.log")
+    f = next(f for f in a.findings if f.observation.id == "dialed_number_e164")
+    assert f.observation.value == "no" and "0255501234" in (f.observation.note or "")
+    assert "alert_code" not in facts(a)  # a SIP reason phrase is not the carrier's debugger alert
+
+
+def test_diagnose_cli_reads_a_carrier_export(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from advisor.cli import main
+
+    assert main(["diagnose", "--trace", str(LOGS / "twilio_alerts.json"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["conclusion"]["cause"] == "term.403.caller_id_not_verified"
+    assert main(["trace", str(LOGS / "twilio_call_log.csv"), "--json"]) == 0
+    trace = json.loads(capsys.readouterr().out)
+    assert trace["files"][0]["format"] == "call_log_csv"
+    assert [e["kind"] for e in trace["events"]] == ["call_log", "call_log"]

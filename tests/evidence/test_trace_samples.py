@@ -64,7 +64,12 @@ def test_sample_diagnoses_to_expected_cause(kb: KnowledgeBase, advisor: Advisor,
         assert not [c.id for c in diagnosis.causes if c.status == "confirmed"]
         return
     assert diagnosis.causes[0].id in spec["expect"], [(c.id, c.status) for c in diagnosis.causes[:3]]
-    assert diagnosis.causes[0].status == "confirmed"
+    assert diagnosis.causes[0].status == ONLY_LEADS.get(name, "confirmed")
+
+
+# Samples whose cause leads but cannot be confirmed from the trace alone (issue 8's audit): a PBX-side
+# capture of unanswered INVITEs cannot show the packets stop at the customer's edge.
+ONLY_LEADS = {"s01.txt": "candidate"}
 
 
 # The observation that decides each sample's cause, and the message that must prove it.
@@ -204,7 +209,7 @@ def test_diagnose_cli_with_trace_json(capsys: pytest.CaptureFixture[str]) -> Non
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
     assert out["conclusion"]["cause"] == "term.no_response.firewall_outbound"
-    assert out["conclusion"]["status"] == "confirmed"
+    assert out["conclusion"]["status"] == "in_progress"  # leads; edge evidence would confirm it
     sources = {o["id"]: o["source"] for o in out["observations"]}
     assert sources["invite_final_status"]["kind"] == "trace"
     assert sources["invite_final_status"]["line"] == 2

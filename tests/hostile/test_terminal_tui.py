@@ -6,6 +6,7 @@ app's line filters), so anything a widget forgot to sanitise is caught too.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from advisor.context import TrunkContext
 from advisor.engine.diagnosis import Advisor
 from advisor.session.events import SessionRecord
 from advisor.session.store import SessionStore, new_session
+from tests.hostile.fs import remount_read_only, remount_read_write, tmpfs
 from tests.hostile.payloads import ESCAPES, raw_controls, write_text_trace
 
 
@@ -128,12 +130,23 @@ async def test_tui_on_an_unusable_data_dir_says_so_and_keeps_working(kind: str, 
         blocker = tmp_path / "file"
         blocker.write_text("x")
         root = blocker / "data"
-    else:
-        if os.geteuid() == 0:
-            pytest.skip("root ignores directory permissions (the CLI test covers a read-only mount)")
-        root = tmp_path / "ro"
-        root.mkdir()
-        root.chmod(0o555)
+    with contextlib.ExitStack() as stack:
+        if kind == "read_only":
+            # root ignores directory permissions: it gets a read-only tmpfs mount instead
+            mount = stack.enter_context(tmpfs(tmp_path / "mnt", "1m")) if os.geteuid() == 0 else None
+            if os.geteuid() == 0 and (mount is None or not remount_read_only(mount)):
+                pytest.fail("running as root, a read-only data directory needs a tmpfs mount, which failed")
+            root = mount if mount is not None else tmp_path / "ro"
+            if mount is None:
+                root.mkdir()
+                root.chmod(0o555)
+            else:
+                stack.callback(remount_read_write, mount)
+        await _unusable_dir_session(advisor, root)
+    assert not (root / "sessions").exists()
+
+
+async def _unusable_dir_session(advisor: Advisor, root: Path) -> None:
     app = app_for(advisor, SessionStore(root, fsync=False),
                   new_record=lambda: SessionRecord(id="20260101-090000-ro0001"))
     async with app.run_test(size=(140, 45)) as pilot:
@@ -147,4 +160,3 @@ async def test_tui_on_an_unusable_data_dir_says_so_and_keeps_working(kind: str, 
         notices = [n.message for n in app._notifications]
         assert notices and all("cannot save session" in m and len(m.splitlines()) == 1 for m in notices)
         assert app.session is not None and len(app.session.record.events) >= 2
-    assert not (root / "sessions").exists()

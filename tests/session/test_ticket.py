@@ -37,8 +37,9 @@ def acl_session(advisor: Advisor) -> Session:
     session = Session(advisor)
     session.choose_family("calls_out_fail")
     session.attach_analysis(str(ACL_403), analyze_files([ACL_403], advisor.kb))
-    # the engineer looks up the 403's Via received= address (212.58.244.20) on the trunk's ACL: not there
-    session.answer("source_ip_in_acl", "no")
+    # a digest-less 403 makes the ACL only "most likely" (the guide): the engineer checked the Via's
+    # received= address (212.58.244.20) against the trunk's ACL: not there
+    session.answer("source_ip_in_acl", "no", "q.source_ip_in_acl")
     assert session.diagnosis().conclusion.status == "confirmed"
     return session
 

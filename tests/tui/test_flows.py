@@ -95,9 +95,15 @@ async def test_termination_403_credentials_with_a_changed_answer(make_app: Any, 
         await pilot.press("b")
         await settle(pilot)
         assert isinstance(app.screen, SessionScreen)
-        text = screen_text(app)
-        assert "(changed later)" in text
-        assert "changed from no" in text
+        log = app.screen.query_one(Conversation)
+        olds = [i for i in log.items if i.observation == "rejected_invite_had_credentials"]
+        assert [i.superseded for i in olds] == [True, False]
+        assert log.select_answer("rejected_invite_had_credentials")
+        await settle(pilot)
+        assert "changed from no" in screen_text(app)
+        log.scroll_home(animate=False)
+        await settle(pilot)
+        assert "(changed later)" in screen_text(app)
 
 
 async def test_origination_drop30_contact_private_ip(make_app: Any, advisor: Advisor) -> None:

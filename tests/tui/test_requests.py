@@ -154,8 +154,10 @@ async def test_a_trace_against_the_session_direction_is_a_warning(make_app: Any)
         app.attach_trace(str(TRACE_403))
         await settle(pilot)
         attached = [e for e in app.session.record.events if isinstance(e, TraceAttached)]
-        assert len(attached) == 1
-        assert any("does not match this session" in w and "outbound" in w for w in attached[0].warnings)
+        assert len(attached) == 1 and attached[0].excerpts  # the SIP lines travel with the session
+        # one warning, computed by the Session (so the CLI and the ticket show it too), not recorded twice
+        direction = [w for w in app.session.warnings() if "outbound" in w and "inbound" in w]
+        assert len(direction) == 1 and direction[0] in app.session.diagnosis().warnings
         assert any("does not match this session" in n for n in stream.notes())
 
 
@@ -190,3 +192,59 @@ async def test_timeline_shows_the_cps_burst(make_app: Any) -> None:
         await pilot.press("enter")  # back to that call's ladder
         await settle(pilot)
         assert not app.screen.timeline
+
+
+async def test_facts_that_disagree_are_a_question_to_resolve(make_app: Any, advisor: Advisor) -> None:
+    """The heading "403 to INVITE" implies outbound calls; answering "inbound" contradicts it."""
+    app = make_app()
+    stream = Stream()
+    async with app.run_test(size=(120, 40), message_hook=stream.hook) as pilot:
+        await choose_family(pilot, 1, 0)
+        app.session.choose_family("calls_out_fail", "term_403")
+        app.apply_answer("call_direction", "origination")
+        await settle(pilot)
+        d = app.session.diagnosis()
+        assert d.conflicts and d.conflicts[0].observation == "call_direction"
+        if not isinstance(app.screen, DiagnosisScreen):
+            await pilot.press("x")
+            await settle(pilot)
+        assert isinstance(app.screen, DiagnosisScreen)
+        text = screen_text(app)
+        assert "Facts that disagree" in text and "which is right?" in text.lower()
+        assert isinstance(app.focused, OptionList) and app.focused.has_class("diag-conflicts")
+        await pilot.press("enter")
+        await settle(pilot)
+        asked = [r for r in stream.requests() if type(r).__name__ == "ChangeAnswer"]
+        assert asked and asked[-1].observation == "call_direction"
+
+
+async def test_export_over_an_existing_file_asks_first(make_app: Any, tmp_path: Path) -> None:
+    """An existing ticket file is replaced only after the engineer confirms; a symlink is never followed."""
+    from advisor.tui.screens.dialogs import ConfirmDialog
+    from advisor.tui.screens.export import ExportRequest
+
+    target = tmp_path / "ticket.md"
+    target.write_text("old ticket")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await choose_family(pilot, 1, 0)
+        request = ExportRequest(format="markdown", path=str(target), copy=False, redact_numbers=False)
+        app._export(app.session, request)
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert target.read_text() == "old ticket"
+        app._export(app.session, request)
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert target.read_text() != "old ticket" and "SIP" in target.read_text()
+        secret = tmp_path / "secret.txt"
+        secret.write_text("keep me")
+        link = tmp_path / "link.md"
+        link.symlink_to(secret)
+        app._export(app.session, ExportRequest(format="markdown", path=str(link), copy=False, redact_numbers=False,
+                                               force=True))
+        await settle(pilot)
+        assert secret.read_text() == "keep me"

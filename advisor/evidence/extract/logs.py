@@ -56,7 +56,7 @@ def logs(ctx: Ctx, cs: CallSet, focus: CallVerdict | None, add: Add) -> list[str
     if not decided:
         _responses(ctx, events + fragments, add, notes)
         _requests(ctx, events, add)
-    _dials(events, add)
+    _dials(ctx, events, add)
     _alerts(ctx, events, add, notes)
     _call_logs(ctx, events, add, notes)
     _faults(ctx, events, focus, add, notes)
@@ -111,13 +111,25 @@ def _requests(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
             return
 
 
-def _dials(events: list[LogEvent], add: Add) -> None:
+def _dials(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
     for e in events:
         if e.kind == "dial" and e.number == "" and "@" in e.fields.get("target", ""):
             add(Finding("dialed_number_e164", "no", "empty dialled number",
                         f"the PBX dials {e.fields.get('target')}: the Request-URI user part (the dialled number) is"
                         " empty", ref=e.ref))
             return
+    # a number dialled on a channel that the carrier then answers (same Asterisk call tag) went to the carrier
+    answered = {r.fields.get("call") for r in events if r.kind == "response" and _peer_is_carrier(ctx, r.peer)}
+    for e in events:
+        if e.kind != "dial" or not e.number or _masked(e.number) or e.fields.get("call") not in answered:
+            continue
+        if e.fields.get("call") is None and len(answered) != 1:
+            continue
+        ok, why = e164_check(e.number)
+        add(Finding("dialed_number_e164", "yes" if ok else "no", "dialled number in the log",
+                    f"the PBX dials {e.number!r} ({e.fields.get('target')}) and the carrier answers that call:"
+                    f" {'+E.164' if ok else 'not +E.164'} ({why})", ref=e.ref))
+        return
 
 
 def _packs(ctx: Ctx) -> list[CarrierPack]:
@@ -137,7 +149,7 @@ def _alerts(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> Non
         why = ""
         if e.kind == "alert" and e.code:
             code, why = e.code, "the carrier's debugger alert export"
-        elif e.kind in ("text", "response", "fault") or (e.kind == "alert" and not e.code):
+        elif e.kind == "text" or (e.kind == "alert" and not e.code):  # prose, never a SIP reason phrase
             for pack in _packs(ctx):
                 hit = next((p for p in pack.alert_phrases if _rx(p.pattern).search(e.text)), None)
                 if hit is not None:

@@ -10,10 +10,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from advisor.engine.diagnosis import Diagnosis
+from advisor.engine.diagnosis import Conflict, Diagnosis
 from advisor.kb.loader import KnowledgeBase
 from advisor.tui import messages as msg
-from advisor.tui.present import bar, diagnosis_view, percent, why_ruled_out
+from advisor.tui.present import bar, diagnosis_view, percent, question_text, value_label, why_ruled_out
 from advisor.tui.screens.cause import is_trace, reason_prompt
 from advisor.tui.widgets.footer import AdvisorFooter
 from advisor.tui.widgets.work import WorkStatus
@@ -23,7 +23,20 @@ HEADLINE = {
     "undecided": ("No question left to separate the remaining causes", "bold yellow"),
     "no_candidates": ("No known cause fits", "bold red"),
     "in_progress": ("Not concluded yet", "bold"),
+    "nothing_wrong": ("Nothing wrong found in the facts at hand", "bold green"),
 }
+
+
+def conflict_prompt(kb: KnowledgeBase, c: Conflict) -> Text:
+    """One disagreement: the question to settle it, then the two values and where each came from."""
+    out = Text()
+    out.append("⚠ ", style="bold yellow")
+    out.append(c.question)
+    out.append(f"\n    {question_text(kb, c.observation)}: {value_label(kb, c.observation, c.stated)} "
+               f"({c.stated_source}) vs {value_label(kb, c.observation, c.other)} ({c.other_source})", style="dim")
+    if c.held_back:
+        out.append(f"\n    holds back: {', '.join(c.held_back)}", style="dim")
+    return out
 
 
 class DiagnosisScreen(Screen[None]):
@@ -68,6 +81,21 @@ class DiagnosisScreen(Screen[None]):
         ]
         if view.cause is None or view.headline != f"Confirmed: {view.cause.title}":
             widgets.append(Static(Text(view.headline), markup=False, classes="diag-headline"))
+        if d.conflicts:
+            # facts that disagree are a question for the engineer, not something to average away
+            widgets.append(Label(f"Facts that disagree ({len(d.conflicts)}): Enter changes the fact",
+                                 classes="section"))
+            widgets.append(OptionList(*[Option(conflict_prompt(self.kb, c), id=f"cf-{i}")
+                                        for i, c in enumerate(d.conflicts)],
+                                      classes="diag-conflicts", markup=False))
+        if d.conclusion.status == "undecided" and d.conclusion.how_to_tell:
+            widgets.append(Label("How to tell them apart", classes="section"))
+            widgets.append(Static(Text("\n".join(f"• {h}" for h in d.conclusion.how_to_tell)), markup=False,
+                                  classes="diag-how"))
+        if d.conclusion.status == "nothing_wrong" and d.conclusion.not_checked:
+            widgets.append(Label("Not checked by the facts at hand", classes="section"))
+            widgets.append(Static(Text("\n".join(f"• {n}" for n in d.conclusion.not_checked)), markup=False,
+                                  classes="diag-how"))
         if view.cause is not None:
             c = view.cause
             widgets.append(Static(Text.assemble(
@@ -112,7 +140,7 @@ class DiagnosisScreen(Screen[None]):
             widgets.append(Static(ruled, markup=False, classes="diag-ruled"))
         body.mount_all(widgets)
         body.scroll_home(animate=False)
-        # focus where the hint says Enter acts: the evidence list; e, y, s, b act from anywhere
+        # focus where the hint says Enter acts: conflicts first, else the evidence list; e, y, s, b act anywhere
         evidence = next((w for w in widgets if isinstance(w, OptionList)), None)
         if evidence is not None:
             evidence.highlighted = 0
@@ -122,6 +150,10 @@ class DiagnosisScreen(Screen[None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        if (event.option.id or "").startswith("cf-"):
+            conflict = self.diagnosis.conflicts[int((event.option.id or "cf-0").removeprefix("cf-"))]
+            self.post_message(msg.ChangeAnswer(conflict.observation))
+            return
         view = diagnosis_view(self.kb, self.diagnosis)
         index = int((event.option.id or "ev-0").removeprefix("ev-"))
         if 0 <= index < len(view.evidence):

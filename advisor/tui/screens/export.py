@@ -38,6 +38,8 @@ class ExportRequest:
     path: str | None
     copy: bool
     redact_numbers: bool
+    force: bool = False
+    """Overwrite an existing file (only after the engineer confirmed it)."""
 
 
 class ExportDialog(ModalScreen[ExportRequest | None]):

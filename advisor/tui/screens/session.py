@@ -113,6 +113,8 @@ class SessionScreen(Screen[None]):
     def _strip(d: Diagnosis) -> Text:
         alive = [c for c in d.causes if c.status != "ruled_out"]
         strip = Text()
+        if d.conflicts:
+            strip.append(f"⚠ {len(d.conflicts)} fact(s) disagree (x) ", style="bold yellow")
         strip.append(f"{len(alive)} possible (r) ", style="dim")
         if alive:
             top = alive[0]
