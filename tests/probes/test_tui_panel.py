@@ -13,6 +13,7 @@ import pytest
 from advisor.context import TrunkContext
 from advisor.engine.diagnosis import Advisor
 from advisor.session.events import ProbeRun, SessionRecord
+from advisor.tui import messages as msg
 from tests.probes.servers import Kamailio
 
 
@@ -77,7 +78,7 @@ async def test_suggestions_run_and_the_candidates_narrow(advisor: Advisor) -> No
         from advisor.tui.present import answerable_facts
 
         assert "dialed_number_e164" in [o.id for o, _ in answerable_facts(app.session)]
-        assert app.answer("dialed_number_e164", "yes")
+        app.post_message(msg.Answer("dialed_number_e164", "yes"))  # as the answer screen would post it
         await _settle(pilot)
         assert app.session.diagnosis().conclusion.cause != "term.400.dialed_number_not_e164"
 

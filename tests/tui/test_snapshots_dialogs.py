@@ -52,6 +52,7 @@ def in_session(advisor: Advisor, *keys: str, answer_first: bool = False,
 @pytest.fixture(autouse=True)
 def _no_clipboard(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(clipboard, "clipboard_tools", lambda: [])
+    monkeypatch.chdir("/")  # dialogs show paths relative to the working directory: the same in every checkout
 
 
 @pytest.mark.parametrize("keys", [("h",), ("w",), ("n",), ("k",), ("t",), ("e",)],

@@ -26,6 +26,8 @@ def squash(text: str) -> str:
 async def settle(pilot: Any) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    for field in pilot.app.screen.query("Input"):
+        field.cursor_blink = False  # a blinking cursor makes snapshots depend on timing
     await pilot.pause()
 
 
