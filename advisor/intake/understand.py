@@ -175,25 +175,26 @@ def _words(norm: Normalised, choice: _Choice) -> str:
     spans = sorted(s for s in choice.spans if s[1] > s[0])
     if not spans:
         return f"derived ({choice.rule})"
+    merged = _merge_spans(spans)
+    return " … ".join(dict.fromkeys(norm.words(s, e) for s, e in merged))
+
+
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted (start, end) spans with overlapping or touching ones joined."""
     merged: list[tuple[int, int]] = []
     for s, e in spans:
         if merged and s <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
         else:
             merged.append((s, e))
-    return " … ".join(dict.fromkeys(norm.words(s, e) for s, e in merged))
+    return merged
 
 
 def _not_understood(norm: Normalised, found: Found, inputs: list[str], filler: set[str]) -> list[str]:
     """Clauses no fact, denial or input came from, in the customer's words."""
     spans = sorted([(c.start, c.end) for c in found.candidates if c.end > c.start]
                    + [(d.start, d.end) for d in found.denials])
-    merged: list[tuple[int, int]] = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-        else:
-            merged.append((s, e))
+    merged = _merge_spans(spans)
     starts = [s for s, _ in merged]
     notes: list[str] = []
     for a, b in norm.clauses:
