@@ -39,7 +39,6 @@ def _refusal(path: str | Path) -> str:
 # --------------------------------------------------------------------------- not regular files
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "trace.pcap"
     os.mkfifo(fifo)
@@ -51,7 +50,6 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     assert result and "FIFO (named pipe)" in result[0] and "regular file" in result[0]
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 def test_fifo_on_the_command_line_is_exit_2_with_one_line(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
@@ -81,8 +79,6 @@ def test_symlink_loop_and_dangling_link_are_named(tmp_path: Path) -> None:
 
 
 def test_capture_reader_alone_refuses_a_fifo(tmp_path: Path) -> None:
-    if not hasattr(os, "mkfifo"):
-        pytest.skip("no FIFOs on this system")
     fifo = tmp_path / "x.pcap"
     os.mkfifo(fifo)
     with pytest.raises(TraceError, match="FIFO"):

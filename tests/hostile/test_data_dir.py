@@ -71,7 +71,7 @@ def test_read_only_data_dir(advisor: Advisor, tmp_path: Path, mounted: Path | No
     if mounted is not None:
         assert remount_read_only(mounted)
     elif os.geteuid() == 0:
-        pytest.skip("running as root without mount: a read-only directory cannot be made")
+        pytest.fail("running as root, a read-only data directory needs a tmpfs mount, which failed")
     else:
         for p in [root, root / "sessions"]:
             p.chmod(0o555)
@@ -103,7 +103,9 @@ def test_read_only_data_dir(advisor: Advisor, tmp_path: Path, mounted: Path | No
 def test_full_disk(advisor: Advisor, tmp_path: Path, mounted: Path | None, monkeypatch: pytest.MonkeyPatch,
                    capsys: pytest.CaptureFixture[str]) -> None:
     if mounted is None:
-        pytest.skip("no tmpfs here: the size-limited subprocess test covers a full disk")
+        if os.geteuid() == 0:
+            pytest.fail("running as root, a full disk needs a small tmpfs mount, which failed")
+        pytest.skip("not root, no tmpfs: the size-limited subprocess test covers a full disk")
     root = mounted / "data"
     ids = make_sessions(advisor, root)
     monkeypatch.setenv("ADVISOR_DATA_DIR", str(root))

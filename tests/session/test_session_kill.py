@@ -37,7 +37,6 @@ for i in itertools.count():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
 @pytest.mark.parametrize("kill_after", [5, 40, 150])
 def test_sigkill_mid_session_then_resume(tmp_path: Path, kill_after: int, advisor: object) -> None:
     root = tmp_path / "data"
