@@ -30,6 +30,11 @@ def _scalar(value: Any) -> Any:
     return value
 
 
+def _yes_no_values(cls: type, v: Any) -> Any:
+    """A mapping of observation -> value written in YAML: bare yes/no become the vocabulary's strings."""
+    return {k: _scalar(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+
 class ObservationDef(StrictModel):
     """One fact of the shared vocabulary."""
 
@@ -208,10 +213,7 @@ class ImplicationDef(StrictModel):
     why: str
     source: str = Field(description='"guide", "sip" (RFC 3261 behaviour) or a URL of the carrier\'s docs')
 
-    @field_validator("then", mode="before")
-    @classmethod
-    def _yes_no(cls, v: Any) -> Any:
-        return {k: _scalar(x) for k, x in v.items()} if isinstance(v, dict) else v
+    _yes_no = field_validator("then", mode="before")(_yes_no_values)
 
     @field_validator("source")
     @classmethod
@@ -235,10 +237,7 @@ class FamilyDef(StrictModel):
     title: str
     implies: dict[str, ObsValue] = Field(default_factory=dict)
 
-    @field_validator("implies", mode="before")
-    @classmethod
-    def _yes_no(cls, v: Any) -> Any:
-        return {k: _scalar(x) for k, x in v.items()} if isinstance(v, dict) else v
+    _yes_no = field_validator("implies", mode="before")(_yes_no_values)
 
 
 class SymptomDef(FamilyDef):
@@ -282,10 +281,7 @@ class AlertDef(StrictModel):
     def _code_text(cls, v: Any) -> Any:
         return str(v) if isinstance(v, int) else v
 
-    @field_validator("proves", mode="before")
-    @classmethod
-    def _yes_no(cls, v: Any) -> Any:
-        return {k: _scalar(x) for k, x in v.items()} if isinstance(v, dict) else v
+    _yes_no = field_validator("proves", mode="before")(_yes_no_values)
 
 
 class AlertsFile(StrictModel):
