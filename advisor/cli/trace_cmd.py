@@ -6,15 +6,18 @@ Also `observations_from_traces`, which `advisor diagnose --trace` uses.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from advisor.cli.common import emit, fail, load_kb_or_exit, print_json
+from advisor.cli.common import emit, fail, load_kb_or_exit
 
 if TYPE_CHECKING:
     from advisor.context import TrunkContext
     from advisor.engine.observations import Observation
     from advisor.evidence.analyze import TraceAnalysis
     from advisor.kb.loader import KnowledgeBase
+
+T = TypeVar("T")
 
 
 def register(sub: Any) -> None:
@@ -53,10 +56,17 @@ def _megabytes(text: str) -> int:
 def analyze_or_fail(kb: KnowledgeBase, paths: list[str], context: TrunkContext, raw_messages: bool = True,
                     max_text_bytes: int | None = None) -> TraceAnalysis:
     from advisor.evidence.analyze import analyze_files
+
+    return _guarded(paths, lambda: analyze_files(paths, kb, context, raw_messages=raw_messages,
+                                                 max_text_bytes=max_text_bytes))
+
+
+def _guarded(paths: list[str], work: Callable[[], T]) -> T:
+    """Run the reading work; every failure ends in one line (exit 2), never a traceback."""
     from advisor.evidence.records import TraceError
 
     try:
-        return analyze_files(paths, kb, context, raw_messages=raw_messages, max_text_bytes=max_text_bytes)
+        return work()
     except TraceError as exc:
         fail(_one_line(str(exc)))
     except MemoryError:
@@ -91,13 +101,30 @@ def run(args: argparse.Namespace) -> int:
 
     kb = load_kb_or_exit(args)
     context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
+    if args.json:
+        _stream_json(kb, list(args.files), context, args.full, getattr(args, "max_size", None))
+        return 0
     analysis = analyze_or_fail(kb, list(args.files), context, raw_messages=args.full,
                                max_text_bytes=getattr(args, "max_size", None))
-    if args.json:
-        print_json(analysis)
-    else:
-        emit(render(analysis, full=args.full))
+    emit(render(analysis, full=args.full))
     return 0
+
+
+def _stream_json(kb: KnowledgeBase, paths: list[str], context: TrunkContext, raw: bool,
+                 max_text_bytes: int | None) -> None:
+    """`--json`: the report written call by call (advisor.evidence.report_json), the same text as
+    print_json(analysis) without holding every message's view and the whole string at once."""
+    import sys
+
+    from advisor.evidence.analyze import analyze_parts
+    from advisor.evidence.load import load_trace_detailed
+    from advisor.evidence.report_json import write_report_json
+
+    parts = _guarded(paths, lambda: analyze_parts(
+        [load_trace_detailed(p, max_text_bytes=max_text_bytes) for p in paths], kb, context))
+    # everything is read and decided before the first byte is written; only the formatting streams
+    _guarded(paths, lambda: write_report_json(*parts, sys.stdout.write, raw=raw))
+    sys.stdout.write("\n")
 
 
 def _one_line(text: str) -> str:

@@ -192,38 +192,60 @@ def analyze_files(paths: Sequence[str | os.PathLike[str]], kb: KnowledgeBase,
 
 def analyze_loaded(loaded: list[LoadedTrace], kb: KnowledgeBase, context: TrunkContext | None = None,
                    raw_messages: bool = True) -> TraceAnalysis:
+    return _report(*analyze_parts(loaded, kb, context), raw_messages)
+
+
+def analyze_parts(loaded: list[LoadedTrace], kb: KnowledgeBase,
+                  context: TrunkContext | None = None) -> tuple[CallSet, Sides, FindingsResult]:
+    """Calls, sides and findings: what the report is made from (`advisor.evidence.report_json`
+    streams the same report as JSON from these without building every message's view)."""
     cs = build_calls(loaded)
     sides = assign_sides(cs, kb, context)
-    result = derive_findings(cs, sides, kb)
-    return _report(cs, sides, result, raw_messages)
+    return cs, sides, derive_findings(cs, sides, kb)
 
 
 _SIDES: dict[str, Side] = {"carrier": "carrier", "customer": "customer"}
 _PARTIES: dict[str, Literal["caller", "callee"]] = {"caller": "caller", "callee": "callee"}
 
 
-def _view(m: Message, origin: float | None, raw: bool = True) -> MessageView:
-    rec = m.record
+MessageValues = dict[str, object]
+"""A MessageView's fields by name, in the model's order (what the JSON writer formats directly)."""
+
+
+def message_values(m: Message, origin: float | None, raw: bool = True) -> MessageValues:
+    """One message's report fields: the single source of MessageView and of the streamed JSON."""
     offset = None
-    if origin is not None and m.ts is not None:
-        offset = round(m.ts - origin, 6)
+    ts = m.record.ts
+    if origin is not None and ts is not None:
+        offset = round(ts - origin, 6)
+    return {
+        "index": m.index, "file": m.file, "line": m.line, "frame": m.frame, "ref": m.label, "time": m.at,
+        "ts": ts, "offset": offset, "src": m.endpoint("src"), "dst": m.endpoint("dst"),
+        "transport": m.record.transport, "sender": _SIDES.get(m.sender or ""), "party": _PARTIES.get(m.party or ""),
+        "first_line": m.msg.first_line, "summary": m.msg.summary(), "retransmission": m.retransmission,
+        "view_of": m.view_of.index if m.view_of is not None else None, "also_in": [v.label for v in m.views],
+        "raw": m.msg.text() if raw else None,
+    }
+
+
+def _view(m: Message, origin: float | None, raw: bool = True) -> MessageView:
     # every value is typed by construction: model_construct skips re-validating 100,000 messages
-    return MessageView.model_construct(
-        index=m.index, file=m.file, line=m.line, frame=m.frame, ref=m.label, time=m.at, ts=m.ts, offset=offset,
-        src=m.endpoint("src"), dst=m.endpoint("dst"), transport=rec.transport,
-        sender=_SIDES.get(m.sender or ""), party=_PARTIES.get(m.party or ""),
-        first_line=m.msg.first_line, summary=m.msg.summary(), retransmission=m.retransmission,
-        view_of=m.view_of.index if m.view_of is not None else None,
-        also_in=[v.label for v in m.views], raw=m.msg.text() if raw else None,
-    )
+    return MessageView.model_construct(**message_values(m, origin, raw))  # type: ignore[arg-type]
 
 
-def _call_view(call: Call, result: FindingsResult, raw: bool = True,
-               verdicts: dict[int, CallVerdict] | None = None) -> CallView:
+def call_origin(call: Call) -> float | None:
+    """Where a call's message offsets count from: its first message's time in its first file."""
     ts = [m.ts for m in call.messages if m.ts is not None and m.file == call.messages[0].file]
-    origin = min(ts) if ts else None
-    if verdicts is None:
-        verdicts = {id(v.call): v for v in result.verdicts}
+    return min(ts) if ts else None
+
+
+def call_messages(call: Call) -> list[Message]:
+    """A call's messages as the report lists them: its own, then the views from other files."""
+    return [*call.messages, *(v for m in call.messages for v in m.views)]
+
+
+def call_values(call: Call, result: FindingsResult, verdicts: dict[int, CallVerdict]) -> dict[str, object]:
+    """A CallView's fields but its messages, in the model's order."""
     verdict = verdicts.get(id(call))
     inv = call.initial_invite
     caller = callee = None
@@ -232,15 +254,29 @@ def _call_view(call: Call, result: FindingsResult, raw: bool = True,
         caller = frm.uri.raw if frm is not None and frm.uri is not None else None
         callee = inv.msg.request_uri
     start = next((m.at for m in call.messages if m.at is not None), None)
-    return CallView(call_id=call.call_id, direction=call.direction,
-                    focus=call is result.focus, outcome=verdict.outcome if verdict else None,
-                    summary=verdict.summary if verdict else "", caller=caller, callee=callee, start=start,
-                    sides_note=call.sides_note,
-                    messages=[_view(m, origin, raw) for m in call.messages]
-                    + [_view(v, origin, raw) for m in call.messages for v in m.views])
+    return {"call_id": call.call_id, "direction": call.direction, "focus": call is result.focus,
+            "outcome": verdict.outcome if verdict else None, "summary": verdict.summary if verdict else "",
+            "caller": caller, "callee": callee, "start": start, "sides_note": call.sides_note}
 
 
-def _report(cs: CallSet, sides: Sides, result: FindingsResult, raw: bool = True) -> TraceAnalysis:
+def _call_view(call: Call, result: FindingsResult, raw: bool = True,
+               verdicts: dict[int, CallVerdict] | None = None) -> CallView:
+    if verdicts is None:
+        verdicts = {id(v.call): v for v in result.verdicts}
+    origin = call_origin(call)
+    return CallView(**call_values(call, result, verdicts),
+                    messages=[_view(m, origin, raw) for m in call_messages(call)])
+
+
+def dialog_origin(d: Call) -> float | None:
+    """Where the offsets of a dialog without a call (OPTIONS, REGISTER) count from."""
+    ts = [m.ts for m in d.messages if m.ts is not None]
+    return min(ts) if ts else None
+
+
+def _report(cs: CallSet, sides: Sides, result: FindingsResult, raw: bool = True,
+            messages: bool = True) -> TraceAnalysis:
+    """The report; messages=False leaves `calls` and `other_messages` empty (report_json streams them)."""
     files = []
     warnings: list[str] = []
     rtp: list[RtpView] = []
@@ -280,11 +316,10 @@ def _report(cs: CallSet, sides: Sides, result: FindingsResult, raw: bool = True)
     warnings.extend(cs.warnings)
     warnings.extend(sides.warnings)
     by_call = {id(v.call): v for v in result.verdicts}  # one lookup per call, not a scan of all verdicts
-    calls = [_call_view(c, result, raw, by_call) for c in cs.calls]
+    calls = [_call_view(c, result, raw, by_call) for c in cs.calls] if messages else []
     other: list[MessageView] = []
-    for d in cs.dialogs:
-        ts = [m.ts for m in d.messages if m.ts is not None]
-        origin = min(ts) if ts else None
+    for d in cs.dialogs if messages else []:
+        origin = dialog_origin(d)
         other.extend(_view(m, origin, raw) for m in d.messages)
     findings = []
     for f in result.findings:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from advisor.evidence.load import LoadedTrace
 from advisor.evidence.records import SipRecord
-from advisor.evidence.sipmsg import SipMessage, SipParseError, parse_message
+from advisor.evidence.sipmsg import SipMessage, SipParseError, Via, parse_message
 
 __all__ = ["Call", "CallSet", "Message", "Transaction", "build_calls"]
 
@@ -58,6 +58,17 @@ class Message:
     from_tag: str | None = None
     to_tag: str | None = None
     branch: str | None = None
+    _hosts: tuple[str | None, str | None, str | None] | None = None
+
+    def hosts(self) -> tuple[str | None, str | None, str | None]:
+        """(top Via host, first Contact's host, SDP audio address): what side detection reads of
+        every message, several times.  Kept as three short strings, so the passes over all
+        messages do not parse the Via, Contact and SDP again once the parsed-object memo
+        (sipmsg._MEMO_LIMIT) has dropped them."""
+        h = self._hosts
+        if h is None:
+            h = self._hosts = _light_hosts(self.msg, self.msg.first_via())
+        return h
 
     @property
     def ts(self) -> float | None:
@@ -124,6 +135,26 @@ class Message:
 
     def short(self) -> str:
         return self.msg.summary()
+
+
+_HOSTS: dict[str, str] = {}
+
+
+def _light_hosts(msg: SipMessage, via: Via | None) -> tuple[str | None, str | None, str | None]:
+    contacts = msg.contacts
+    uri = contacts[0].uri if contacts else None
+    sdp = msg.sdp
+    return (_shared(via.host) if via is not None else None, _shared(uri.host) if uri is not None else None,
+            _shared(sdp.audio_address()) if sdp is not None else None)
+
+
+def _shared(host: str | None) -> str | None:
+    """One string object per distinct host (a capture repeats a few hosts in every message)."""
+    if host is None:
+        return None
+    if len(_HOSTS) > 100_000:
+        return host
+    return _HOSTS.setdefault(host, host)
 
 
 @dataclass(eq=False)
@@ -274,11 +305,6 @@ class CallSet:
     loaded: list[LoadedTrace]
 
 
-def _tag(m: SipMessage, which: str) -> str | None:
-    na = m.from_ if which == "from" else m.to
-    return na.tag if na is not None else None
-
-
 def _key(m: Message) -> tuple[object, ...]:
     msg = m.msg
     cseq = msg.cseq or (0, "")
@@ -308,9 +334,11 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
             for w in msg.warnings:
                 warnings.append(f"{rec.ref.label()}: {w}")
             direction = lt.directions[seq] if seq < len(lt.directions) else None
+            via = msg.first_via()  # parsed once: the branch groups, the host tells sides
             messages.append(Message(index=len(messages), record=rec, msg=msg, file=cc.file, file_index=fi, seq=seq,
                                     fmt=cc.format, direction=direction, from_tag=msg.from_tag,
-                                    to_tag=msg.to_tag, branch=msg.top_branch, fragment=fragment))
+                                    to_tag=msg.to_tag, branch=via.branch if via is not None else None,
+                                    fragment=fragment, _hosts=_light_hosts(msg, via)))
     # Retransmissions (same file) and views (other files).
     primaries: dict[tuple[object, ...], list[Message]] = defaultdict(list)
     occurrence: dict[tuple[object, ...], int] = defaultdict(int)
@@ -353,24 +381,27 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
 
 def _fragment_ties(messages: list[Message]) -> dict[int, str]:
     """Call-IDs for fragments that lost theirs, from what they still share with a whole message:
-    a dialog tag (From/To tag) or the top Via branch. Nothing is tied on order alone."""
+    a dialog tag (From/To tag) or the top Via branch. Nothing is tied on order alone.
+
+    Uses the tags and branch build_calls keeps on each Message (the same values the parsed
+    From/To/Via give), and costs nothing when every message has its Call-ID."""
+    lost = [m for m in messages if not m.msg.call_id]
+    if not lost:
+        return {}
     by_tag: dict[str, str] = {}
     by_branch: dict[str, str] = {}
     for m in messages:
         cid = m.msg.call_id
         if not cid:
             continue
-        for tag in (_tag(m.msg, "from"), _tag(m.msg, "to")):
+        for tag in (m.from_tag, m.to_tag):
             if tag:
                 by_tag.setdefault(tag, cid)
-        if m.msg.branch:
-            by_branch.setdefault(m.msg.branch, cid)
+        if m.branch:
+            by_branch.setdefault(m.branch, cid)
     ties: dict[int, str] = {}
-    for m in messages:
-        if m.msg.call_id:
-            continue
-        found = (by_branch.get(m.msg.branch or "") or by_tag.get(_tag(m.msg, "from") or "")
-                 or by_tag.get(_tag(m.msg, "to") or ""))
+    for m in lost:
+        found = (by_branch.get(m.branch or "") or by_tag.get(m.from_tag or "") or by_tag.get(m.to_tag or ""))
         if found:
             ties[m.index] = found
     return ties

@@ -31,6 +31,7 @@ import ipaddress
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from advisor.context import TrunkContext
 from advisor.evidence.calls import Call, CallSet
@@ -53,6 +54,11 @@ def is_private(host: str | None) -> bool | None:
     loopback, ULA, ...); None for names that say nothing either way."""
     if not host:
         return None
+    return _is_private(host)
+
+
+@lru_cache(maxsize=65536)
+def _is_private(host: str) -> bool:
     ip = ip_or_none(host)
     if ip is None:
         low = host.lower().rstrip(".")
@@ -114,6 +120,8 @@ class CarrierInfo:
         self.domains = [d for pk in self.packs for d in pk.trunk_domains]
         self.reason_patterns = [rp for pk in self.packs for rp in pk.reason_patterns]
         self._memo: dict[tuple[str, str], _Pack | None] = {}
+        self._domain_memo: dict[str, bool] = {}  # host -> is_carrier_domain (regexes per pack: once per host)
+        self._ua_memo: dict[str, bool] = {}
         self.recognised = False  # a pack's address or domain was seen in the trace
         ctx = context or TrunkContext()
         self.termination_host = _host_of(ctx.termination_uri)
@@ -164,10 +172,14 @@ class CarrierInfo:
     def is_carrier_domain(self, host: str | None) -> bool:
         if not host:
             return False
-        h = host.lower().rstrip(".")
-        if self.termination_host and h == self.termination_host:
-            return True
-        return any(pk.trunk_host(h) or pk.other_host(h) for pk in self.packs)
+        hit = self._domain_memo.get(host)
+        if hit is None:
+            h = host.lower().rstrip(".")
+            hit = bool(self.termination_host and h == self.termination_host) or any(
+                pk.trunk_host(h) or pk.other_host(h) for pk in self.packs)
+            if len(self._domain_memo) < 200_000:
+                self._domain_memo[host] = hit
+        return hit
 
     def is_termination_host(self, host: str | None) -> bool:
         """A host that names a trunk (a termination URI), not merely one of the carrier's hosts."""
@@ -197,7 +209,14 @@ class CarrierInfo:
         return bool((self.pbx_address and h == self.pbx_address) or (self.origination_host and h == self.origination_host))
 
     def ua_is_carrier(self, ua: str | None) -> bool:
-        return bool(ua) and any(rx.search(ua or "") for pk in self.packs for rx in pk.ua_patterns)
+        if not ua:
+            return False
+        hit = self._ua_memo.get(ua)
+        if hit is None:
+            hit = any(rx.search(ua) for pk in self.packs for rx in pk.ua_patterns)
+            if len(self._ua_memo) < 10_000:
+                self._ua_memo[ua] = hit
+        return hit
 
     def termination_match(self, host: str | None) -> bool | None:
         """Does a Request-URI host name the trunk? None when there is no host."""
@@ -369,25 +388,26 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
                 vote(o, 2, f"Request-URI host {ruri.host}")
             elif ruri is not None and carrier.is_pbx_address(ruri.host):
                 vote(o, -CONTEXT_VOTE, f"Request-URI host {ruri.host} is the PBX address")
-            top = msg.top_via
+            top = m.hosts()[0]
             if top is not None:
-                if carrier.in_signalling(top.host) or carrier.is_carrier_domain(top.host):
-                    vote(p, 2, f"Via {top.host}")
-                elif carrier.is_pbx_address(top.host):
-                    vote(p, -3, f"Via {top.host} is the PBX address")
+                if carrier.in_signalling(top) or carrier.is_carrier_domain(top):
+                    vote(p, 2, f"Via {top}")
+                elif carrier.is_pbx_address(top):
+                    vote(p, -3, f"Via {top} is the PBX address")
             if msg.method == "INVITE" and msg.record_route and any(
                     rr.uri and (carrier.in_signalling(rr.uri.host) or carrier.is_carrier_domain(rr.uri.host))
                     for rr in msg.record_route):
                 vote(p, 1, "Record-Route through the carrier")
-        for c in msg.contacts[:1]:
-            if c.uri is not None and carrier.is_pbx_address(c.uri.host):
-                vote(p, -CONTEXT_VOTE, f"Contact {c.uri.host} is the PBX address")
-            elif (c.uri is not None and is_private(c.uri.host) and not carrier.is_carrier_address(c.uri.host)
+        contact = m.hosts()[1]
+        if contact is not None:
+            if carrier.is_pbx_address(contact):
+                vote(p, -CONTEXT_VOTE, f"Contact {contact} is the PBX address")
+            elif (is_private(contact) and not carrier.is_carrier_address(contact)
                   and any(rr.uri is not None and ip_or_none(rr.uri.host) is not None and is_private(rr.uri.host) is False
                           for rr in msg.record_route)):
                 # a private Contact behind a public Record-Route: a carrier's (or proxy's) own
                 # internal host, reachable only through its edge
-                vote(p, 1.5, f"private Contact {c.uri.host} behind the public Record-Route")
+                vote(p, 1.5, f"private Contact {contact} behind the public Record-Route")
     call.sides_note = "; ".join(r for r in reasons if r)
     return score
 
@@ -454,16 +474,13 @@ def _addresses(cs: CallSet, carrier: CarrierInfo) -> tuple[set[str], set[str]]:
                 if v.dst:
                     theirs.add(v.dst)
             msg = m.msg
-            if msg.is_request and msg.top_via is not None and msg.top_via.host:
-                mine.add(msg.top_via.host)
-            for c in msg.contacts[:1]:
-                if c.uri is not None and c.uri.host:
-                    mine.add(c.uri.host)
-            sdp = msg.sdp
-            if sdp is not None:
-                addr = sdp.audio_address()
-                if addr:
-                    mine.add(addr)
+            via_host, contact, addr = m.hosts()
+            if msg.is_request and via_host:
+                mine.add(via_host)
+            if contact:
+                mine.add(contact)
+            if addr:
+                mine.add(addr)
             if (msg.is_request and msg.method == "INVITE" and m.party == call.carrier_party and msg.ruri
                     and ip_or_none(msg.ruri.host) is not None):
                 pbx.add(msg.ruri.host)  # the carrier addresses its INVITE to the PBX
@@ -496,15 +513,13 @@ def _capture_points(cs: CallSet, pbx_addrs: set[str]) -> dict[str, FileSide]:
             if m.sender == "customer" and m.src and m.src not in sent_ips:
                 sent_ips.append(m.src)
             if m.sender == "customer":
-                msg = m.msg
-                if msg.is_request and msg.top_via is not None:
-                    advertised.append(msg.top_via.host)
-                for c in msg.contacts[:1]:
-                    if c.uri is not None:
-                        advertised.append(c.uri.host)
-                sdp = msg.sdp
-                if sdp is not None and sdp.audio_address():
-                    advertised.append(sdp.audio_address() or "")
+                via_host, contact, addr = m.hosts()
+                if m.msg.is_request and via_host is not None:
+                    advertised.append(via_host)
+                if contact is not None:
+                    advertised.append(contact)
+                if addr:
+                    advertised.append(addr)
         ips = [ip for ip in packet_ips if ip_or_none(ip) is not None]
         if not ips:
             files[cc.file] = FileSide(cc.file, fmt, "unknown", "no addresses of the PBX's packets")

@@ -548,13 +548,21 @@ class SipMessage:
     @property
     def top_branch(self) -> str | None:
         """The top Via's branch, read from the first Via value (the same as .branch, without keeping .vias)."""
+        via = self.first_via()
+        return via.branch if via is not None else None
+
+    def first_via(self) -> Via | None:
+        """The top Via (the same as .top_via), parsed from the first Via value alone and not kept."""
+        memo = self._memo
+        if memo is not None and "vias" in memo:
+            return self.top_via
         v = self.header("via")
         if v is not None and '"' not in v and "<" not in v:
             first = next((p for p in (x.strip() for x in v.split(",")) if p), None)
             via = parse_via(first) if first else None
             if via is not None:
-                return via.branch
-        return self.branch
+                return via
+        return self.top_via
 
     @property
     def contacts(self) -> list[NameAddr]:
