@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from advisor.cli.common import emit, fail, load_kb_or_exit
+from advisor.cli.common import CliError, emit, fail, load_kb_or_exit
 
 if TYPE_CHECKING:
     from advisor.context import TrunkContext
@@ -97,33 +97,43 @@ def require_evidence(analysis: TraceAnalysis) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.json:
+        _stream_json(args)
+        return 0
     from advisor.context import TrunkContext
 
     kb = load_kb_or_exit(args)
     context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
-    if args.json:
-        _stream_json(kb, list(args.files), context, args.full, getattr(args, "max_size", None))
-        return 0
     analysis = analyze_or_fail(kb, list(args.files), context, raw_messages=args.full,
                                max_text_bytes=getattr(args, "max_size", None))
     emit(render(analysis, full=args.full))
     return 0
 
 
-def _stream_json(kb: KnowledgeBase, paths: list[str], context: TrunkContext, raw: bool,
-                 max_text_bytes: int | None) -> None:
+def _stream_json(args: argparse.Namespace) -> None:
     """`--json`: the report written call by call (advisor.evidence.report_json), the same text as
-    print_json(analysis) without holding every message's view and the whole string at once."""
+    print_json(analysis), without the report models, pydantic, or the whole knowledge base: the
+    trace's part of the knowledge comes from its cache (advisor.evidence.knowledge)."""
     import sys
+    from pathlib import Path
 
-    from advisor.evidence.analyze import analyze_parts
+    from advisor.evidence.knowledge import KnowledgeError, load_trace_knowledge
     from advisor.evidence.load import load_trace_detailed
+    from advisor.evidence.pipeline import analyze_parts
     from advisor.evidence.report_json import write_report_json
+    from advisor.evidence.sides import PlainContext
 
+    try:
+        tk = load_trace_knowledge(Path(args.kb) if getattr(args, "kb", None) else None)
+    except KnowledgeError as exc:
+        raise CliError("\n".join(exc.problems), 1) from None
+    paths = list(args.files)
+    max_text_bytes = getattr(args, "max_size", None)
+    context = PlainContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
     parts = _guarded(paths, lambda: analyze_parts(
-        [load_trace_detailed(p, max_text_bytes=max_text_bytes) for p in paths], kb, context))
+        [load_trace_detailed(p, max_text_bytes=max_text_bytes) for p in paths], tk, context))
     # everything is read and decided before the first byte is written; only the formatting streams
-    _guarded(paths, lambda: write_report_json(*parts, sys.stdout.write, raw=raw))
+    _guarded(paths, lambda: write_report_json(*parts, sys.stdout.write, raw=args.full))
     sys.stdout.write("\n")
 
 

@@ -18,10 +18,24 @@ from pydantic import BaseModel, Field
 
 from advisor.context import TrunkContext
 from advisor.engine.observations import Observation
-from advisor.evidence.calls import Call, CallSet, Message, build_calls
-from advisor.evidence.extract import CallVerdict, FindingsResult, derive_findings
+from advisor.evidence.calls import Call, CallSet, Message
+from advisor.evidence.extract import CallVerdict, FindingsResult
 from advisor.evidence.load import LoadedTrace, load_trace_detailed
-from advisor.evidence.sides import Sides, assign_sides
+from advisor.evidence.pipeline import analyze_parts
+from advisor.evidence.report_values import (
+    call_messages,
+    call_origin,
+    call_values,
+    dialog_origin,
+    event_values,
+    file_values,
+    finding_values,
+    message_values,
+    packet_values,
+    rtp_values,
+    warnings_of,
+)
+from advisor.evidence.sides import Sides
 from advisor.kb.loader import KnowledgeBase
 
 __all__ = [
@@ -195,68 +209,9 @@ def analyze_loaded(loaded: list[LoadedTrace], kb: KnowledgeBase, context: TrunkC
     return _report(*analyze_parts(loaded, kb, context), raw_messages)
 
 
-def analyze_parts(loaded: list[LoadedTrace], kb: KnowledgeBase,
-                  context: TrunkContext | None = None) -> tuple[CallSet, Sides, FindingsResult]:
-    """Calls, sides and findings: what the report is made from (`advisor.evidence.report_json`
-    streams the same report as JSON from these without building every message's view)."""
-    cs = build_calls(loaded)
-    sides = assign_sides(cs, kb, context)
-    return cs, sides, derive_findings(cs, sides, kb)
-
-
-_SIDES: dict[str, Side] = {"carrier": "carrier", "customer": "customer"}
-_PARTIES: dict[str, Literal["caller", "callee"]] = {"caller": "caller", "callee": "callee"}
-
-
-MessageValues = dict[str, object]
-"""A MessageView's fields by name, in the model's order (what the JSON writer formats directly)."""
-
-
-def message_values(m: Message, origin: float | None, raw: bool = True) -> MessageValues:
-    """One message's report fields: the single source of MessageView and of the streamed JSON."""
-    offset = None
-    ts = m.record.ts
-    if origin is not None and ts is not None:
-        offset = round(ts - origin, 6)
-    return {
-        "index": m.index, "file": m.file, "line": m.line, "frame": m.frame, "ref": m.label, "time": m.at,
-        "ts": ts, "offset": offset, "src": m.endpoint("src"), "dst": m.endpoint("dst"),
-        "transport": m.record.transport, "sender": _SIDES.get(m.sender or ""), "party": _PARTIES.get(m.party or ""),
-        "first_line": m.msg.first_line, "summary": m.msg.summary(), "retransmission": m.retransmission,
-        "view_of": m.view_of.index if m.view_of is not None else None, "also_in": [v.label for v in m.views],
-        "raw": m.msg.text() if raw else None,
-    }
-
-
 def _view(m: Message, origin: float | None, raw: bool = True) -> MessageView:
     # every value is typed by construction: model_construct skips re-validating 100,000 messages
     return MessageView.model_construct(**message_values(m, origin, raw))  # type: ignore[arg-type]
-
-
-def call_origin(call: Call) -> float | None:
-    """Where a call's message offsets count from: its first message's time in its first file."""
-    ts = [m.ts for m in call.messages if m.ts is not None and m.file == call.messages[0].file]
-    return min(ts) if ts else None
-
-
-def call_messages(call: Call) -> list[Message]:
-    """A call's messages as the report lists them: its own, then the views from other files."""
-    return [*call.messages, *(v for m in call.messages for v in m.views)]
-
-
-def call_values(call: Call, result: FindingsResult, verdicts: dict[int, CallVerdict]) -> dict[str, object]:
-    """A CallView's fields but its messages, in the model's order."""
-    verdict = verdicts.get(id(call))
-    inv = call.initial_invite
-    caller = callee = None
-    if inv is not None:
-        frm = inv.msg.from_
-        caller = frm.uri.raw if frm is not None and frm.uri is not None else None
-        callee = inv.msg.request_uri
-    start = next((m.at for m in call.messages if m.at is not None), None)
-    return {"call_id": call.call_id, "direction": call.direction, "focus": call is result.focus,
-            "outcome": verdict.outcome if verdict else None, "summary": verdict.summary if verdict else "",
-            "caller": caller, "callee": callee, "start": start, "sides_note": call.sides_note}
 
 
 def _call_view(call: Call, result: FindingsResult, raw: bool = True,
@@ -268,67 +223,19 @@ def _call_view(call: Call, result: FindingsResult, raw: bool = True,
                     messages=[_view(m, origin, raw) for m in call_messages(call)])
 
 
-def dialog_origin(d: Call) -> float | None:
-    """Where the offsets of a dialog without a call (OPTIONS, REGISTER) count from."""
-    ts = [m.ts for m in d.messages if m.ts is not None]
-    return min(ts) if ts else None
-
-
-def _report(cs: CallSet, sides: Sides, result: FindingsResult, raw: bool = True,
-            messages: bool = True) -> TraceAnalysis:
-    """The report; messages=False leaves `calls` and `other_messages` empty (report_json streams them)."""
-    files = []
-    warnings: list[str] = []
-    rtp: list[RtpView] = []
-    carrier = sides.carrier
-    for lt in cs.loaded:
-        cc = lt.contents
-        fs = sides.files.get(cc.file)
-        files.append(FileView(path=cc.file, format=cc.format, capture_point=fs.capture_point if fs else "unknown",
-                              capture_note=fs.note if fs else "", sip_messages=len(cc.sip), rtp_streams=len(cc.rtp),
-                              packets=cc.packets))
-        warnings.extend(cc.warnings)
-        for s in cc.rtp:
-            if carrier.in_media(s.src) or s.src.lower() in sides.carrier_addresses:
-                direction: Literal["carrier_to_pbx", "pbx_to_carrier", "other"] = "carrier_to_pbx"
-            elif carrier.in_media(s.dst) or s.dst.lower() in sides.carrier_addresses:
-                direction = "pbx_to_carrier"
-            else:
-                direction = "other"
-            rtp.append(RtpView(file=cc.file, src=s.src, sport=s.sport, dst=s.dst, dport=s.dport, ssrc=s.ssrc,
-                               payload_type=s.payload_type, packets=s.packets, first_ts=s.first_ts,
-                               last_ts=s.last_ts, min_ttl=s.min_ttl if s.max_ttl else None,
-                               max_ttl=s.max_ttl or None, direction=direction,
-                               ref=s.first_ref.label() if s.first_ref else None))
-    packets: list[PacketView] = []
-    for lt in cs.loaded:
-        for ev in lt.dns:
-            text = (f"{ev.rcode} {ev.qtype or ''}? {ev.name or ''} -> {', '.join(ev.answers) or 'no address'}"
-                    if ev.response else f"query {ev.qtype or ''}? {ev.name or ''}")
-            packets.append(PacketView(file=ev.ref.file, ref=ev.ref.label(), line=ev.ref.line, frame=ev.ref.frame,
-                                      ts=ev.ts, src=ev.src, dst=ev.dst, kind="dns", summary=text))
-        for i in lt.icmp:
-            packets.append(PacketView(file=i.ref.file, ref=i.ref.label(), line=i.ref.line, frame=i.ref.frame, ts=i.ts,
-                                      src=i.src, dst=i.dst, kind="icmp", summary=i.text))
-    events = [EventView(file=e.ref.file, ref=e.ref.label(), line=e.ref.line, kind=e.kind, source=e.source, text=e.text,
-                        status=e.status, reason=e.reason, method=e.method, peer=e.peer, code=e.code)
-              for lt in cs.loaded for e in lt.events if e.kind != "text"]
-    warnings.extend(cs.warnings)
-    warnings.extend(sides.warnings)
+def _report(cs: CallSet, sides: Sides, result: FindingsResult, raw: bool = True) -> TraceAnalysis:
+    """The whole report as models (report_json writes the same fields as JSON without them)."""
     by_call = {id(v.call): v for v in result.verdicts}  # one lookup per call, not a scan of all verdicts
-    calls = [_call_view(c, result, raw, by_call) for c in cs.calls] if messages else []
     other: list[MessageView] = []
-    for d in cs.dialogs if messages else []:
+    for d in cs.dialogs:
         origin = dialog_origin(d)
         other.extend(_view(m, origin, raw) for m in d.messages)
-    findings = []
-    for f in result.findings:
-        m = f.message
-        findings.append(FindingView(observation=f.observation(), message_index=m.index if m is not None else None,
-                                    call_id=f.call.call_id if f.call is not None else None, ref=f.ref_label()))
-    if not cs.messages:
-        warnings.append("no SIP message in the trace(s)")
-    return TraceAnalysis(files=files, calls=calls, other_messages=other, rtp=rtp, packets=packets, events=events,
-                         findings=findings,
-                         focus_call=result.focus.call_id if result.focus is not None else None,
-                         notes=result.notes, warnings=list(dict.fromkeys(warnings)))
+    return TraceAnalysis(
+        files=[FileView(**v) for v in file_values(cs, sides)],
+        calls=[_call_view(c, result, raw, by_call) for c in cs.calls], other_messages=other,
+        rtp=[RtpView(**v) for v in rtp_values(cs, sides)],
+        packets=[PacketView(**v) for v in packet_values(cs)],
+        events=[EventView(**v) for v in event_values(cs)],
+        findings=[FindingView.model_validate(finding_values(f)) for f in result.findings],
+        focus_call=result.focus.call_id if result.focus is not None else None,
+        notes=result.notes, warnings=warnings_of(cs, sides))

@@ -1,52 +1,55 @@
-"""`advisor trace --json`, streamed: the same text as `TraceAnalysis.model_dump_json(indent=2)`,
-written call by call.
+"""`advisor trace --json`, streamed and without pydantic: the same text as
+`TraceAnalysis.model_dump_json(indent=2)`, written call by call.
 
 A capture of 100,000 SIP messages would otherwise become 100,000 MessageView
-objects and then one JSON string of all of them, both held at once.  Here the
-small parts of the report (files, RTP streams, findings, notes...) still go
-through the pydantic models, and every call's messages are formatted from
-`analyze.message_values` (the fields MessageView is built from) straight to
-the output, one call at a time.  Values the simple formatter cannot be sure
-to spell like pydantic (floats in exponent notation, non-UTC datetimes,
-strings that are not valid UTF-8) are handed to pydantic-core's own
-`to_json`, so the bytes stay identical (tests/evidence/test_report_json.py
-compares both on every sample).
+objects and then one JSON string of all of them, both held at once; and the
+models alone (pydantic) cost ~12 MB and ~0.1 s of every run.  Here every part
+of the report comes from `advisor.evidence.report_values` (the very dicts
+the models are built from) and is formatted the way pydantic-core writes
+it: two-space indent, non-ASCII left as is, UTC times ending in "Z", small
+floats spelled out (0.00006), inf and nan as null.  The rare value whose
+spelling is not certain (a float in exponent notation, a time with another
+UTC offset, a string that is not valid UTF-8) is handed to pydantic-core's
+own `to_json`, imported only then.  tests/evidence/test_report_json.py
+compares both texts on every trace the tests hold.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from json.encoder import encode_basestring as _encode  # the C encoder, no ASCII escaping
+from typing import Any
 
-from pydantic_core import to_json
-
-from advisor.evidence.analyze import (
-    _report,
+from advisor.evidence.calls import CallSet, Message
+from advisor.evidence.extract import FindingsResult
+from advisor.evidence.report_values import (
+    Values,
     call_messages,
     call_origin,
     call_values,
     dialog_origin,
+    event_values,
+    file_values,
+    finding_values,
     message_values,
+    packet_values,
+    rtp_values,
+    warnings_of,
 )
-from advisor.evidence.calls import CallSet, Message
-from advisor.evidence.extract import FindingsResult
 from advisor.evidence.sides import Sides
 
 __all__ = ["write_report_json"]
 
-_SPLIT = '\n  "calls": [],\n  "other_messages": [],\n'
 _ZERO = timedelta(0)
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def write_report_json(cs: CallSet, sides: Sides, result: FindingsResult, write: Callable[[str], object],
                       raw: bool = False) -> None:
-    """Write the report of `analyze_parts` as indented JSON (no trailing newline), piece by piece."""
-    head = _report(cs, sides, result, raw, messages=False).model_dump_json(indent=2)
-    cut = head.index(_SPLIT)  # unique: nested lines are indented deeper, strings hold no raw newline
-    write(head[:cut])
-    write('\n  "calls": ')
+    """Write the report of `pipeline.analyze_parts` as indented JSON (no trailing newline), piece by piece."""
+    write('{\n  "schema_version": 1,\n  "files": ')
+    write(_list((_object(v, 4) for v in file_values(cs, sides)), 2))
+    write(',\n  "calls": ')
     if not cs.calls:
         write("[]")
     else:
@@ -55,9 +58,8 @@ def write_report_json(cs: CallSet, sides: Sides, result: FindingsResult, write: 
             lines = ["[\n    {\n" if i == 0 else ",\n    {\n"]
             for key, value in call_values(call, result, verdicts).items():
                 lines.append(f'      "{key}": {_value(value, 6)},\n')
-            origin = call_origin(call)
             lines.append('      "messages": ')
-            _messages(lines, call_messages(call), origin, raw, 6)
+            _messages(lines, call_messages(call), call_origin(call), raw, 6)
             lines.append("\n    }")
             write("".join(lines))
         write("\n  ]")
@@ -66,14 +68,38 @@ def write_report_json(cs: CallSet, sides: Sides, result: FindingsResult, write: 
     if not dialogs:
         write("[]")
     else:
-        first = True
-        for d in dialogs:
-            lines = [] if first else [","]
-            _messages(lines, d.messages, dialog_origin(d), raw, 2, open_list=first, close_list=False)
-            first = False
+        for i, d in enumerate(dialogs):
+            lines = [] if i == 0 else [","]
+            _messages(lines, d.messages, dialog_origin(d), raw, 2, open_list=i == 0, close_list=False)
             write("".join(lines))
         write("\n  ]")
-    write(",\n" + head[cut + len(_SPLIT):])
+    write(',\n  "rtp": ')
+    write(_list((_object(v, 4) for v in rtp_values(cs, sides)), 2))
+    write(',\n  "packets": ')
+    write(_list((_object(v, 4) for v in packet_values(cs)), 2))
+    write(',\n  "events": ')
+    write(_list((_object(v, 4) for v in event_values(cs)), 2))
+    write(',\n  "findings": ')
+    write(_list((_object(finding_values(f), 4) for f in result.findings), 2))
+    focus = result.focus.call_id if result.focus is not None else None
+    write(f',\n  "focus_call": {_value(focus, 2)},\n  "notes": {_value(result.notes, 2)}')
+    write(f',\n  "warnings": {_value(warnings_of(cs, sides), 2)}\n}}')
+
+
+def _list(items: Iterable[str], indent: int) -> str:
+    """A JSON list of already formatted items (each starting at its own indentation)."""
+    parts = list(items)
+    if not parts:
+        return "[]"
+    return "[\n" + ",\n".join(parts) + f"\n{' ' * indent}]"
+
+
+def _object(values: Values, indent: int) -> str:
+    """A JSON object at the given indentation (its fields two spaces deeper)."""
+    pad = " " * indent
+    inner = pad + "  "
+    fields = ",\n".join(f'{inner}"{key}": {_value(value, indent + 2)}' for key, value in values.items())
+    return f"{pad}{{\n{fields}\n{pad}}}"
 
 
 def _messages(out: list[str], messages: list[Message], origin: float | None, raw: bool, indent: int,
@@ -88,50 +114,68 @@ def _messages(out: list[str], messages: list[Message], origin: float | None, raw
         out.append("[")
     for i, m in enumerate(messages):
         out.append(f"\n{pad}{{\n" if i == 0 else f",\n{pad}{{\n")
-        fields = [f'{inner}"{key}": {_value(value, indent + 4)}'
-                  for key, value in message_values(m, origin, raw).items()]
-        out.append(",\n".join(fields))
+        out.append(",\n".join([f'{inner}"{key}": {_value(value, indent + 4)}'
+                               for key, value in message_values(m, origin, raw).items()]))
         out.append(f"\n{pad}}}")
     if close_list:
         out.append(f"\n{' ' * indent}]")
 
 
+def _pydantic_json(value: object) -> str:
+    from pydantic_core import to_json
+
+    return to_json(value).decode()
+
+
+def _str(value: str) -> str:
+    if value.isascii():
+        return _encode(value)
+    text = _encode(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (a file name from the command line): pydantic decides
+        return _pydantic_json(value)
+    return text
+
+
+def _float(value: float) -> str:
+    text = repr(value)
+    if "n" in text:  # inf, nan: a model writes null
+        return "null"
+    if "e" in text:  # exponent: pydantic-core spells small ones out (0.00006, not 6e-05)
+        return _pydantic_json(value)
+    return text
+
+
+def _datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        return f'"{value.isoformat()}"'
+    if value.utcoffset() == _ZERO:
+        return f'"{value.replace(tzinfo=None).isoformat()}Z"'
+    return _pydantic_json(value)
+
+
+_BY_TYPE: dict[type, Callable[[Any], str]] = {
+    type(None): lambda v: "null",
+    bool: lambda v: "true" if v else "false",
+    int: int.__repr__,
+    str: _str,
+    float: _float,
+    datetime: _datetime,
+}
+
+
 def _value(value: object, indent: int) -> str:
     """One JSON value as pydantic-core writes it with indent=2, at the given depth."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, str):
-        if value.isascii():
-            return _dumps(value)
-        try:
-            text = _dumps(value)
-            text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate (a file name from the command line): pydantic decides
-            return to_json(value).decode()
-        return text
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        text = repr(value)
-        if "n" in text:  # inf, nan: a model writes null
-            return "null"
-        if "e" in text:  # exponent: pydantic-core spells small ones out (0.00006, not 6e-05)
-            return to_json(value).decode()
-        return text
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return f'"{value.isoformat()}"'
-        if value.utcoffset() == _ZERO:
-            return f'"{value.replace(tzinfo=None).isoformat()}Z"'
-        return to_json(value).decode()
+    fmt = _BY_TYPE.get(type(value))
+    if fmt is not None:
+        return fmt(value)
     if isinstance(value, list):
         if not value:
             return "[]"
         pad = " " * (indent + 2)
         items = ",\n".join(pad + _value(v, indent + 2) for v in value)
         return f"[\n{items}\n{' ' * indent}]"
-    return to_json(value).decode()
+    if isinstance(value, dict):
+        return _object(value, indent)[indent:] if value else "{}"
+    return _pydantic_json(value)

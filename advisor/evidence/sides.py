@@ -30,16 +30,50 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING, Protocol
 
-from advisor.context import TrunkContext
 from advisor.evidence.calls import Call, CallSet
+from advisor.evidence.knowledge import CarrierKnowledge, TraceKnowledge, as_carrier, trace_knowledge
 from advisor.evidence.sipmsg import ip_or_none, parse_uri
-from advisor.kb.loader import KnowledgeBase
-from advisor.kb.models import CarrierPack
 
-__all__ = ["CarrierInfo", "FileSide", "Sides", "assign_sides", "is_private"]
+if TYPE_CHECKING:  # the validated models: reading a trace needs only their plain copies (evidence.knowledge)
+    from advisor.kb.loader import KnowledgeBase
+    from advisor.kb.models import CarrierPack
+
+__all__ = ["CarrierInfo", "FileSide", "PlainContext", "Sides", "TraceContext", "assign_sides", "is_private"]
+
+
+class TraceContext(Protocol):
+    """What side detection reads of the trunk context (advisor.context.TrunkContext has it all)."""
+
+    @property
+    def termination_uri(self) -> str | None: ...
+
+    @property
+    def origination_uri(self) -> str | None: ...
+
+    @property
+    def pbx_public_address(self) -> str | None: ...
+
+    @property
+    def numbers(self) -> list[str]: ...
+
+    @property
+    def cps_limit(self) -> float | None: ...
+
+
+@dataclass(frozen=True)
+class PlainContext:
+    """A trunk context without the pydantic model (`advisor trace` builds one from its options)."""
+
+    termination_uri: str | None = None
+    origination_uri: str | None = None
+    pbx_public_address: str | None = None
+    numbers: list[str] = field(default_factory=list)
+    cps_limit: float | None = None
 
 PBX_LOG_FORMATS = frozenset({"asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace"})
 PACKET_FORMATS = frozenset({"pcap", "pcapng", "tcpdump_text"})
@@ -74,13 +108,13 @@ _Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 class _Pack:
     """One carrier pack, compiled for lookups."""
 
-    def __init__(self, key: str, pack: CarrierPack) -> None:
+    def __init__(self, key: str, pack: CarrierKnowledge) -> None:
         self.key = key
         self.name = pack.name
         self.trunk_domains = [d.lower().strip(".") for d in pack.trunk_domains]
         self.other_domains = [d.lower().strip(".") for d in pack.other_domains]
-        self.signalling: list[_Net] = [ipaddress.ip_network(n.cidr, strict=False) for n in pack.signalling_networks]
-        self.media: list[_Net] = [ipaddress.ip_network(n.cidr, strict=False) for n in pack.media_networks]
+        self.signalling: list[_Net] = [ipaddress.ip_network(n, strict=False) for n in pack.signalling_networks]
+        self.media: list[_Net] = [ipaddress.ip_network(n, strict=False) for n in pack.media_networks]
         self.internal: list[_Net] = [ipaddress.ip_network(n, strict=False) for n in pack.private_networks]
         self.ua_patterns = [re.compile(p) for p in pack.user_agent_patterns]
         self.reason_patterns = list(pack.reason_patterns)
@@ -111,9 +145,9 @@ class CarrierInfo:
     another one (`recognise`). The engineer's context always wins: the termination URI is the
     carrier's, the PBX address is the customer's."""
 
-    def __init__(self, packs: dict[str, CarrierPack], context: TrunkContext | None = None,
+    def __init__(self, packs: Mapping[str, CarrierPack | CarrierKnowledge], context: TraceContext | None = None,
                  default: str | None = None) -> None:
-        self.packs = [_Pack(k, p) for k, p in packs.items()]
+        self.packs = [_Pack(k, as_carrier(p)) for k, p in packs.items()]
         if default is not None:
             self.packs.sort(key=lambda pk: pk.key != default)
         self.name = self.packs[0].name if self.packs else "carrier"
@@ -123,7 +157,7 @@ class CarrierInfo:
         self._domain_memo: dict[str, bool] = {}  # host -> is_carrier_domain (regexes per pack: once per host)
         self._ua_memo: dict[str, bool] = {}
         self.recognised = False  # a pack's address or domain was seen in the trace
-        ctx = context or TrunkContext()
+        ctx: TraceContext = context or PlainContext()
         self.termination_host = _host_of(ctx.termination_uri)
         self.origination_host = _host_of(ctx.origination_uri)
         self.pbx_address = _host_of(ctx.pbx_public_address)
@@ -269,8 +303,9 @@ class Sides:
         return fs.capture_point if fs else "unknown"
 
 
-def assign_sides(cs: CallSet, kb: KnowledgeBase, context: TrunkContext | None) -> Sides:
-    carrier = CarrierInfo(kb.carriers, context, kb.default_carrier)
+def assign_sides(cs: CallSet, kb: KnowledgeBase | TraceKnowledge, context: TraceContext | None) -> Sides:
+    tk = trace_knowledge(kb)
+    carrier = CarrierInfo(tk.carriers, context, tk.default_carrier)
     warnings: list[str] = []
     learned: dict[str, str] = {}
     undecided: list[Call] = []

@@ -15,8 +15,9 @@ from pydantic import BaseModel
 
 from advisor.cli import main
 from advisor.context import TrunkContext
-from advisor.evidence.analyze import _report, analyze_parts
+from advisor.evidence.analyze import _report
 from advisor.evidence.load import load_trace_detailed
+from advisor.evidence.pipeline import analyze_parts
 from advisor.evidence.report_json import _value, write_report_json
 from advisor.kb.loader import KnowledgeBase
 
@@ -33,7 +34,7 @@ def _both(kb: KnowledgeBase, paths: list[Path], raw: bool,
     except Exception:  # not a trace (a corpus index, an expected-results file): nothing to compare
         return None
     parts = analyze_parts(loaded, kb, context or TrunkContext())
-    expected = _report(*parts, raw).model_dump_json(indent=2)
+    expected = _report(*parts, raw).model_dump_json(indent=2)  # what print_json(analysis) printed
     chunks: list[str] = []
     write_report_json(*parts, chunks.append, raw=raw)
     return "".join(chunks), expected

@@ -18,6 +18,8 @@ added most specific first and the first one per observation is kept.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from advisor.evidence.calls import CallSet
 from advisor.evidence.events import LogEvent
 from advisor.evidence.extract import logs, media, network, origination, rates, termination, verdict
@@ -29,13 +31,17 @@ from advisor.evidence.extract.base import (
     UndeclaredFinding,
     e164_check,
 )
+from advisor.evidence.knowledge import TraceKnowledge
 from advisor.evidence.sides import Sides
-from advisor.kb.loader import KnowledgeBase
+
+if TYPE_CHECKING:
+    from advisor.kb.loader import KnowledgeBase
 
 __all__ = ["CallVerdict", "Finding", "FindingsResult", "UndeclaredFinding", "derive_findings", "e164_check"]
 
 
-def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase, events: list[LogEvent] | None = None) -> FindingsResult:
+def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase | TraceKnowledge,
+                    events: list[LogEvent] | None = None) -> FindingsResult:
     ctx = Ctx(cs, sides, kb, events if events is not None else [e for lt in cs.loaded for e in lt.events])
     verdicts = [verdict.call_verdict(ctx, c) for c in cs.calls]
     focus_v = verdict.choose(verdicts)

@@ -13,17 +13,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import phonenumbers
 
-from advisor.engine.observations import Observation, Source
 from advisor.evidence.calls import Call, CallSet, Message
 from advisor.evidence.events import LogEvent
+from advisor.evidence.knowledge import Thresholds, TraceKnowledge, trace_knowledge
 from advisor.evidence.records import RtpStream, TraceRef
 from advisor.evidence.sdp import SessionDescription
 from advisor.evidence.sides import Sides
-from advisor.kb.loader import KnowledgeBase
-from advisor.kb.models import TraceThresholds
+
+if TYPE_CHECKING:  # pydantic models: built only when asked for (`advisor trace --json` writes them itself)
+    from advisor.engine.observations import Observation, Source
+    from advisor.kb.loader import KnowledgeBase
 
 PBX_SIDE_POINTS = ("pbx_host", "pbx_log", "host_log")
 
@@ -46,6 +49,8 @@ class Finding:
     area: str = ""  # the extractor area that produced it (set by Ctx.emitter)
 
     def source(self) -> Source:
+        from advisor.engine.observations import Source
+
         m = self.message
         if m is not None:
             return Source(kind="trace", detail=self.detail, file=m.file, frame=m.frame,
@@ -63,6 +68,8 @@ class Finding:
         return ref.label() if ref is not None else None
 
     def observation(self) -> Observation:
+        from advisor.engine.observations import Observation
+
         return Observation(id=self.obs_id, value=self.value, source=self.source(), note=self.note)
 
 
@@ -149,20 +156,20 @@ class UndeclaredFinding(RuntimeError):
 class Ctx:
     """What every extractor reads: the calls, the sides, the knowledge and its thresholds."""
 
-    def __init__(self, cs: CallSet, sides: Sides, kb: KnowledgeBase, events: list[LogEvent] | None = None) -> None:
+    def __init__(self, cs: CallSet, sides: Sides, kb: KnowledgeBase | TraceKnowledge,
+                 events: list[LogEvent] | None = None) -> None:
         self.cs = cs
         self.sides = sides
-        self.kb = kb
+        self.kb = tk = trace_knowledge(kb)
         self.events = events or []
-        th: TraceThresholds = kb.trace.thresholds
+        th: Thresholds = tk.thresholds
         self.th = th
         self.drop_lo, self.drop_hi = th.drop_window_seconds
         self.cps_limit = float(sides.carrier.cps_limit or th.default_cps_limit)
         self.trial_limit = th.trial_concurrent_limit
         self.reason_res = [(re.compile(p.pattern, re.IGNORECASE), p.value)
-                           for p in [*sides.carrier.reason_patterns, *kb.trace.reason_patterns]]
-        self.status_values = set(kb.observations["invite_final_status"].values) if "invite_final_status" in \
-            kb.observations else set()
+                           for p in [*sides.carrier.reason_patterns, *tk.reason_patterns]]
+        self.status_values = set(tk.observations.get("invite_final_status", ()))
         self.file_end: dict[str, float] = {}
         self._rtp_index: dict[str, dict[int, list[RtpStream]]] = {}
         self._rtp_flows: dict[str, dict[tuple[str, int, str, int], list[RtpStream]]] = {}
@@ -185,7 +192,7 @@ class Ctx:
             raise UndeclaredFinding(f"extractor area {area!r} is not declared in knowledge/extractors.yaml")
 
         def add(f: Finding) -> None:
-            allowed = decl.produces.get(f.obs_id)
+            allowed = decl.get(f.obs_id)
             if allowed is None:
                 raise UndeclaredFinding(f"extractor {area!r} produced {f.obs_id}, which it does not declare")
             if allowed != "any" and str(f.value) not in allowed:

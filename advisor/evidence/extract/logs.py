@@ -15,7 +15,7 @@ from functools import lru_cache
 from advisor.evidence.calls import CallSet, Message
 from advisor.evidence.events import LogEvent
 from advisor.evidence.extract.base import Add, CallVerdict, Ctx, Finding, e164_check
-from advisor.kb.models import CarrierPack
+from advisor.evidence.knowledge import CarrierKnowledge
 
 __all__ = ["logs"]
 
@@ -132,7 +132,7 @@ def _dials(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
         return
 
 
-def _packs(ctx: Ctx) -> list[CarrierPack]:
+def _packs(ctx: Ctx) -> list[CarrierKnowledge]:
     packs = ctx.kb.carriers
     default = ctx.kb.default_carrier
     order = [default] if default else []
@@ -157,7 +157,7 @@ def _alerts(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> Non
                     break
         if code is None:
             continue
-        value = code if code in obs.values else "other"
+        value = code if code in obs else "other"
         alert = ctx.kb.alert(code)
         title = f" ({alert.title})" if alert else ""
         add(Finding("alert_code", value, f"alert {code}", f"alert {code}{title} from {why}", ref=e.ref))

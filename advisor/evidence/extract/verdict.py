@@ -156,7 +156,7 @@ def _reason(ctx: Ctx, final: Message, add: Add) -> None:
     note = f"reason phrase '{phrase}'"
     if value in (None, "plain"):
         # a more specific text in Reason or Warning headers beats a generic phrase
-        for hdr in ctx.kb.trace.reason_headers:
+        for hdr in ctx.kb.reason_headers:
             for raw in final.msg.values(hdr):
                 quoted = re.findall(r'"([^"]{1,200})"', raw) or [raw]
                 for text in quoted:
