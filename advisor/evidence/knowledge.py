@@ -10,8 +10,8 @@ full knowledge base is validated with pydantic, whose import alone costs
 instead, made from the validated `KnowledgeBase` (`trace_knowledge(kb)`),
 and `load_trace_knowledge()` keeps it as JSON in the user cache, under a key
 made of every knowledge file, the code that reads them and the versions
-involved, exactly like `advisor.kb.cache`: any change rebuilds it from the
-validated knowledge base, and a broken knowledge base is never cached (the
+involved, like `advisor.kb.cache` (checksums, size and time of every file):
+any change rebuilds it from the validated knowledge base, and a broken knowledge base is never cached (the
 loader reports it, file:line, every time).  `ADVISOR_NO_CACHE=1` turns the
 cache off, `ADVISOR_CACHE_DIR` moves it.
 """
@@ -19,7 +19,6 @@ cache off, `ADVISOR_CACHE_DIR` moves it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sys
@@ -195,9 +194,13 @@ def load_trace_knowledge(directory: Path | None = None, cache: Path | None = Non
 
 
 def _cache_dir() -> Path:
-    from advisor.kb.cache import cache_dir
+    """advisor.kb.cache.cache_dir(), without importing that module (it imports hashlib and pickle)."""
+    override = os.environ.get("ADVISOR_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
 
-    return cache_dir()
+    return Path(user_cache_dir("sip-trunk-advisor"))
 
 
 class KnowledgeError(Exception):
@@ -218,25 +221,33 @@ def _build(root: Path) -> TraceKnowledge:
 
 
 def _key(root: Path) -> str:
-    """A digest of every knowledge file, the code that reads them and the versions involved."""
+    """A digest of every knowledge file, the code that reads them and the versions involved.
+
+    CRC-32 and Adler-32 of every byte, with each file's path, size and modification time: any
+    edit changes the key.  zlib, not hashlib: importing hashlib maps OpenSSL's libcrypto, ~3.5 MB
+    of the trace reader's memory floor, for a cache key that guards against edits, not attacks.
+    """
+    import zlib
     from importlib.util import find_spec
 
     from advisor import __version__
 
-    h = hashlib.sha256()
-    h.update(f"{__version__}|{sys.version}|{root}".encode())
-    spec = find_spec("pydantic")  # its version file, without importing it (that is what is saved)
-    if spec is not None and spec.origin:
-        h.update(Path(spec.origin).with_name("version.py").read_bytes())
+    crc = adler = 1
+    head = f"{__version__}|{sys.version}|{root}".encode()
+    crc, adler = zlib.crc32(head, crc), zlib.adler32(head, adler)
+    spec = find_spec("pydantic")  # its version file, without importing it (pydantic validated what is saved)
+    extra = [Path(spec.origin).with_name("version.py")] if spec is not None and spec.origin else []
     package = Path(__file__).resolve().parent.parent
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
     code = sorted(p for sub in _CODE for p in (package / sub).rglob("*.py"))
-    for base, group in ((root, files), (package, code)):
-        for p in group:
-            h.update(str(p.relative_to(base)).encode() + b"\0")
-            h.update(p.read_bytes())
-            h.update(b"\0")
-    return h.hexdigest()[:32]
+    size = 0
+    for p in [*extra, *files, *code]:
+        data = p.read_bytes()
+        st = p.stat()
+        name = f"{p}\0{len(data)}\0{st.st_mtime_ns}\0".encode()
+        crc, adler = zlib.crc32(data, zlib.crc32(name, crc)), zlib.adler32(data, zlib.adler32(name, adler))
+        size += len(data)
+    return f"{crc:08x}{adler:08x}{size:x}"
 
 
 def _read(entry: Path) -> TraceKnowledge | None:

@@ -8,9 +8,9 @@ of the report comes from `advisor.evidence.report_values` (the very dicts
 the models are built from) and is formatted the way pydantic-core writes
 it: two-space indent, non-ASCII left as is, UTC times ending in "Z", small
 floats spelled out (0.00006), inf and nan as null.  The rare value whose
-spelling is not certain (a float in exponent notation, a time with another
-UTC offset, a string that is not valid UTF-8) is handed to pydantic-core's
-own `to_json`, imported only then.  tests/evidence/test_report_json.py
+spelling is not certain (a time with another UTC offset, a string that is
+not valid UTF-8) is handed to pydantic-core's own `to_json`, imported only
+then.  tests/evidence/test_report_json.py
 compares both texts on every trace the tests hold.
 """
 
@@ -139,12 +139,19 @@ def _str(value: str) -> str:
 
 
 def _float(value: float) -> str:
+    """pydantic-core's spelling: Python's shortest repr, except that an exponent of -5 is written out
+    (0.00006, not 6e-05) and smaller ones lose the zero padding (5e-6); inf and nan are null."""
     text = repr(value)
-    if "n" in text:  # inf, nan: a model writes null
+    if "n" in text:
         return "null"
-    if "e" in text:  # exponent: pydantic-core spells small ones out (0.00006, not 6e-05)
-        return _pydantic_json(value)
-    return text
+    if "e-" not in text:
+        return text
+    mantissa, _, exp = text.partition("e-")
+    e = int(exp)
+    if e == 5:
+        sign = "-" if mantissa.startswith("-") else ""
+        return f"{sign}0.0000{mantissa.lstrip('-').replace('.', '')}"
+    return f"{mantissa}e-{e}"
 
 
 def _datetime(value: datetime) -> str:

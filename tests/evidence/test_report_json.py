@@ -85,6 +85,25 @@ def test_values_spelled_like_pydantic() -> None:
         assert f'{{\n  "v": {_value(value, 2)}\n}}' == expected, value
 
 
+def test_floats_spelled_like_pydantic_core() -> None:
+    """Shortest repr digits; exponent -5 written out, smaller ones without zero padding (checked on random bits)."""
+    import math
+    import random
+    import struct
+
+    from pydantic_core import to_json
+
+    from advisor.evidence.report_json import _float
+
+    rng = random.Random(5060)
+    values = [struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0] for _ in range(20000)]
+    values += [rng.random() * 10.0 ** e for e in range(-30, 30) for _ in range(20)]
+    values += [1e-5, -1e-5, 1.5e-5, 9.99999e-5, 1e-4, 5e-324, 1.7976931348623157e308, 0.0, -0.0]
+    for v in values:
+        if not (math.isnan(v) or math.isinf(v)):
+            assert _float(v) == to_json(v).decode(), v
+
+
 def test_the_cli_prints_the_same_report(kb: KnowledgeBase) -> None:
     path = TESTS / "fixtures" / "text" / "sngrep_concurrent_503.txt"
     out = io.StringIO()

@@ -35,6 +35,15 @@ def test_plain_copy_holds_what_the_trace_reads(kb: KnowledgeBase) -> None:
     assert trace_knowledge(kb) is tk  # made once per knowledge base
 
 
+def test_same_cache_directory_as_the_knowledge_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from advisor.evidence.knowledge import _cache_dir
+    from advisor.kb.cache import cache_dir
+
+    assert _cache_dir() == cache_dir()
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path))
+    assert _cache_dir() == cache_dir() == tmp_path
+
+
 def test_json_round_trip_is_exact(kb: KnowledgeBase) -> None:
     tk = trace_knowledge(kb)
     assert _from_json(json.loads(json.dumps(asdict(tk)))) == tk
@@ -90,9 +99,9 @@ def test_trace_json_loads_neither_pydantic_nor_yaml_once_cached(tmp_path: Path) 
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    rc = main(['trace', {str(SAMPLE)!r}, '--json'])\n"
             "print(rc, sorted(m for m in ('pydantic', 'yaml', 'advisor.kb.loader', 'advisor.evidence.analyze')"
-            " if m in sys.modules))\n")
+            " if m in sys.modules), 'hashlib' in sys.modules)\n")
     env = {"PYTHONPATH": str(REPO), "ADVISOR_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert first.stdout.split()[0] == "0"  # a cold cache loads and validates the knowledge base
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert second.stdout.strip() == "0 []", second.stdout + second.stderr
+    assert second.stdout.strip() == "0 [] False", second.stdout + second.stderr
