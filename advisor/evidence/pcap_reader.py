@@ -36,7 +36,6 @@ import struct
 from collections.abc import Callable
 from typing import Any, BinaryIO, Literal
 
-
 from advisor.evidence.records import CaptureContents, RtpStream, SipRecord, TraceError, TraceRef
 from advisor.evidence.tracefile import describe_os_error, open_regular
 
