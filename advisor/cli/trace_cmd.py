@@ -6,7 +6,9 @@ Also `observations_from_traces`, which `advisor diagnose --trace` uses.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from advisor.cli.common import CliError, emit, fail, load_kb_or_exit
@@ -97,6 +99,25 @@ def require_evidence(analysis: TraceAnalysis) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    with _fewer_collections():
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Reading a capture builds a few hundred thousand small objects that live to the end (messages,
+    parsed headers, calls) and almost no garbage cycles; with Python's default first-generation
+    threshold (700 allocations) the cycle collector walks them again and again (~10 % of the time
+    on a signalling-only capture).  Collect ~30 times less often while reading; restored after."""
+    before = gc.get_threshold()
+    gc.set_threshold(20000, before[1], before[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.json:
         _stream_json(args)
         return 0

@@ -484,10 +484,11 @@ class SipMessage:
     def header(self, name: str) -> str | None:
         """First value of a header (by any of its names), None when absent."""
         key = canonical_name(name)
-        for i, k in enumerate(self._keys):
-            if k == key:
-                return self._value(i)
-        return None
+        try:
+            i = self._keys.index(key)  # C-level scan; keys are interned canonical names
+        except ValueError:
+            return None
+        return self._value(i)
 
     def header_lines(self, name: str) -> list[str]:
         key = canonical_name(name)
