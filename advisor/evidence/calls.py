@@ -141,9 +141,9 @@ _HOSTS: dict[str, str] = {}
 
 
 def _light_hosts(msg: SipMessage, via: Via | None) -> tuple[str | None, str | None, str | None]:
-    contacts = msg.contacts
-    uri = contacts[0].uri if contacts else None
-    sdp = msg.sdp
+    contact = msg.first_contact()
+    uri = contact.uri if contact is not None else None
+    sdp = msg.sdp_unkept()
     return (_shared(via.host) if via is not None else None, _shared(uri.host) if uri is not None else None,
             _shared(sdp.audio_address()) if sdp is not None else None)
 

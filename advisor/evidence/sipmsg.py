@@ -569,6 +569,28 @@ class SipMessage:
     def contacts(self) -> list[NameAddr]:
         return self._memoised("contact", lambda: [parse_name_addr(x) for x in self.values("contact")])  # type: ignore[return-value]
 
+    def first_contact(self) -> NameAddr | None:
+        """The first Contact (the same as contacts[0]), parsed alone and not kept."""
+        memo = self._memo
+        if memo is not None and "contact" in memo:
+            kept = self.contacts
+            return kept[0] if kept else None
+        for i, k in enumerate(self._keys):
+            if k == "contact":
+                parts = split_header_values(self._value(i))
+                if parts:
+                    return parse_name_addr(parts[0])
+        return None
+
+    def sdp_unkept(self) -> SessionDescription | None:
+        """The SDP body like .sdp, parsed without keeping it (for a one-off look at every message)."""
+        if self._offs[2] >= self._offs[3]:
+            return None
+        memo = self._memo
+        if memo is not None and "sdp" in memo:
+            return self.sdp
+        return self._find_sdp()
+
     @property
     def record_route(self) -> list[NameAddr]:
         return self._memoised("rr", lambda: [parse_name_addr(x) for x in self.values("record-route")])  # type: ignore[return-value]
@@ -656,7 +678,9 @@ def _name_addr_or_none(value: str | None) -> NameAddr | None:
 
 _HEADER_NAME_B = re.compile(rb"([A-Za-z0-9!%*+`'~._-]{1,64}) *(?::|\xef\xbc\x9a)")  # fullwidth colon too
 # a whole header line: name, colon, value (blanks and a trailing CR around it left out)
-_HEADER_LINE = re.compile(rb"^([A-Za-z0-9!%*+`'~._-]{1,64}) *(?::|\xef\xbc\x9a)[ \t]*([^\r\n]*?)[ \t\r]*$", re.M)
+# (the value greedy up to its last non-blank: a lazy value re-tried the end of the line at every character)
+_HEADER_LINE = re.compile(rb"^([A-Za-z0-9!%*+`'~._-]{1,64}) *(?::|\xef\xbc\x9a)[ \t]*((?:[^\r\n]*[^ \t\r\n])?)[ \t\r]*$",
+                          re.M)
 _KEYS: dict[bytes, str] = {}
 _MAX_KEYS = 4096
 _SPACE = b" \t\r\n\x0b\x0c"
