@@ -112,15 +112,16 @@ def _messages(out: list[str], messages: list[Message], origin: float | None, raw
     inner = " " * (indent + 4)
     if open_list:
         out.append("[")
-    prefixes: list[str] | None = None
-    depth = indent + 4
+    template: str | None = None
+    depths: tuple[int, ...] = ()
     for i, m in enumerate(messages):
         values = message_values(m, origin, raw)
-        if prefixes is None:
-            prefixes = [f'{inner}"{key}": ' for key in values]
-        out.append(f"\n{pad}{{\n" if i == 0 else f",\n{pad}{{\n")
-        out.append(",\n".join([p + _fast_value(v, depth) for p, v in zip(prefixes, values.values(), strict=True)]))
-        out.append(f"\n{pad}}}")
+        if template is None:  # one %-template per list: the keys and indentation of every message
+            body = ",\n".join(f'{inner}"{key}": %s' for key in values)
+            template = f"\n{pad}{{{{\n{body}\n{pad}}}}}".replace("{{", "{").replace("}}", "}")
+            depths = (indent + 4,) * len(values)
+        text = template % tuple(map(_fast_value, values.values(), depths))
+        out.append(text if i == 0 else "," + text)
     if close_list:
         out.append(f"\n{' ' * indent}]")
 

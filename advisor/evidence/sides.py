@@ -79,6 +79,7 @@ PBX_LOG_FORMATS = frozenset({"asterisk_pjsip", "asterisk_chan_sip", "freeswitch_
 PACKET_FORMATS = frozenset({"pcap", "pcapng", "tcpdump_text"})
 
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
+ADDR_CARRIER, ADDR_PBX, ADDR_PRIVATE = 1, 2, 3  # CarrierInfo.address_class
 CONTEXT_VOTE = 10.0  # what the engineer says about the trunk outweighs anything read from the trace
 _PRIVATE_SUFFIXES = (".local", ".lan", ".home", ".internal", ".localdomain", ".intranet", ".corp", ".home.arpa")
 
@@ -156,6 +157,7 @@ class CarrierInfo:
         self._memo: dict[tuple[str, str], _Pack | None] = {}
         self._domain_memo: dict[str, bool] = {}  # host -> is_carrier_domain (regexes per pack: once per host)
         self._ua_memo: dict[str, bool] = {}
+        self._class_memo: dict[str, int] = {}
         self.recognised = False  # a pack's address or domain was seen in the trace
         ctx: TraceContext = context or PlainContext()
         self.termination_host = _host_of(ctx.termination_uri)
@@ -232,6 +234,26 @@ class CarrierInfo:
 
     def in_internal(self, host: str | None) -> bool:
         return self._net_pack("i", host) is not None
+
+    def address_class(self, host: str | None) -> int:
+        """What an address says about its side, as _score weighs it (memoised per address):
+        ADDR_CARRIER (a carrier signalling or media address), ADDR_PBX (the context's PBX),
+        ADDR_PRIVATE (a private IP that is not one of a carrier's own internal ranges), or 0."""
+        if not host:
+            return 0
+        c = self._class_memo.get(host)
+        if c is None:
+            if self.in_signalling(host) or self.in_media(host):
+                c = ADDR_CARRIER
+            elif self.is_pbx_address(host):
+                c = ADDR_PBX
+            elif is_private(host) and ip_or_none(host) is not None and not self.in_internal(host):
+                c = ADDR_PRIVATE
+            else:
+                c = 0
+            if len(self._class_memo) < 200_000:
+                self._class_memo[host] = c
+        return c
 
     def is_carrier_address(self, host: str | None) -> bool:
         return self.in_signalling(host) or self.in_media(host) or self.is_carrier_domain(host)
@@ -378,6 +400,7 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
     """Votes per party (positive: carrier); "pbx:<party>" marks a party the context names as the PBX."""
     score = {"caller": 0.0, "callee": 0.0}
     reasons: list[str] = []
+    classify = carrier.address_class
 
     def vote(party: str | None, value: float, why: str) -> None:
         if party is None:
@@ -394,20 +417,23 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
             continue
         o = call.other(p)
         for v in m.all_views():
-            if carrier.in_signalling(v.src) or carrier.in_media(v.src):
-                vote(p, 3, f"{v.src} is a carrier address")
-            elif carrier.is_pbx_address(v.src):
-                vote(p, -CONTEXT_VOTE, f"{v.src} is the PBX address")
-            elif v.src in learned:
-                vote(p, 1 if learned[v.src] == "carrier" else -1, f"{v.src} seen on the same side before")
-            elif is_private(v.src) and ip_or_none(v.src) is not None and not carrier.in_internal(v.src):
-                vote(p, -0.5, f"{v.src} is private")
-            if carrier.in_signalling(v.dst) or carrier.in_media(v.dst):
-                vote(o, 3, f"{v.dst} is a carrier address")
-            elif carrier.is_pbx_address(v.dst):
-                vote(o, -CONTEXT_VOTE, f"{v.dst} is the PBX address")
-            elif v.dst in learned:
-                vote(o, 1 if learned[v.dst] == "carrier" else -1, f"{v.dst} seen on the same side before")
+            src, dst = v.src, v.dst
+            c = classify(src)
+            if c == ADDR_CARRIER:
+                vote(p, 3, f"{src} is a carrier address")
+            elif c == ADDR_PBX:
+                vote(p, -CONTEXT_VOTE, f"{src} is the PBX address")
+            elif src in learned:
+                vote(p, 1 if learned[src] == "carrier" else -1, f"{src} seen on the same side before")
+            elif c == ADDR_PRIVATE:
+                vote(p, -0.5, f"{src} is private")
+            c = classify(dst)
+            if c == ADDR_CARRIER:
+                vote(o, 3, f"{dst} is a carrier address")
+            elif c == ADDR_PBX:
+                vote(o, -CONTEXT_VOTE, f"{dst} is the PBX address")
+            elif dst in learned:
+                vote(o, 1 if learned[dst] == "carrier" else -1, f"{dst} seen on the same side before")
             if v.direction == "sent":
                 vote(p, -2, "sent by the host that wrote the log")
             elif v.direction == "received":
