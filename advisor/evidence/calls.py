@@ -59,6 +59,7 @@ class Message:
     to_tag: str | None = None
     branch: str | None = None
     _hosts: tuple[str | None, str | None, str | None] | None = None
+    _audio: tuple[str, int] | None = None  # the SDP's audio address and port (set with _hosts)
 
     def hosts(self) -> tuple[str | None, str | None, str | None]:
         """(top Via host, first Contact's host, SDP audio address): what side detection reads of
@@ -67,8 +68,16 @@ class Message:
         (sipmsg._MEMO_LIMIT) has dropped them."""
         h = self._hosts
         if h is None:
-            h = self._hosts = _light_hosts(self.msg, self.msg.first_via())
+            h, self._audio = _light_hosts(self.msg, self.msg.first_via())
+            self._hosts = h
         return h
+
+    def audio_target(self) -> tuple[str, int] | None:
+        """Where this message's SDP wants audio (address, port), like extract.base.sdp_target of an
+        SDP with an audio stream and both parts; None otherwise.  Read with hosts(), kept as a pair."""
+        if self._hosts is None:
+            self.hosts()
+        return self._audio
 
     @property
     def ts(self) -> float | None:
@@ -140,12 +149,20 @@ class Message:
 _HOSTS: dict[str, str] = {}
 
 
-def _light_hosts(msg: SipMessage, via: Via | None) -> tuple[str | None, str | None, str | None]:
+def _light_hosts(msg: SipMessage, via: Via | None) -> tuple[tuple[str | None, str | None, str | None],
+                                                             tuple[str, int] | None]:
     contact = msg.first_contact()
     uri = contact.uri if contact is not None else None
     sdp = msg.sdp_unkept()
+    audio: tuple[str, int] | None = None
+    if sdp is not None:
+        media = sdp.audio()
+        if media is not None:
+            addr = sdp.address_of(media)
+            if addr and media.port:
+                audio = (_shared(addr) or addr, media.port)
     return (_shared(via.host) if via is not None else None, _shared(uri.host) if uri is not None else None,
-            _shared(sdp.audio_address()) if sdp is not None else None)
+            _shared(sdp.audio_address()) if sdp is not None else None), audio
 
 
 def _shared(host: str | None) -> str | None:
@@ -338,7 +355,8 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
             messages.append(Message(index=len(messages), record=rec, msg=msg, file=cc.file, file_index=fi, seq=seq,
                                     fmt=cc.format, direction=direction, from_tag=msg.from_tag,
                                     to_tag=msg.to_tag, branch=via.branch if via is not None else None,
-                                    fragment=fragment, _hosts=_light_hosts(msg, via)))
+                                    fragment=fragment))
+            messages[-1]._hosts, messages[-1]._audio = _light_hosts(msg, via)
     # Retransmissions (same file) and views (other files).
     primaries: dict[tuple[object, ...], list[Message]] = defaultdict(list)
     occurrence: dict[tuple[object, ...], int] = defaultdict(int)

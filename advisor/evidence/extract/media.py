@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from advisor.evidence.calls import Call
-from advisor.evidence.extract.base import Add, CallVerdict, Ctx, Finding, dur, sdp_target
+from advisor.evidence.extract.base import Add, CallVerdict, Ctx, Finding, dur
 from advisor.evidence.records import RtpStream
 from advisor.evidence.sides import PACKET_FORMATS, is_private
 from advisor.evidence.sipmsg import ip_or_none
@@ -20,12 +20,10 @@ def rtp_view(ctx: Ctx, call: Call) -> tuple[str | None, list[RtpStream], list[Rt
     carrier_targets: list[tuple[str, int]] = []
     pbx_targets: list[tuple[str, int]] = []
     for m in call.messages:
-        sdp = m.msg.sdp
-        if sdp is None or sdp.audio() is None:
+        target = m.audio_target()  # sdp_target of the message's SDP, read once with the sides' hosts
+        if target is None:
             continue
-        addr, port = sdp_target(sdp)
-        if not addr or not port:
-            continue
+        addr, port = target
         targets = carrier_targets if m.sender == "carrier" else pbx_targets if m.sender == "customer" else None
         if targets is not None and (addr, port) not in targets:
             targets.append((addr, port))
