@@ -17,7 +17,7 @@ compares both texts on every trace the tests hold.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring as _encode  # the C encoder, no ASCII escaping
 from typing import Any
 
@@ -160,8 +160,11 @@ def _float(value: float) -> str:
 
 
 def _datetime(value: datetime) -> str:
-    if value.tzinfo is None:
+    tz = value.tzinfo
+    if tz is None:
         return f'"{value.isoformat()}"'
+    if tz is UTC:  # what capture times carry: "+00:00" becomes "Z"
+        return f'"{value.isoformat()[:-6]}Z"'
     if value.utcoffset() == _ZERO:
         return f'"{value.replace(tzinfo=None).isoformat()}Z"'
     return _pydantic_json(value)
