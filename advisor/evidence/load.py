@@ -14,13 +14,16 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from advisor.evidence.events import LogEvent
 from advisor.evidence.records import MAX_TEXT_BYTES, CaptureContents, RtpStream, TraceError, TraceRef
 from advisor.evidence.sipmsg import is_start_line
-from advisor.evidence.textlogs import DnsEvent, IcmpEvent, TextTrace, detect_format, icmp_kind, read_text_full
 from advisor.evidence.tracefile import describe_os_error, open_regular
+
+if TYPE_CHECKING:  # the text-log readers (~40 compiled patterns) are imported when a text log is read
+    from advisor.evidence.netevents import DnsEvent, IcmpEvent
+    from advisor.evidence.textlogs import TextTrace
 
 __all__ = ["MAX_TEXT_BYTES", "LoadedTrace", "load_trace", "load_trace_detailed"]
 
@@ -144,6 +147,8 @@ def _decoder(head: bytes, name: str) -> tuple[codecs.IncrementalDecoder, int]:
 
 def _read_text_streamed(fh: BinaryIO, head: bytes, name: str, label: str, limit: int) -> TextTrace:
     """Decode and cut a text log into records piece by piece (see TEXT_PIECE_CHARS)."""
+    from advisor.evidence.textlogs import detect_format, read_text_full
+
     dec, skip = _decoder(head, name)
     pending = dec.decode(head[skip:])
     total = len(head)
@@ -287,6 +292,8 @@ def _scan_capture_extras(path: str, label: str) -> tuple[list[DnsEvent], list[Ic
 
     import dpkt
 
+    from advisor.evidence.netevents import IcmpEvent, icmp_kind
+
     dns: list[DnsEvent] = []
     icmp: list[IcmpEvent] = []
     fh, _size = open_regular(path, label)
@@ -325,6 +332,8 @@ def _scan_capture_extras(path: str, label: str) -> tuple[list[DnsEvent], list[Ic
 
 def _dns_event(dpkt: Any, socket: Any, payload: bytes, ref: TraceRef, ts: float, src: str,
                dst: str) -> DnsEvent | None:
+    from advisor.evidence.netevents import DnsEvent
+
     msg = dpkt.dns.DNS(payload)
     q = msg.qd[0] if len(msg.qd) else None
     answers = [socket.inet_ntop(socket.AF_INET if a.type == 1 else socket.AF_INET6, a.rdata)

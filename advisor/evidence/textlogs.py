@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 
 from advisor.evidence.events import LogEvent
 from advisor.evidence.logevents import scan_artefact, scan_lines
+from advisor.evidence.netevents import DnsEvent, IcmpEvent, icmp_kind
+from advisor.evidence.netevents import tcpdump_port as _tcpdump_port
 from advisor.evidence.records import CaptureContents, RtpStream, SipRecord, TraceError, TraceRef
 from advisor.evidence.sipmsg import canonical_name, ip_or_none, is_start_line
 
@@ -49,8 +51,6 @@ MAX_LINES = 5_000_000
 
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                        "nov", "dec"), start=1)}
-_SERVICES = {"sip": 5060, "sip-tls": 5061, "sips": 5061, "mmcc": 5050, "domain": 53, "ntp": 123, "rtp": None}
-
 _ADDR = r"(?:\[([0-9A-Fa-f:.]{2,45})\]|(\d{1,3}(?:\.\d{1,3}){3}))(?::(\d{1,5}))?"
 _ADDR_RE = re.compile(r"(?<![\w.])" + _ADDR + r"(?![\w.])")
 _TIME = r"(\d{1,2}):(\d\d):(\d\d)(?:[.,](\d{1,9}))?"
@@ -119,37 +119,6 @@ _STAMP_WORDS = frozenset({
 })
 _ARROW_RE = re.compile(r"(-{1,3}>|<-{1,3}|→|←|(?<= )[<>](?= )|\b(?:to|from|sent|recv|received|send)\b)",
                        re.IGNORECASE)
-
-
-@dataclass(slots=True)
-class DnsEvent:
-    """One DNS query or response seen in a packet trace."""
-
-    ref: TraceRef
-    ts: float | None
-    src: str | None
-    dst: str | None
-    query_id: int | None
-    name: str | None  # queried name, without the trailing dot
-    qtype: str | None
-    response: bool
-    rcode: str  # NoError | NXDomain | ServFail | Refused | ...
-    answers: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class IcmpEvent:
-    """An ICMP error about a packet: who sent it, about which destination/port, what kind."""
-
-    ref: TraceRef
-    ts: float | None
-    src: str | None
-    dst: str | None
-    kind: str  # port_unreachable | host_unreachable | net_unreachable | admin_prohibited | time_exceeded | other
-    about: str | None  # the unreachable address (the original packet's destination)
-    port: int | None
-    proto: str | None
-    text: str
 
 
 @dataclass(slots=True)
@@ -279,13 +248,6 @@ def _split_lines(text: str) -> list[str]:
     if len(lines) > MAX_LINES:
         raise TraceError(f"more than {MAX_LINES} lines of text")
     return lines
-
-
-def _tcpdump_port(text: str) -> int | None:
-    if text.isdigit():
-        v = int(text)
-        return v if v <= 65535 else None
-    return _SERVICES.get(text.lower())
 
 
 # --------------------------------------------------------------------------- formats
@@ -1009,28 +971,6 @@ def _add_dns(st: _State, mk: Marker) -> None:
                            query_id=int(head.group(1)), name=q.group(2).rstrip(".").lower() if q else None,
                            qtype=q.group(1) if q else None, response=response,
                            rcode=rc.group(1) if rc else "NoError", answers=answers))
-
-
-def icmp_kind(text: str) -> tuple[str, str | None, int | None, str | None]:
-    """(kind, unreachable address, port, protocol) from tcpdump's ICMP description."""
-    low = text.lower()
-    about = port = proto = None
-    m = re.match(r"(?:host |net )?([0-9a-f:.]{2,45}) (udp|tcp) port (\w{1,12}) unreachable", low)
-    if m:
-        about, proto = m.group(1), m.group(2)
-        port = _tcpdump_port(m.group(3))
-        return "port_unreachable", about, port, proto
-    m = re.match(r"(host|net) ([0-9a-f:.]{2,45}) unreachable", low)
-    if m:
-        about = m.group(2)
-        if "prohibited" in low or "filter" in low:
-            return "admin_prohibited", about, None, None
-        return f"{m.group(1)}_unreachable", about, None, None
-    if "prohibited" in low:
-        return "admin_prohibited", None, None, None
-    if "time exceeded" in low:
-        return "time_exceeded", None, None, None
-    return "other", None, None, None
 
 
 def _add_icmp(st: _State, mk: Marker) -> None:
