@@ -458,6 +458,9 @@ class ShapeResult(BaseModel):
         flat = self.flatness.get("advisor")
         if flat is not None and flat > GOAL_FLAT:
             missed.append(f"time per packet grows {flat:.2f}x from smallest to largest (goal <= {GOAL_FLAT:g}x)")
+        elif flat is None and len(self.sizes) > 1 and all(sz.run("advisor") is not None for sz in self.sizes):
+            # never a silent pass: a smallest file that costs no more than start-up leaves no time per packet
+            missed.append("time per packet not measurable: the smallest file costs no more CPU than start-up")
         return missed
 
 

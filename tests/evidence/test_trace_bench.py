@@ -83,3 +83,19 @@ def test_peers_from_an_earlier_run_sit_beside_ours(tmp_path: Path) -> None:
     assert borrowed is not None and "earlier run" in borrowed.detail
     assert size.cpu_speed_ratio_vs_sip_doctor is not None and size.memory_ratio_vs_sip_doctor is not None
     assert size.memory_ratio_vs_sip_doctor < 1  # ours against the made-up 10 GB
+
+
+def test_unmeasurable_time_per_packet_is_reported_not_passed() -> None:
+    """A smallest file that costs no more than start-up leaves no flatness: a stated miss, never a silent pass."""
+    from advisor.bench.trace_bench import ShapeResult, SizeRun, ToolRun
+
+    def size(n: int, us: float) -> SizeRun:
+        run = ToolRun(tool="advisor", command="x", status="ok", packets=n, seconds=1.0, cpu_seconds=1.0,
+                      us_per_packet=us)
+        return SizeRun(packets=n, file_mb=1.0, calls=1, sip_messages=1, rtp_packets=n, rtp_streams=1,
+                       generate_seconds=0.0, runs=[run], ours_correct=True)
+
+    shape = ShapeResult(shape="long", description="", sizes=[size(1000, 0.0), size(8000, 0.5)])
+    assert any("not measurable" in g for g in shape.goals())
+    shape.flatness["advisor"] = 1.1
+    assert shape.goals() == []
