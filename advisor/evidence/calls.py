@@ -29,7 +29,7 @@ __all__ = ["Call", "CallSet", "Message", "Transaction", "build_calls"]
 ABSOLUTE_TS = 1e8  # below this a ts is "seconds since some origin", not an epoch time
 
 TEXT_FORMATS = frozenset({"raw", "sngrep_txt", "asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace",
-                          "tcpdump_text"})
+                          "tcpdump_text", "json_log"})
 
 
 @dataclass(eq=False, slots=True)

@@ -33,6 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from advisor.evidence.events import LogEvent
+from advisor.evidence.jsonlogs import find_embedded
 from advisor.evidence.logevents import scan_artefact, scan_lines
 from advisor.evidence.records import CaptureContents, RtpStream, SipRecord, TraceError, TraceRef
 from advisor.evidence.sipmsg import canonical_name, ip_or_none, is_start_line
@@ -43,6 +44,8 @@ __all__ = ["FORMATS", "DnsEvent", "IcmpEvent", "TextTrace", "detect_format", "re
 FORMATS = ("raw", "sngrep_txt", "asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace", "tcpdump_text")
 # Inputs without SIP messages that still hold evidence (advisor/evidence/logevents.py).
 EVENT_FORMATS = ("log_lines", "debugger_json", "call_log_csv")
+# SIP messages escaped inside JSON/logfmt log records (advisor/evidence/jsonlogs.py).
+JSON_LOG = "json_log"
 
 MAX_MARKER_LINE = 600  # longer lines are never markers (keeps every regex cheap)
 MAX_LINES = 5_000_000
@@ -701,6 +704,12 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
                            " read from the carrier's export")
         return TextTrace(cc, [], events=artefact)
     lines = _undo_ngrep_byline(normalise_paste(_split_lines(text)))
+    if fmt_name in (None, "raw", JSON_LOG):
+        embedded = _read_embedded(lines, file)
+        if embedded is not None:
+            return embedded
+        if fmt_name == JSON_LOG:
+            fmt_name = None
     name = fmt_name or detect_format("\n".join(lines))
     if name is None:
         stripped_only = [_strip_prefix(raw)[0] for raw in lines]
@@ -731,6 +740,30 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
                            + (" but DNS/ICMP packets" if st.dns or st.icmp else ""))
     events = scan_lines(stripped, file, raw=lines)
     return TextTrace(cc, st.directions, st.dns, st.icmp, events)
+
+
+def _read_embedded(lines: list[str], file: str) -> TextTrace | None:
+    """A structured (JSON/logfmt) log whose records hold SIP messages escaped in strings (jsonlogs)."""
+    found = find_embedded(lines)
+    if not found:
+        return None
+    st = _State(file=file, fmt=_Raw(), lines=lines, contents=lines, stripped=lines)
+    for emb in found:
+        rec = SipRecord(raw=emb.text.encode("utf-8", "replace"), ref=TraceRef(file=file, line=emb.line + 1), ts=emb.ts)
+        if emb.direction == "received":
+            rec.src, rec.sport, rec.dst, rec.dport = emb.remote, emb.remote_port, emb.local, emb.local_port
+        elif emb.direction == "sent":
+            rec.src, rec.sport, rec.dst, rec.dport = emb.local, emb.local_port, emb.remote, emb.remote_port
+        head = emb.text.split("\r\n\r\n", 1)[0].split("\r\n")
+        t = emb.transport
+        rec.transport = (t if t in ("udp", "tcp", "tls") else {"ws": "tcp", "wss": "tls"}.get(t or "")
+                         or _via_transport(head) or "unknown")
+        st.records.append(rec)
+        st.directions.append(emb.direction)
+    if any(d is not None for d in st.directions):
+        _fill_local_address(st)
+    cc = CaptureContents(file=file, format=JSON_LOG, sip=st.records, packets=len(st.records))
+    return TextTrace(cc, st.directions, events=scan_lines(lines, file, raw=lines))
 
 
 def _undo_ngrep_byline(lines: list[str]) -> list[str]:
