@@ -33,6 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from advisor.evidence.events import LogEvent
+from advisor.evidence.headless import header_blocks
 from advisor.evidence.jsonlogs import find_embedded
 from advisor.evidence.logevents import scan_artefact, scan_lines
 from advisor.evidence.records import CaptureContents, RtpStream, SipRecord, TraceError, TraceRef
@@ -622,6 +623,7 @@ class _State:
     sip_ports: set[tuple[str, int]] = field(default_factory=set)
     dns: list[DnsEvent] = field(default_factory=list)
     icmp: list[IcmpEvent] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)  # lines [start, end) each message took
 
 
 @dataclass
@@ -715,6 +717,11 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
         stripped_only = [_strip_prefix(raw)[0] for raw in lines]
         events = scan_lines(stripped_only, file, raw=lines)
         told = [e for e in events if e.kind != "text"]
+        only = _State(file=file, fmt=_Raw(), lines=lines, contents=stripped_only, stripped=stripped_only)
+        if _add_header_blocks(only):
+            cc = CaptureContents(file=file, format="raw", sip=only.records, packets=len(only.records))
+            cc.warnings.append(f"{file}: no SIP start line; {len(only.records)} headers-only fragment(s) kept")
+            return TextTrace(cc, only.directions, events=events)
         cc = CaptureContents(file=file, format="log_lines" if told else "raw")
         cc.warnings.append(f"{file}: no SIP message found" + (f"; {len(told)} log line(s) read as evidence" if told
                            else " (expected raw SIP messages or a SIP log)"))
@@ -730,6 +737,7 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
         prefix_times.append(pt)
     st = _State(file=file, fmt=fmt, lines=lines, contents=[fmt.content(s) for s in stripped], stripped=stripped)
     _drive(st, prefix_times)
+    _add_header_blocks(st)
     if fmt.perspective or any(d is not None for d in st.directions):
         _fill_local_address(st)
     rtp = [s for key, s in st.rtp.items() if (key[0], key[1]) not in st.sip_ports and (key[2], key[3]) not in st.sip_ports]
@@ -740,6 +748,26 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
                            + (" but DNS/ICMP packets" if st.dns or st.icmp else ""))
     events = scan_lines(stripped, file, raw=lines)
     return TextTrace(cc, st.directions, st.dns, st.icmp, events)
+
+
+def _add_header_blocks(st: _State) -> int:
+    """Keep header blocks no message took (a paste cut above its start line) as records, in line order."""
+    taken = [False] * len(st.contents)
+    for first, end in st.spans:
+        for k in range(first, min(end, len(taken))):
+            taken[k] = True
+    blocks = header_blocks(st.contents, taken)
+    if not blocks:
+        return 0
+    for b in blocks:
+        rec = SipRecord(raw=b.text.encode("utf-8", "replace"), ref=TraceRef(file=st.file, line=b.line + 1))
+        rec.transport = _via_transport(["", *b.text.split("\r\n")]) or "unknown"
+        st.records.append(rec)
+        st.directions.append(None)
+    order = sorted(range(len(st.records)), key=lambda k: st.records[k].ref.line or 0)
+    st.records = [st.records[k] for k in order]
+    st.directions = [st.directions[k] for k in order]
+    return len(blocks)
 
 
 def _read_embedded(lines: list[str], file: str) -> TextTrace | None:
@@ -974,6 +1002,7 @@ def _take_message(st: _State, i: int, start: str, meta: Marker | None) -> int:
         rec.transport = _via_transport(head) or "unknown"
     st.records.append(rec)
     st.directions.append(meta.direction if meta is not None else None)
+    st.spans.append((i, max(j, i + 1)))
     return max(j, i + 1)
 
 
