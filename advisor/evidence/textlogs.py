@@ -55,7 +55,8 @@ _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun",
                                        "nov", "dec"), start=1)}
 _SERVICES = {"sip": 5060, "sip-tls": 5061, "sips": 5061, "mmcc": 5050, "domain": 53, "ntp": 123, "rtp": None}
 
-_ADDR = r"(?:\[([0-9A-Fa-f:.]{2,45})\]|(\d{1,3}(?:\.\d{1,3}){3}))(?::(\d{1,5}))?"
+# a bracketed host is an IPv6 address (it has a colon): "[825] bytes" is not an address
+_ADDR = r"(?:\[([0-9A-Fa-f.]{0,40}:[0-9A-Fa-f:.]{1,44})\]|(\d{1,3}(?:\.\d{1,3}){3}))(?::(\d{1,5}))?"
 _ADDR_RE = re.compile(r"(?<![\w.])" + _ADDR + r"(?![\w.])")
 _TIME = r"(\d{1,2}):(\d\d):(\d\d)(?:[.,](\d{1,9}))?"
 _TIME_RE = re.compile(r"(?<!\d)" + _TIME + r"(?!\d)")
