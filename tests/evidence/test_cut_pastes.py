@@ -18,7 +18,7 @@ OK = ("SIP/2.0 486 Busy Here\nVia: SIP/2.0/UDP 10.1.1.2:5060;branch=z9hG4bK-c1\n
 def test_bracketed_byte_count_is_not_an_address() -> None:
     cc, directions = read_text_detailed("TCP message received [825] bytes :\n\n" + OK, "t.txt")
     [rec] = cc.sip
-    assert (rec.src, rec.dst) == (None, None)
+    assert (rec.src, rec.dst, directions) == (None, None, [None])
     cc6, _ = read_text_detailed("UDP message received from [2001:db8::5]:5060\n" + OK, "t6.txt")
     assert cc6.sip[0].src == "2001:db8::5"  # a bracketed IPv6 address still is one
 
