@@ -2,7 +2,8 @@
 
 Go, Node and Python SIP stacks log through structured loggers (zerolog, slog,
 zap, logrus, pino, bunyan, structlog): one line per record, and a whole SIP
-message inside one string value with its line breaks escaped (`\\r\\n`).  The
+message inside one string value with its line breaks escaped (`\\r\\n`): a JSON
+string, a logfmt `key="..."` value, or a Python repr `key='...'`.  The
 line-based readers see no start line in such a log.  This module finds string
 values that hold a SIP message, decodes them, and returns one message per
 value with what the log says around it: the record's time, and the direction
@@ -31,8 +32,9 @@ __all__ = ["MAX_LINE", "EmbeddedSip", "find_embedded"]
 MAX_LINE = 262_144  # longer lines are not looked at (a SIP message is at most a few KB)
 _MESSAGE_KEYS = ("msg", "message", "event", "text")
 _TIME_KEYS = ("time", "timestamp", "ts", "@timestamp", "t", "datetime", "date")
-# a double-quoted string: JSON value or logfmt value; the closing quote may be lost when the paste cut the line
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.){0,200000})("|$)')
+# a quoted string: JSON or logfmt value (double quotes), or a Python repr as structlog's console renderer
+# prints it (single quotes); the closing quote may be lost when the paste cut the line
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.){0,200000})(?:"|$)|\'((?:[^\'\\]|\\.){0,200000})(?:\'|$)')
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)")
 _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "'": "'"}
 _HOSTPORT = r"(\[[0-9A-Fa-f:.]{2,45}\]|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9][\w.-]{0,252})(?::(\d{1,5}))?"
@@ -94,11 +96,14 @@ def _string_values(line: str) -> tuple[list[str], float | None, str]:
             return [v for v in values if "SIP/2.0" in v], _record_time(obj), said
     # a record cut by the paste, or logfmt (key="value" with Go-style escapes): string by string
     values = []
+    first = -1
     for m in _QUOTED.finditer(line):
-        raw = m.group(1)
+        raw = m.group(1) if m.group(1) is not None else m.group(2)
         if "SIP/2.0" in raw:
             values.append(_unescape(raw))
-    return values, None, ""
+            first = m.start() if first < 0 else first
+    # the words before the first message ("... received from 1.2.3.4:5060 raw='INVITE ...'")
+    return values, None, line[max(0, first - 400):first] if first > 0 else ""
 
 
 def _walk(obj: object, out: list[str], depth: int) -> None:

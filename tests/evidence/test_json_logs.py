@@ -96,3 +96,13 @@ def test_real_sipgo_paste_is_read() -> None:
     [rec] = lt.contents.sip
     assert rec.raw.startswith(b"INVITE sip:+15143331212@v1.bgw.jumpy SIP/2.0\r\n")
     assert (lt.directions, rec.src, rec.sport, rec.transport) == (["received"], "127.0.0.1", 49751, "udp")
+
+
+def test_python_repr_value_with_the_peer_before_it() -> None:
+    # structlog's console renderer: key=value pairs, string values as Python reprs
+    raw = repr(OPTIONS)
+    assert raw.startswith("'") and "\\r\\n" in raw
+    line = f"2025-03-04 09:30:00 [debug    ] sip message received from 10.1.1.2:5060 raw={raw}"
+    [emb] = find_embedded([line])
+    assert emb.text == OPTIONS
+    assert (emb.direction, emb.remote, emb.remote_port) == ("received", "10.1.1.2", 5060)
