@@ -605,7 +605,7 @@ class SipMessage:
         if self.is_request:
             return self.method or ""
         if self.status is None:  # a headless fragment (no start line)
-            return f"headers of a {self.cseq_method or 'SIP'} message (no start line)"
+            return f"{self.cseq_method or 'SIP'} transaction headers (no start line)"
         text = f"{self.status} {self.reason or ''}".strip()
         return f"{text} ({self.cseq_method})" if self.cseq_method else text
 

@@ -36,7 +36,7 @@ def test_parse_headless_keeps_headers_and_transaction() -> None:
     assert (msg.method, msg.status, msg.first_line) == (None, None, "")
     assert msg.call_id == "x1@10.0.0.9" and msg.cseq == (3, "INVITE")
     assert msg.top_via is not None and msg.top_via.host == "10.0.0.9"
-    assert msg.summary() == "headers of a INVITE message (no start line)"
+    assert msg.summary() == "INVITE transaction headers (no start line)"
     assert infer_kind(msg) == "request"  # Max-Forwards travels only in requests
 
 
@@ -82,7 +82,7 @@ def test_indented_headers_only_invite_with_short_session_expires(kb: KnowledgeBa
     got = facts(a)
     assert got["session_expires_below_minimum"] == "yes"
     [m] = a.other_messages
-    assert m.line == 3 and m.first_line == "(headers of a INVITE message (no start line))"
+    assert m.line == 3 and m.first_line == "(INVITE transaction headers (no start line))"
     assert "m=audio 18000 RTP/AVP 0 8 101" in (m.raw or "")  # the SDP body after the blank line is kept
     assert any("no start line" in w for w in a.warnings)
 
@@ -95,3 +95,14 @@ def test_ack_to_record_route_hop_against_a_headers_only_answer(kb: KnowledgeBase
     f = next(f for f in a.findings if f.observation.id == "ack_request_uri")
     assert f.observation.value == "carrier_other_address"
     assert "Record-Route hop" in (f.observation.note or "") and f.ref == "headless_ok_then_ack.txt:line 21"
+
+
+def test_answer_headers_tied_by_tag_give_the_pbx_sdp(kb: KnowledgeBase) -> None:
+    a = read(kb, "headless_answer_sdp.txt")
+    call = a.calls[0]
+    assert call.direction == "origination"
+    frag = call.messages[1]  # no Call-ID: tied to the carrier's INVITE by the From tag
+    assert (frag.line, frag.sender) == (14, "customer")  # Server header: a response, so the callee (the PBX) sent it
+    got = facts(a)
+    assert got["pbx_sdp_address"] == "private"
+    assert "invite_final_status" not in got  # no status line: how the INVITE ended is not known
