@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from advisor.cli import main
 from advisor.context import TrunkContext
+from advisor.engine.diagnosis import Advisor
 from advisor.evidence.analyze import analyze_files
 from advisor.evidence.load import load_trace_detailed
 from advisor.kb.loader import KnowledgeBase
@@ -31,7 +33,8 @@ def test_samples_are_what_the_script_writes(tmp_path: Path) -> None:
     mod.sll_tls_pcap()
     mod.sll2_v6_pcap()
     mod.two_interfaces_pcapng()
-    for name in FILES:
+    mod.origination_unanswered_pcap()
+    for name in (*FILES, "twilio_origination_unanswered.pcap"):
         assert (tmp_path / name).read_bytes() == (HERE / name).read_bytes(), name
 
 
@@ -66,3 +69,30 @@ def test_diagnosis_is_the_same_on_every_shape(kb: KnowledgeBase, name: str) -> N
     assert got["invite_final_status"] == "2xx"  # the 407 challenge is followed by an answered retry
     assert got["request_uri_host_matches_termination_uri"] == "yes"
     assert "rtp_from_carrier_arrives" not in got  # no RTP in a signalling capture: nothing said about media
+
+
+def test_the_carriers_capture_is_never_the_customers_side(kb: KnowledgeBase, advisor: Advisor) -> None:
+    path = HERE / "twilio_origination_unanswered.pcap"
+    a = analyze_files([], kb, TrunkContext(), carrier_captures=[path])
+    [f] = a.files
+    assert f.capture_point == "carrier"
+    got = {f.observation.id: str(f.observation.value) for f in a.findings}
+    assert got["call_direction"] == "origination"
+    # the carrier sent its INVITE seven times; whether any reached the customer's edge is not shown
+    assert "invite_reaches_network_edge" not in got and "invite_reaches_pbx_host" not in got
+    assert got["in_carrier_call_logs"] == "yes"  # the capture is offered on the call's own log page
+    d = advisor.diagnose(a.observations(), a.warnings)
+    open_ids = [c.id for c in d.causes if c.status != "ruled_out"]
+    assert "orig.not_delivered.origination_uri_unresolvable" not in open_ids  # the carrier did send the INVITE
+    assert {"orig.firewall.carrier_not_allowed", "orig.timeout.origination_uri_wrong"} <= set(open_ids[:2])
+
+
+def test_cli_carrier_capture_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(HERE / "twilio_origination_unanswered.pcap")
+    assert main(["trace", "--carrier-capture", path]) == 0
+    out = capsys.readouterr().out
+    assert "capture point: carrier" in out and "invite_reaches_network_edge" not in out
+    assert main(["trace", path]) == 0  # read as any capture, it would place the INVITE at the customer's edge
+    assert "invite_reaches_network_edge = yes" in capsys.readouterr().out
+    assert main(["trace"]) == 2
+    assert "no trace file given" in capsys.readouterr().err

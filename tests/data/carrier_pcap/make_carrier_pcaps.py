@@ -16,6 +16,9 @@ shown, so the samples cover the plausible shapes rather than one guessed exact s
 * twilio_call_sll2_v6.pcap    classic pcap, Linux cooked capture v2 (SLL2, 276), IPv6, UDP 5060
 * twilio_call_two_ifaces.pcapng  pcapng with two interfaces (Ethernet and raw IP) and the
                               messages of one call spread over both
+* twilio_origination_unanswered.pcap  classic pcap, Ethernet: Twilio's INVITE to the customer
+                              sent 7 times over 32 s (RFC 3261 timer A doubling) and never answered:
+                              what the carrier sent, which says nothing of what reached the customer
 
 The addresses: 198.51.100.7 (the customer's public address, documentation range), 54.172.60.1
 (in Twilio's documented North America Virginia signalling range 54.172.60.0/30), IPv6
@@ -168,7 +171,24 @@ def two_interfaces_pcapng() -> None:
             w.writepkt(epb, ts=T0 + off)
 
 
+def origination_unanswered_pcap() -> None:
+    invite = _msg(["INVITE sip:+12065550100@198.51.100.7:5060 SIP/2.0",
+                   "Via: SIP/2.0/UDP 54.172.60.1:5060;branch=z9hG4bK-orig1", "Max-Forwards: 69",
+                   "Record-Route: <sip:54.172.60.1:5060;lr>",
+                   "From: <sip:+12065550177@pstn.twilio.com>;tag=tw-o1", "To: <sip:+12065550100@198.51.100.7>",
+                   "Call-ID: orig-1@pstn.twilio.com", "CSeq: 1 INVITE",
+                   "Contact: <sip:+12065550177@54.172.60.1:5060>", "User-Agent: Twilio Gateway"])
+    with open(HERE / "twilio_origination_unanswered.pcap", "wb") as fh:
+        w = dpkt.pcap.Writer(fh, linktype=dpkt.pcap.DLT_EN10MB)
+        for off in (0.0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5):
+            ip = _ip4(CARRIER, PBX, _udp(invite, 5060, 5060), dpkt.ip.IP_PROTO_UDP)
+            eth = dpkt.ethernet.Ethernet(src=b"\x02\x00\x00\x00\x00\x02", dst=b"\x02\x00\x00\x00\x00\x01",
+                                         type=dpkt.ethernet.ETH_TYPE_IP, data=ip)
+            w.writepkt(bytes(eth), ts=T0 + off)
+
+
 if __name__ == "__main__":
+    origination_unanswered_pcap()
     ethernet_pcap()
     sll_tls_pcap()
     sll2_v6_pcap()
