@@ -671,6 +671,62 @@ def normalise_paste(lines: list[str]) -> list[str]:
     return out
 
 
+def undo_double_spacing(lines: list[str]) -> tuple[list[str], list[int] | None]:
+    """A paste where every line is followed by an empty one (CRLF turned into two line breaks by a
+    copy, a mail client or an archive): (lines with the spacing undone, original 0-based index of
+    each kept line), or (lines, None) when the text is not double-spaced.
+
+    Double-spaced means: at most 1 in 10 non-empty lines is followed by another non-empty line,
+    and 9 in 10 runs of empty lines between two non-empty ones have an odd length (one spacer,
+    or three for a blank line of the original); a run of 2k+1 empty lines becomes k."""
+    n = len(lines)
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    if len(filled) < 6:
+        return lines, None
+    adjacent = sum(1 for a, b in itertools.pairwise(filled) if b == a + 1)
+    if adjacent > 0.1 * len(filled):
+        return lines, None
+    runs = [b - a - 1 for a, b in itertools.pairwise(filled)]
+    if sum(1 for r in runs if r % 2 == 1) < 0.9 * len(runs):
+        return lines, None
+    out: list[str] = []
+    where: list[int] = []
+    i = 0
+    while i < n:
+        if lines[i].strip():
+            out.append(lines[i])
+            where.append(i)
+            i += 1
+            continue
+        j = i
+        while j < n and not lines[j].strip():
+            j += 1
+        keep = (j - i) // 2 if i == 0 or j == n else (j - i - 1) // 2
+        for k in range(keep):
+            out.append("")
+            where.append(i + k)
+        i = j
+    return out, where
+
+
+def _remap_lines(tt: TextTrace, where: list[int]) -> None:
+    """Line numbers of a double-spaced paste read with its spacing undone, back to the file's own."""
+    def fix(ref: TraceRef | None) -> None:
+        if ref is not None and ref.line is not None and 0 < ref.line <= len(where):
+            ref.line = where[ref.line - 1] + 1
+
+    for rec in tt.contents.sip:
+        fix(rec.ref)
+    for s in tt.contents.rtp:
+        fix(s.first_ref)
+    for ev in tt.dns:
+        fix(ev.ref)
+    for ic in tt.icmp:
+        fix(ic.ref)
+    for le in tt.events:
+        fix(le.ref)
+
+
 def _numbered(lines: list[str]) -> bool:
     filled = [ln for ln in lines[:5000] if ln.strip()]
     if len(filled) < 3:
@@ -706,7 +762,16 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
         cc.warnings.append(f"{file}: no SIP message; {len(artefact)} {'alert(s)' if kind == 'debugger_json' else 'call-log row(s)'}"
                            " read from the carrier's export")
         return TextTrace(cc, [], events=artefact)
-    lines = _undo_ngrep_byline(normalise_paste(_split_lines(text)))
+    lines, line_map = undo_double_spacing(_undo_ngrep_byline(normalise_paste(_split_lines(text))))
+    tt = _read_lines(lines, file, fmt_name)
+    if line_map is not None:
+        _remap_lines(tt, line_map)
+        tt.contents.warnings.append(f"{file}: every line was followed by an empty one (a double-spaced paste);"
+                                   " read with the spacing undone, line numbers as in the file")
+    return tt
+
+
+def _read_lines(lines: list[str], file: str, fmt_name: str | None) -> TextTrace:
     if fmt_name in (None, "raw", JSON_LOG):
         embedded = _read_embedded(lines, file)
         if embedded is not None:
