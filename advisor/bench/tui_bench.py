@@ -7,8 +7,9 @@
   (and its CPU time) when the first question has been painted. Measured from
   just before the parent spawns the child, so interpreter start, imports,
   knowledge loading and the first layout all count. Run with the compiled
-  knowledge cache current (one unmeasured run fills it) and with it off.
-  Sessions and the cache go to throwaway directories.
+  knowledge cache current and with it off, after one unmeasured run that
+  compiles the bytecode (as pip does at install time) and fills the cache.
+  Sessions, bytecode and the cache go to throwaway directories.
 * answer latency: in one process, a key press ("1" or "d", alternately) until
   the frame showing the updated reasoning panel and next question has been
   composed (the callback Textual runs after the next refresh). Median, p90 and
@@ -120,6 +121,11 @@ def _child_env(data_dir: str, cache_dir: str, cache: bool) -> dict[str, str]:
     if not cache:
         env["ADVISOR_NO_CACHE"] = "1"
     env.pop("TEXTUAL", None)
+    # as an installed tool starts: from compiled bytecode (pip compiles it at install time). A
+    # machine with PYTHONDONTWRITEBYTECODE set would otherwise compile every module on every run;
+    # the warm-up run writes the bytecode into a throwaway prefix instead of the source tree.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(cache_dir, "pycache")
     return env
 
 
@@ -133,15 +139,15 @@ def cold_start(size: tuple[int, int], runs: int = 5, cache: bool = True) -> Cold
     with tempfile.TemporaryDirectory(prefix="advisor-tui-bench-") as data_dir, \
             tempfile.TemporaryDirectory(prefix="advisor-tui-cache-") as cache_dir:
         env = _child_env(data_dir, cache_dir, cache)
-        for n in range(runs + (1 if cache else 0)):
+        for n in range(runs + 1):
             start = time.time()
             out = subprocess.run([sys.executable, "-m", "advisor.bench.tui_probe", f"{size[0]}x{size[1]}"],
                                  capture_output=True, text=True, env=env, timeout=120, check=False)
             if out.returncode != 0:
                 raise RuntimeError(f"TUI probe failed: {out.stderr.strip()[-500:]}")
             marks = json.loads(out.stdout.strip().splitlines()[-1])
-            if cache and n == 0:
-                continue  # fills the cache: the runs measured start from a current cache
+            if n == 0:
+                continue  # fills the caches (bytecode; compiled knowledge when on): the runs measured start warm
             if marks.get("lost"):
                 lost += 1
                 continue

@@ -31,7 +31,7 @@ def probe(size: tuple[int, int]) -> dict[str, float | str | bool]:
     app = AdvisorApp()
 
     async def main() -> None:
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size):
             while not (isinstance(app.screen, StartScreen) and app.screen.choices is not None):
                 await asyncio.sleep(0.005)
             painted_start = asyncio.Event()
@@ -43,7 +43,12 @@ def probe(size: tuple[int, int]) -> dict[str, float | str | bool]:
 
             app.call_after_refresh(started)
             await painted_start.wait()
-            await pilot.press("1", "0")
+            # as a terminal delivers them: at once, one after the other (Pilot.press would wait
+            # for the process to go idle between keys, i.e. for the knowledge base to load)
+            from textual import events
+
+            for key in ("1", "0"):
+                app.post_message(events.Key(key, key))
             deadline = time.time() + 20
             while time.time() < deadline:
                 if "knowledge" not in marks and app.advisor is not None:
@@ -52,10 +57,15 @@ def probe(size: tuple[int, int]) -> dict[str, float | str | bool]:
                 d = app.diagnosis
                 screen = app.screen
                 if d is not None and d.next_question is not None and type(screen).__name__ == "SessionScreen":
+                    from textual.css.query import NoMatches
+
                     from advisor.tui.widgets.question import QuestionPanel
 
-                    if screen.query_one(QuestionPanel).question is not None:
-                        break
+                    try:
+                        if screen.query_one(QuestionPanel).question is not None:
+                            break
+                    except NoMatches:  # pushed, not composed yet
+                        pass
                 await asyncio.sleep(0.005)
             else:
                 marks["lost"] = True

@@ -62,8 +62,19 @@ def advisor_or_exit(args: argparse.Namespace) -> Advisor:
         return Advisor(load_kb_or_exit(args))
     advisor = _COMPILED.get(key)
     if advisor is None:
-        advisor = _COMPILED[key] = Advisor(load_kb_or_exit(args))
+        advisor = _COMPILED[key] = _compiled(root)
     return advisor
+
+
+def _compiled(root: Path) -> Advisor:
+    """From the compiled cache when current (advisor/engine/cache.py: ~0.05 s instead of ~0.3 s)."""
+    from advisor.engine.cache import load_compiled
+    from advisor.kb.loader import KBError
+
+    try:
+        return load_compiled(root)[0]
+    except KBError as exc:
+        raise CliError("\n".join(str(p) for p in exc.problems), 1) from None
 
 
 def emit(text: str, *, stream: TextIO | None = None, end: str = "\n") -> None:

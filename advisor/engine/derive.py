@@ -26,6 +26,7 @@ from typing import Any
 
 from advisor.engine.experta_compat import Fact, KnowledgeEngine, P, Rule, experta
 from advisor.engine.observations import Observation, Source
+from advisor.engine.rules import engine_state, freeze_deffacts, ordered_conflict_set, restore_engine
 from advisor.kb.loader import KnowledgeBase
 from advisor.kb.models import UNKNOWN, Condition, ImplicationDef
 
@@ -86,6 +87,16 @@ class Deriver:
         self._engine = self._build()
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled into the compiled cache (advisor/engine/cache.py): all but the lock."""
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     # ---- experta -----------------------------------------------------------
     def _build(self) -> KnowledgeEngine:
         attrs: dict[str, Any] = {}
@@ -95,14 +106,18 @@ class Deriver:
             for combo in itertools.product(*(_tests(imp.when[o]) for o in names)):
                 patterns = [getattr(experta.AS, f"f{i}") << Known(id=o, value=v)
                             for i, (o, v) in enumerate(zip(names, combo, strict=True))]
-                attrs[f"i{n:04d}"] = Rule(*patterns)(_action(imp, len(names)))
+                attrs[f"i{n:04d}"] = Rule(*patterns)(_action(imp, len(names), n))
                 n += 1
 
         def __init__(self: Any) -> None:
             KnowledgeEngine.__init__(self)
             self.deriver_state = None
+            ordered_conflict_set(self)
+            freeze_deffacts(self)
 
         attrs["__init__"] = __init__
+        attrs["__getstate__"] = engine_state
+        attrs["__setstate__"] = restore_engine
         engine_class: type[KnowledgeEngine] = type("GeneratedImplications", (KnowledgeEngine,), attrs)
         return engine_class()
 
@@ -202,7 +217,7 @@ def _text(v: Value) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _action(imp: ImplicationDef, arity: int) -> Callable[..., None]:
+def _action(imp: ImplicationDef, arity: int, order: int) -> Callable[..., None]:
     def fire(self: Any, **bound: Any) -> None:
         state: _State | None = self.deriver_state
         if state is None:
@@ -211,7 +226,8 @@ def _action(imp: ImplicationDef, arity: int) -> Callable[..., None]:
         for fact in state.conclude(imp, premises):
             self.declare(fact)
 
-    fire.__name__ = "implies_" + imp.id.replace(".", "_").replace(":", "_").replace("-", "_")
+    # the number first: the order in which simultaneous implications fire (`ordered_conflict_set`)
+    fire.__name__ = f"implies_{order:04d}_" + imp.id.replace(".", "_").replace(":", "_").replace("-", "_")
     return fire
 
 

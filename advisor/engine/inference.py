@@ -52,6 +52,16 @@ class Reasoner:
         self._engine = engine_class()
         self._lock = threading.Lock()  # one working memory: one step at a time (TUI workers are threads)
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled into the compiled cache (advisor/engine/cache.py): all but the lock."""
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def infer(self, known: dict[str, Observation], contested: frozenset[str] = frozenset()) -> dict[str, CauseState]:
         """Each cause's verdict. A confirmation never rests on a contested fact, and
         two causes that cannot both be true are never confirmed together: both

@@ -99,13 +99,8 @@ def build_engine_class(kb: KnowledgeBase) -> tuple[type[KnowledgeEngine], RuleSt
     def __init__(self: Any) -> None:
         KnowledgeEngine.__init__(self)
         self.fired = []
-        # The Rete network is fixed once built; experta walks it on every
-        # get_activations() to find the conflict-set nodes, so walk it once.
-        nodes = self.matcher._get_conflict_set_nodes()
-        self.matcher._get_conflict_set_nodes = lambda: nodes
-        # Likewise reset() rediscovers the DefFacts by introspection every time.
-        deffacts = KnowledgeEngine.get_deffacts(self)
-        self.get_deffacts = lambda: deffacts
+        ordered_conflict_set(self)
+        freeze_deffacts(self)
 
     def run_all(self: Any) -> None:
         """Fire every activation found in one matching pass.
@@ -121,7 +116,44 @@ def build_engine_class(kb: KnowledgeBase) -> tuple[type[KnowledgeEngine], RuleSt
 
     attrs["__init__"] = __init__
     attrs["run_all"] = run_all
+    attrs["__getstate__"] = engine_state
+    attrs["__setstate__"] = restore_engine
     return type("GeneratedTrunkRules", (KnowledgeEngine,), attrs), stats
+
+
+def ordered_conflict_set(engine: Any) -> None:
+    """Walk the fixed Rete network for its conflict-set nodes once, in the rules' own order.
+
+    experta walks the network on every get_activations(); and the order it finds the
+    nodes in follows a set of rules hashed by identity, so it changes from one process
+    to the next. Activations that tie on experta's strategy (same salience, same facts)
+    fire in this node order: sorted by rule name (generated names carry their number),
+    which implication wins "first derivation" is the same in every process.
+    """
+    nodes = sorted(engine.matcher._get_conflict_set_nodes(), key=lambda node: node.rule._wrapped.__name__)
+    engine.matcher._get_conflict_set_nodes = lambda: nodes
+
+
+def freeze_deffacts(engine: Any) -> None:
+    """reset() rediscovers the engine's DefFacts by introspection every time: look them up once.
+
+    DefFacts remember the engine they were last read from, so this is redone when an
+    engine is read back from the compiled cache (`restore_engine`), never copied.
+    """
+    deffacts = KnowledgeEngine.get_deffacts(engine)
+    engine.get_deffacts = lambda: deffacts
+
+
+def engine_state(engine: Any) -> dict[str, Any]:
+    """What a generated engine pickles: everything but its DefFacts shortcut (see `freeze_deffacts`)."""
+    state = dict(engine.__dict__)
+    state.pop("get_deffacts", None)
+    return state
+
+
+def restore_engine(engine: Any, state: dict[str, Any]) -> None:
+    engine.__dict__.update(state)
+    freeze_deffacts(engine)
 
 
 def _negate(cond: Condition) -> Callable[[Any], bool]:

@@ -28,15 +28,14 @@ class ResumeFailed(Exception):
 
 
 def load_advisor(kb_dir: str | None = None) -> tuple[Advisor, str]:
-    """The compiled knowledge (validated KB from the cache when current) and how the cache did.
+    """The compiled knowledge (knowledge base and rule networks from the cache when current) and how
+    the cache did.
 
     One empty inference step runs here so the first real one is warm.
     """
-    from advisor.engine.diagnosis import Advisor
-    from advisor.kb.cache import load_cached
+    from advisor.engine.cache import load_compiled
 
-    kb, how = load_cached(Path(kb_dir) if kb_dir else None)
-    advisor = Advisor(kb)
+    advisor, how = load_compiled(Path(kb_dir) if kb_dir else None)
     advisor.diagnose([])
     return advisor, how
 

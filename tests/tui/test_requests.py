@@ -65,6 +65,41 @@ async def test_keys_pressed_while_the_knowledge_loads_are_kept(advisor: Advisor,
         assert "Still loading" not in " ".join(stream.notes())
 
 
+async def test_digits_typed_faster_than_the_screen_updates_all_count(advisor: Advisor, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A terminal delivers typed keys at once; Pilot.press waits for idle between keys. Posted back to
+    back (as a fast typist or a paste gives them), "2" then "1" must pick the second family and its
+    first symptom, not send the "1" to the family list that still had focus."""
+    release = threading.Event()
+
+    def slow_load(kb_dir: str | None = None) -> tuple[Advisor, str]:
+        release.wait(10)
+        return advisor, "test"
+
+    monkeypatch.setattr(loading, "load_advisor", slow_load)
+    monkeypatch.setattr(loading, "open_store", lambda: (None, ""))
+    app = AdvisorApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(200):
+            if isinstance(app.screen, StartScreen) and app.screen.choices is not None:
+                break
+            await asyncio.sleep(0.01)
+        start = app.screen
+        assert isinstance(start, StartScreen) and start.choices is not None
+        family, _ = start.choices.families[1]
+        symptom, _ = start.choices.symptoms[family][0]
+        from textual import events
+
+        for key in ("2", "1"):
+            app.post_message(events.Key(key, key))
+        release.set()
+        await settle(pilot)
+        await settle(pilot)
+        assert app.session is not None
+        view = app.session.view()
+        assert (view.family, view.symptom) == (family, symptom)
+
+
 async def test_diagnosis_focus_is_where_enter_acts(make_app: Any) -> None:
     app = make_app()
     stream = Stream()

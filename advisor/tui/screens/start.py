@@ -127,12 +127,17 @@ class StartScreen(Screen[None]):
             self._fill_symptoms(event.option.id)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option_list.id == "families":
-            self.family = event.option.id
-            self._fill_symptoms(self.family)
-            self.query_one("#symptoms", OptionList).focus()
+        if event.option_list.id == "families" and event.option.id is not None:
+            self._choose_family(event.option.id)
         elif event.option_list.id == "symptoms":
             self.action_start(None if event.option.id == ANY_SYMPTOM else event.option.id)
+
+    def _choose_family(self, family: str) -> None:
+        self.family = family
+        self._fill_symptoms(family)
+        # at once (Screen.set_focus, not Widget.focus, which waits for the next idle): a digit typed
+        # right after this one already picks from the symptoms
+        self.set_focus(self.query_one("#symptoms", OptionList))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start-button":
@@ -146,9 +151,16 @@ class StartScreen(Screen[None]):
         if not isinstance(focused, OptionList) or focused.id not in ("families", "symptoms"):
             return
         index = n - 1 if focused.id == "families" else n
-        if 0 <= index < focused.option_count:
-            focused.highlighted = index
-            focused.action_select()
+        if not 0 <= index < focused.option_count:
+            return
+        focused.highlighted = index
+        option = focused.get_option_at_index(index)
+        # acted on here, not through OptionList's Selected message: keys typed quickly (or held
+        # while the knowledge base loads) are handled before that message would arrive
+        if focused.id == "families" and option.id is not None:
+            self._choose_family(option.id)
+        elif focused.id == "symptoms":
+            self.action_start(None if option.id == ANY_SYMPTOM else option.id)
 
     def action_start(self, symptom: str | None = None) -> None:
         """Ask the app to start (it waits for the knowledge base if it is still loading)."""
