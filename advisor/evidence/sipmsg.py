@@ -610,7 +610,8 @@ class SipMessage:
         return f"{text} ({self.cseq_method})" if self.cseq_method else text
 
     def text(self) -> str:
-        head = "\r\n".join([self.first_line, *(f"{h.name}: {h.value}" for h in self.headers)])
+        first = [self.first_line] if self.first_line else []  # a headless fragment has none
+        head = "\r\n".join([*first, *(f"{h.name}: {h.value}" for h in self.headers)])
         return head + "\r\n\r\n" + self.body.decode("utf-8", "replace")
 
 

@@ -37,6 +37,7 @@ def test_parse_headless_keeps_headers_and_transaction() -> None:
     assert msg.call_id == "x1@10.0.0.9" and msg.cseq == (3, "INVITE")
     assert msg.top_via is not None and msg.top_via.host == "10.0.0.9"
     assert msg.summary() == "INVITE transaction headers (no start line)"
+    assert msg.text().startswith("Via: SIP/2.0/TLS 10.0.0.9:5061")  # no empty start line in front
     assert infer_kind(msg) == "request"  # Max-Forwards travels only in requests
 
 
