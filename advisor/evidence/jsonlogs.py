@@ -32,9 +32,8 @@ __all__ = ["MAX_LINE", "EmbeddedSip", "find_embedded"]
 MAX_LINE = 262_144  # longer lines are not looked at (a SIP message is at most a few KB)
 _MESSAGE_KEYS = ("msg", "message", "event", "text")
 _TIME_KEYS = ("time", "timestamp", "ts", "@timestamp", "t", "datetime", "date")
-# a quoted string: JSON or logfmt value (double quotes), or a Python repr as structlog's console renderer
-# prints it (single quotes); the closing quote may be lost when the paste cut the line
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.){0,200000})(?:"|$)|\'((?:[^\'\\]|\\.){0,200000})(?:\'|$)')
+# what ends a quoted string or escapes a character inside one (see _quoted: one pass over the line)
+_QUOTE_STOP = {'"': re.compile(r'["\\]'), "'": re.compile(r"['\\]")}
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)")
 _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "'": "'"}
 _HOSTPORT = r"(\[[0-9A-Fa-f:.]{2,45}\]|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9][\w.-]{0,252})(?::(\d{1,5}))?"
@@ -97,13 +96,42 @@ def _string_values(line: str) -> tuple[list[str], float | None, str]:
     # a record cut by the paste, or logfmt (key="value" with Go-style escapes): string by string
     values = []
     first = -1
-    for m in _QUOTED.finditer(line):
-        raw = m.group(1) if m.group(1) is not None else m.group(2)
+    for start, raw in _quoted(line):
         if "SIP/2.0" in raw:
             values.append(_unescape(raw))
-            first = m.start() if first < 0 else first
+            first = start if first < 0 else first
     # the words before the first message ("... received from 1.2.3.4:5060 raw='INVITE ...'")
     return values, None, line[max(0, first - 400):first] if first > 0 else ""
+
+
+def _quoted(line: str) -> list[tuple[int, str]]:
+    """(position, raw text) of each quoted string in one pass over the line: a JSON or logfmt value in
+    double quotes, or a Python repr in single quotes after `=`, `:`, `(`, `[`, `,` or a blank (an
+    apostrophe in prose is no quote). A string the paste cut runs to the end of the line. Linear in
+    the line's length whatever it holds (a regular expression here backtracks on unclosed quotes)."""
+    out: list[tuple[int, str]] = []
+    n = len(line)
+    i = 0
+    while i < n and len(out) < 256:
+        c = line[i]
+        if c != '"' and not (c == "'" and i > 0 and line[i - 1] in "=:([, "):
+            i += 1
+            continue
+        stop = _QUOTE_STOP[c]
+        j = i + 1
+        while True:
+            m = stop.search(line, j)
+            if m is None:
+                j = n
+                break
+            if m.group(0) == "\\":
+                j = m.start() + 2
+                continue
+            j = m.start()
+            break
+        out.append((i, line[i + 1:j]))
+        i = j + 1
+    return out
 
 
 def _walk(obj: object, out: list[str], depth: int) -> None:
