@@ -26,7 +26,7 @@ from typing import Any
 
 from advisor.engine.experta_compat import Fact, KnowledgeEngine, P, Rule, experta
 from advisor.engine.observations import Observation, Source
-from advisor.engine.rules import engine_state, freeze_deffacts, ordered_conflict_set, restore_engine
+from advisor.engine.rules import engine_state, flat_reset, freeze_deffacts, ordered_conflict_set, restore_engine
 from advisor.kb.loader import KnowledgeBase
 from advisor.kb.models import UNKNOWN, Condition, ImplicationDef
 
@@ -113,6 +113,7 @@ class Deriver:
             KnowledgeEngine.__init__(self)
             self.deriver_state = None
             ordered_conflict_set(self)
+            flat_reset(self)
             freeze_deffacts(self)
 
         attrs["__init__"] = __init__

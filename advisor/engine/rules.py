@@ -100,6 +100,7 @@ def build_engine_class(kb: KnowledgeBase) -> tuple[type[KnowledgeEngine], RuleSt
         KnowledgeEngine.__init__(self)
         self.fired = []
         ordered_conflict_set(self)
+        flat_reset(self)
         freeze_deffacts(self)
 
     def run_all(self: Any) -> None:
@@ -132,6 +133,31 @@ def ordered_conflict_set(engine: Any) -> None:
     """
     nodes = sorted(engine.matcher._get_conflict_set_nodes(), key=lambda node: node.rule._wrapped.__name__)
     engine.matcher._get_conflict_set_nodes = lambda: nodes
+
+
+def flat_reset(engine: Any) -> None:
+    """Clear every node's memory once per reset.
+
+    experta resets the network recursively from the root, visiting a node again for every
+    parent it has (shared alpha tests are reached from several rules);
+    every diagnosis starts with a reset, so the fixed set of distinct nodes is listed once.
+    """
+    nodes: list[Any] = []
+    seen: set[int] = set()
+    stack = [engine.matcher.root_node]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        stack.extend(child.node for child in node.children)
+
+    def reset() -> None:
+        for node in nodes:
+            node._reset()
+
+    engine.matcher.reset = reset
 
 
 def freeze_deffacts(engine: Any) -> None:
