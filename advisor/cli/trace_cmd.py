@@ -22,7 +22,8 @@ def register(sub: Any) -> None:
                        description="Read SIP traces (pcap, pcapng, or pasted text: raw SIP, sngrep, Asterisk,"
                                    " FreeSWITCH, tcpdump) and print the calls found, their messages and the"
                                    " findings with the message that proves each.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="trace file(s), read together as one session")
+    p.add_argument("files", nargs="*", metavar="FILE", help="trace file(s), read together as one session")
+    add_carrier_capture(p)
     p.add_argument("--json", action="store_true", help="print the whole analysis as one JSON object")
     p.add_argument("--termination-uri", help="trunk termination URI, helps tell the carrier's side apart")
     p.add_argument("--pbx-address", help="the PBX's public address")
@@ -30,6 +31,13 @@ def register(sub: Any) -> None:
                    help="every message in full: printed under its first line, and as `raw` in --json output")
     add_max_size(p)
     p.set_defaults(handler=run)
+
+
+def add_carrier_capture(p: Any) -> None:
+    """--carrier-capture FILE: a capture the carrier made, never taken as seen on the customer's side."""
+    p.add_argument("--carrier-capture", action="append", default=[], metavar="FILE",
+                   help="a capture the carrier made (the SIP PCAP on a Twilio call's log page); read with the"
+                        " others, and what it shows is never taken as having reached the customer's side")
 
 
 def add_max_size(p: Any) -> None:
@@ -51,12 +59,15 @@ def _megabytes(text: str) -> int:
 
 
 def analyze_or_fail(kb: KnowledgeBase, paths: list[str], context: TrunkContext, raw_messages: bool = True,
-                    max_text_bytes: int | None = None) -> TraceAnalysis:
+                    max_text_bytes: int | None = None, carrier_captures: list[str] | None = None) -> TraceAnalysis:
     from advisor.evidence.analyze import analyze_files
     from advisor.evidence.records import TraceError
 
+    if not paths and not carrier_captures:
+        fail("no trace file given (name one or more FILEs, or --carrier-capture FILE)")
     try:
-        return analyze_files(paths, kb, context, raw_messages=raw_messages, max_text_bytes=max_text_bytes)
+        return analyze_files(paths, kb, context, raw_messages=raw_messages, max_text_bytes=max_text_bytes,
+                             carrier_captures=carrier_captures or ())
     except TraceError as exc:
         fail(_one_line(str(exc)))
     except MemoryError:
@@ -67,10 +78,10 @@ def analyze_or_fail(kb: KnowledgeBase, paths: list[str], context: TrunkContext, 
         fail(_one_line(f"{', '.join(paths)}: could not read the trace ({exc or 'internal error'})"))
 
 
-def observations_from_traces(kb: KnowledgeBase, paths: list[str],
-                             context: TrunkContext) -> tuple[list[Observation], list[str]]:
+def observations_from_traces(kb: KnowledgeBase, paths: list[str], context: TrunkContext,
+                             carrier_captures: list[str] | None = None) -> tuple[list[Observation], list[str]]:
     """Findings of the traces as observations, plus warnings (truncated input, call choice)."""
-    analysis = analyze_or_fail(kb, paths, context, raw_messages=False)
+    analysis = analyze_or_fail(kb, paths, context, raw_messages=False, carrier_captures=carrier_captures)
     require_evidence(analysis)
     return analysis.observations(), [*analysis.warnings, *analysis.notes]
 
@@ -92,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     kb = load_kb_or_exit(args)
     context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
     analysis = analyze_or_fail(kb, list(args.files), context, raw_messages=args.full,
-                               max_text_bytes=getattr(args, "max_size", None))
+                               max_text_bytes=getattr(args, "max_size", None),
+                               carrier_captures=list(getattr(args, "carrier_capture", [])))
     if args.json:
         print_json(analysis)
     else:

@@ -178,15 +178,24 @@ class TraceAnalysis(BaseModel):
 
 def analyze_files(paths: Sequence[str | os.PathLike[str]], kb: KnowledgeBase,
                   context: TrunkContext | None = None, raw_messages: bool = True,
-                  max_text_bytes: int | None = None) -> TraceAnalysis:
+                  max_text_bytes: int | None = None,
+                  carrier_captures: Sequence[str | os.PathLike[str]] = ()) -> TraceAnalysis:
     """Read every file (TraceError, one line, for unusable ones) and analyse them together.
 
     raw_messages=False leaves each message's full text out of the report
     (MessageView.raw is None): a capture of 100,000 messages then does not
     hold a second copy of every message.  max_text_bytes raises or lowers
-    the size limit for text logs (see advisor.evidence.load).
+    the size limit for text logs (see advisor.evidence.load).  carrier_captures:
+    files the carrier made (read too when not among paths); their capture point is
+    "carrier", so nothing in them is taken as seen on the customer's side.
     """
-    loaded = [load_trace_detailed(p, max_text_bytes=max_text_bytes) for p in paths]
+    carrier = [os.fspath(p) for p in carrier_captures]
+    names = [os.fspath(p) for p in paths]
+    names += [c for c in carrier if c not in names]
+    loaded = [load_trace_detailed(p, max_text_bytes=max_text_bytes) for p in names]
+    for name, lt in zip(names, loaded, strict=True):
+        if name in carrier:
+            lt.captured_by = "carrier"
     return analyze_loaded(loaded, kb, context, raw_messages=raw_messages)
 
 
@@ -212,7 +221,7 @@ def _view(m: Message, origin: float | None, raw: bool = True) -> MessageView:
         index=m.index, file=m.file, line=m.line, frame=m.frame, ref=m.label, time=m.at, ts=m.ts, offset=offset,
         src=m.endpoint("src"), dst=m.endpoint("dst"), transport=rec.transport,
         sender=_SIDES.get(m.sender or ""), party=_PARTIES.get(m.party or ""),
-        first_line=m.msg.first_line, summary=m.msg.summary(), retransmission=m.retransmission,
+        first_line=m.msg.first_line or f"({m.msg.summary()})", summary=m.msg.summary(), retransmission=m.retransmission,
         view_of=m.view_of.index if m.view_of is not None else None,
         also_in=[v.label for v in m.views], raw=m.msg.text() if raw else None,
     )

@@ -8,6 +8,7 @@ The areas (knowledge/extractors.yaml lists what each may conclude):
 * media        SDP and RTP
 * network      DNS, ICMP, OPTIONS
 * rates        INVITEs per second, concurrent calls
+* fragments    headers pasted without a start line (Session-Expires, the ACK's target, SDP)
 * logs         log lines, bare status lines, the carrier's alerts and call logs
 
 With several calls in a trace, one call is in focus: the most telling failing one
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from advisor.evidence.calls import CallSet
 from advisor.evidence.events import LogEvent
-from advisor.evidence.extract import logs, media, network, origination, rates, termination, verdict
+from advisor.evidence.extract import fragments, logs, media, network, origination, rates, termination, verdict
 from advisor.evidence.extract.base import (
     CallVerdict,
     Ctx,
@@ -48,6 +49,7 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase, events: list[L
         network.dns(ctx, cs, None, net)
         network.icmp(ctx, cs, None, net)
         network.options(ctx, cs, net)
+        fragments.fragments(ctx, cs, None, ctx.emitter("fragments"))
         notes += logs.logs(ctx, cs, None, ctx.emitter("logs"))
         unique = _unique(ctx.findings)
         if not unique:
@@ -86,6 +88,7 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase, events: list[L
     network.dns(ctx, cs, call, net)
     network.icmp(ctx, cs, call, net)
     network.options(ctx, cs, net)
+    fragments.fragments(ctx, cs, call, ctx.emitter("fragments"))
     notes += logs.logs(ctx, cs, focus_v, ctx.emitter("logs"))
     unique = _unique(ctx.findings)
     for f in unique:
