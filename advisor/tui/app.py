@@ -96,6 +96,8 @@ class AdvisorApp(App[int]):
         self.latest_stored: LatestSession | None = None
         self.traces: dict[str, TraceAnalysis] = {}
         self.work_label: str | None = None
+        self._work_style = (True, True)
+        """How the running work is shown: (spinner, "Esc cancels")."""
         self.last_export: Path | None = None
         self.load_error: str | None = None
         self.cache_state = ""
@@ -127,7 +129,8 @@ class AdvisorApp(App[int]):
 
     def _slow_load(self) -> None:
         if self.advisor is None and self.load_error is None:
-            self._set_work("Loading the knowledge base...")
+            # a still line: a spinner would take the interpreter from the load it waits for
+            self._set_work("Loading the knowledge base...", spinner=False, cancellable=False)
 
     def _start_screen(self) -> StartScreen:
         choices: StartChoices | None = None
@@ -781,19 +784,21 @@ class AdvisorApp(App[int]):
         self.push_screen(LadderScreen(list(self.traces.values()), source))
 
     # ---- background work -----------------------------------------------------------------
-    def _set_work(self, label: str | None) -> None:
+    def _set_work(self, label: str | None, *, spinner: bool = True, cancellable: bool = True) -> None:
         self.work_label = label
+        self._work_style = (spinner, cancellable)
         for screen in self.screen_stack:
             for status in screen.query(WorkStatus):
                 if label is None:
                     status.stop()
                 else:
-                    status.start(label)
+                    status.start(label, spinner=spinner, cancellable=cancellable)
 
     @on(WorkStatus.Ready)
     def _on_status_ready(self, event: WorkStatus.Ready) -> None:
         if self.work_label is not None:
-            event.status.start(self.work_label)
+            spinner, cancellable = self._work_style
+            event.status.start(self.work_label, spinner=spinner, cancellable=cancellable)
 
     def _work_failed(self, title: str, exc: BaseException) -> None:
         self._set_work(None)
