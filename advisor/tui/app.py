@@ -114,6 +114,10 @@ class AdvisorApp(App[int]):
 
     # ---- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
+        from advisor.tui.startup import RESUME_AFTER_S, gc_paused, resume_gc
+
+        if gc_paused():  # `advisor tui` paused the cycle collector for the start-up
+            self.set_timer(RESUME_AFTER_S, resume_gc)
         self.theme = self.initial_theme
         if not self.resume:
             self.push_screen(self._start_screen())
@@ -175,6 +179,9 @@ class AdvisorApp(App[int]):
             self.push_screen(self._start_screen())
         detail = "\n".join(str(p) for p in exc.problems[:8]) if isinstance(exc, KBError) else str(exc)
         self.load_error = detail
+        for screen in self.screen_stack:
+            if isinstance(screen, StartScreen):
+                screen.stay()
         self._pending_start = None
         self._release_keys(replay=False)
         self.notify(detail, title="The knowledge base could not be loaded", severity="error", timeout=30,
@@ -230,9 +237,9 @@ class AdvisorApp(App[int]):
         self._start(request)
 
     def _start(self, request: msg.StartSession) -> None:
-        from advisor.tui.screens.intake import start_with_report
-
         if request.report:
+            from advisor.tui.screens.intake import start_with_report
+
             # the engineer may be asked to confirm what the customer's words say: keys go to that dialog
             self._release_keys()
             start_with_report(self, request.family, request.symptom, report=request.report,
@@ -302,8 +309,11 @@ class AdvisorApp(App[int]):
 
     @on(msg.SessionShown)
     def _on_session_shown(self) -> None:
+        from advisor.tui.startup import resume_gc
+
         self.refresh_session()
         self.call_after_refresh(self._release_keys)
+        self.call_after_refresh(resume_gc)  # the start-up is over once this screen is drawn
 
     @on(msg.ResumeSession)
     def _on_resume(self, request: msg.ResumeSession) -> None:
