@@ -23,6 +23,9 @@ import time
 
 def probe(size: tuple[int, int]) -> dict[str, float | str | bool]:
     marks: dict[str, float | str | bool] = {}
+    from advisor.tui.startup import pause_gc
+
+    pause_gc()  # as `advisor tui` starts (advisor/cli/tui_cmd.py)
     from advisor.tui.app import AdvisorApp
     from advisor.tui.screens.start import StartScreen
 

@@ -8,6 +8,7 @@ from typing import Any
 from advisor.cli import say
 from advisor.cli.common import advisor_or_exit, emit, fail, print_json
 from advisor.cli.probe_cmd import add_diagnose_arguments, observations_from_probes
+from advisor.cli.trace_cmd import add_carrier_capture
 
 
 def register(sub: Any) -> None:
@@ -17,6 +18,7 @@ def register(sub: Any) -> None:
                    help="a known fact (repeatable); VALUE 'unknown' means I don't know")
     p.add_argument("--trace", "-t", action="append", default=[], metavar="FILE",
                    help="a SIP trace (pcap, pcapng, or pasted log text); repeatable")
+    add_carrier_capture(p)
     p.add_argument("--termination-uri", help="trunk termination URI, helps the trace reader tell sides apart")
     p.add_argument("--pbx-address", help="the PBX's public address")
     p.add_argument("--json", action="store_true", help="print one JSON object (the Diagnosis model)")
@@ -49,11 +51,11 @@ def run(args: argparse.Namespace) -> int:
     answers = parse_answers(kb, args.answer)
     said, warnings, understood = say.understand(kb, args)  # lowest precedence: traces, then answers override
     observations: list[Any] = []
-    if args.trace:
+    if args.trace or args.carrier_capture:
         from advisor.cli.trace_cmd import observations_from_traces
 
         context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
-        observations, trace_warnings = observations_from_traces(kb, args.trace, context)
+        observations, trace_warnings = observations_from_traces(kb, args.trace, context, args.carrier_capture)
         warnings += trace_warnings
     probed, probe_notes = observations_from_probes(args, kb)
     warnings += probe_notes

@@ -27,7 +27,8 @@ def register(sub: Any) -> None:
                        description="Read SIP traces (pcap, pcapng, or pasted text: raw SIP, sngrep, Asterisk,"
                                    " FreeSWITCH, tcpdump) and print the calls found, their messages and the"
                                    " findings with the message that proves each.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="trace file(s), read together as one session")
+    p.add_argument("files", nargs="*", metavar="FILE", help="trace file(s), read together as one session")
+    add_carrier_capture(p)
     p.add_argument("--json", action="store_true", help="print the whole analysis as one JSON object")
     p.add_argument("--termination-uri", help="trunk termination URI, helps tell the carrier's side apart")
     p.add_argument("--pbx-address", help="the PBX's public address")
@@ -35,6 +36,13 @@ def register(sub: Any) -> None:
                    help="every message in full: printed under its first line, and as `raw` in --json output")
     add_max_size(p)
     p.set_defaults(handler=run)
+
+
+def add_carrier_capture(p: Any) -> None:
+    """--carrier-capture FILE: a capture the carrier made, never taken as seen on the customer's side."""
+    p.add_argument("--carrier-capture", action="append", default=[], metavar="FILE",
+                   help="a capture the carrier made (the SIP PCAP on a Twilio call's log page); read with the"
+                        " others, and what it shows is never taken as having reached the customer's side")
 
 
 def add_max_size(p: Any) -> None:
@@ -56,11 +64,18 @@ def _megabytes(text: str) -> int:
 
 
 def analyze_or_fail(kb: KnowledgeBase, paths: list[str], context: TrunkContext, raw_messages: bool = True,
-                    max_text_bytes: int | None = None) -> TraceAnalysis:
+                    max_text_bytes: int | None = None, carrier_captures: list[str] | None = None) -> TraceAnalysis:
     from advisor.evidence.analyze import analyze_files
 
+    _require_files(paths, carrier_captures)
     return _guarded(paths, lambda: analyze_files(paths, kb, context, raw_messages=raw_messages,
-                                                 max_text_bytes=max_text_bytes))
+                                                 max_text_bytes=max_text_bytes,
+                                                 carrier_captures=carrier_captures or ()))
+
+
+def _require_files(paths: list[str], carrier_captures: list[str] | None) -> None:
+    if not paths and not carrier_captures:
+        fail("no trace file given (name one or more FILEs, or --carrier-capture FILE)")
 
 
 def _guarded(paths: list[str], work: Callable[[], T]) -> T:
@@ -79,10 +94,10 @@ def _guarded(paths: list[str], work: Callable[[], T]) -> T:
         fail(_one_line(f"{', '.join(paths)}: could not read the trace ({exc or 'internal error'})"))
 
 
-def observations_from_traces(kb: KnowledgeBase, paths: list[str],
-                             context: TrunkContext) -> tuple[list[Observation], list[str]]:
+def observations_from_traces(kb: KnowledgeBase, paths: list[str], context: TrunkContext,
+                             carrier_captures: list[str] | None = None) -> tuple[list[Observation], list[str]]:
     """Findings of the traces as observations, plus warnings (truncated input, call choice)."""
-    analysis = analyze_or_fail(kb, paths, context, raw_messages=False)
+    analysis = analyze_or_fail(kb, paths, context, raw_messages=False, carrier_captures=carrier_captures)
     require_evidence(analysis)
     return analysis.observations(), [*analysis.warnings, *analysis.notes]
 
@@ -126,7 +141,8 @@ def _run(args: argparse.Namespace) -> int:
     kb = load_kb_or_exit(args)
     context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
     analysis = analyze_or_fail(kb, list(args.files), context, raw_messages=args.full,
-                               max_text_bytes=getattr(args, "max_size", None))
+                               max_text_bytes=getattr(args, "max_size", None),
+                               carrier_captures=list(getattr(args, "carrier_capture", [])))
     emit(render(analysis, full=args.full))
     return 0
 
@@ -139,8 +155,7 @@ def _stream_json(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from advisor.evidence.knowledge import KnowledgeError, load_trace_knowledge
-    from advisor.evidence.load import load_trace_detailed
-    from advisor.evidence.pipeline import analyze_parts
+    from advisor.evidence.pipeline import analyze_parts, load_traces
     from advisor.evidence.report_json import write_report_json
     from advisor.evidence.sides import PlainContext
 
@@ -149,10 +164,12 @@ def _stream_json(args: argparse.Namespace) -> None:
     except KnowledgeError as exc:
         raise CliError("\n".join(exc.problems), 1) from None
     paths = list(args.files)
+    carrier_captures = list(getattr(args, "carrier_capture", []))
+    _require_files(paths, carrier_captures)
     max_text_bytes = getattr(args, "max_size", None)
     context = PlainContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
     parts = _guarded(paths, lambda: analyze_parts(
-        [load_trace_detailed(p, max_text_bytes=max_text_bytes) for p in paths], tk, context))
+        load_traces(paths, max_text_bytes=max_text_bytes, carrier_captures=carrier_captures), tk, context))
     # everything is read and decided before the first byte is written; only the formatting streams
     _guarded(paths, lambda: write_report_json(*parts, sys.stdout.write, raw=args.full))
     sys.stdout.write("\n")

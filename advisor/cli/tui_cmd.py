@@ -42,11 +42,17 @@ def _resolve(ref: str) -> str:
 def run_tui(args: argparse.Namespace) -> int:
     resume = getattr(args, "resume", None)
     resume_id = _resolve(resume) if resume is not None else None
-    from advisor.tui.app import DARK, LIGHT, AdvisorApp
+    from advisor.tui.startup import pause_gc, resume_gc
 
-    app = AdvisorApp(kb_dir=getattr(args, "kb", None), resume=resume is not None, resume_id=resume_id,
-                     theme=LIGHT if getattr(args, "light", False) else DARK)
-    code = app.run()
+    pause_gc()  # until the first session screen is drawn (advisor/tui/startup.py)
+    try:
+        from advisor.tui.app import DARK, LIGHT, AdvisorApp
+
+        app = AdvisorApp(kb_dir=getattr(args, "kb", None), resume=resume is not None, resume_id=resume_id,
+                         theme=LIGHT if getattr(args, "light", False) else DARK)
+        code = app.run()
+    finally:
+        resume_gc()
     if app.open_training:
         from advisor.tui.training.app import TrainingApp
 

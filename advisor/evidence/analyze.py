@@ -20,8 +20,8 @@ from advisor.context import TrunkContext
 from advisor.engine.observations import Observation
 from advisor.evidence.calls import Call, CallSet, Message
 from advisor.evidence.extract import CallVerdict, FindingsResult
-from advisor.evidence.load import LoadedTrace, load_trace_detailed
-from advisor.evidence.pipeline import analyze_parts
+from advisor.evidence.load import LoadedTrace
+from advisor.evidence.pipeline import analyze_parts, load_traces
 from advisor.evidence.report_values import (
     call_messages,
     call_origin,
@@ -192,15 +192,18 @@ class TraceAnalysis(BaseModel):
 
 def analyze_files(paths: Sequence[str | os.PathLike[str]], kb: KnowledgeBase,
                   context: TrunkContext | None = None, raw_messages: bool = True,
-                  max_text_bytes: int | None = None) -> TraceAnalysis:
+                  max_text_bytes: int | None = None,
+                  carrier_captures: Sequence[str | os.PathLike[str]] = ()) -> TraceAnalysis:
     """Read every file (TraceError, one line, for unusable ones) and analyse them together.
 
     raw_messages=False leaves each message's full text out of the report
     (MessageView.raw is None): a capture of 100,000 messages then does not
     hold a second copy of every message.  max_text_bytes raises or lowers
-    the size limit for text logs (see advisor.evidence.load).
+    the size limit for text logs (see advisor.evidence.load).  carrier_captures:
+    files the carrier made (read too when not among paths); their capture point is
+    "carrier", so nothing in them is taken as seen on the customer's side.
     """
-    loaded = [load_trace_detailed(p, max_text_bytes=max_text_bytes) for p in paths]
+    loaded = load_traces(paths, max_text_bytes=max_text_bytes, carrier_captures=carrier_captures)
     return analyze_loaded(loaded, kb, context, raw_messages=raw_messages)
 
 

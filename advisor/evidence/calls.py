@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from advisor.evidence.headless import infer_kind
 from advisor.evidence.load import LoadedTrace
 from advisor.evidence.records import SipRecord
 from advisor.evidence.sipmsg import SipMessage, SipParseError, Via, parse_message
@@ -29,7 +30,7 @@ __all__ = ["Call", "CallSet", "Message", "Transaction", "build_calls"]
 ABSOLUTE_TS = 1e8  # below this a ts is "seconds since some origin", not an epoch time
 
 TEXT_FORMATS = frozenset({"raw", "sngrep_txt", "asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace",
-                          "tcpdump_text"})
+                          "tcpdump_text", "json_log"})
 
 
 @dataclass(eq=False, slots=True)
@@ -53,6 +54,8 @@ class Message:
     sender: str | None = None  # carrier | customer (set by sides)
     retransmission: bool = False
     fragment: bool = False  # a partial message (no Call-ID or CSeq): evidence, not a transaction member
+    # headers with no start line: "request" | "response" when a header proves it, else "unknown" (headless.py)
+    headless: str | None = None
     view_of: Message | None = None
     views: list[Message] = field(default_factory=list)
     from_tag: str | None = None
@@ -341,13 +344,17 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
             try:
                 msg = parse_message(rec.raw)
             except SipParseError as exc:
-                try:  # cut by the paste (no Call-ID/CSeq): kept as a fragment with what it shows
-                    msg = parse_message(rec.raw, partial=True)
+                try:  # cut by the paste (no Call-ID/CSeq, or no start line): kept as a fragment with what it shows
+                    msg = parse_message(rec.raw, headless=True)
                 except SipParseError:
                     warnings.append(f"{rec.ref.label()}: skipped a malformed SIP message: {exc}")
                     continue
                 fragment = True
-                warnings.append(f"{rec.ref.label()}: kept a partial message as a fragment: {exc}")
+                if msg.method is None and msg.status is None:
+                    warnings.append(f"{rec.ref.label()}: kept headers with no start line as a fragment"
+                                    f" ({msg.summary()})")
+                else:
+                    warnings.append(f"{rec.ref.label()}: kept a partial message as a fragment: {exc}")
             for w in msg.warnings:
                 warnings.append(f"{rec.ref.label()}: {w}")
             direction = lt.directions[seq] if seq < len(lt.directions) else None
@@ -355,7 +362,9 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
             messages.append(Message(index=len(messages), record=rec, msg=msg, file=cc.file, file_index=fi, seq=seq,
                                     fmt=cc.format, direction=direction, from_tag=msg.from_tag,
                                     to_tag=msg.to_tag, branch=via.branch if via is not None else None,
-                                    fragment=fragment))
+                                    fragment=fragment,
+                                    headless=infer_kind(msg) if msg.method is None and msg.status is None
+                                    else None))
             messages[-1]._hosts, messages[-1]._audio = _light_hosts(msg, via)
     # Retransmissions (same file) and views (other files).
     primaries: dict[tuple[object, ...], list[Message]] = defaultdict(list)
@@ -425,6 +434,14 @@ def _fragment_ties(messages: list[Message]) -> dict[int, str]:
     return ties
 
 
+def _headless_party(m: Message, caller_tag: str | None) -> str | None:
+    """Who sent headers with no start line: only when their kind is proven and the From tag is known."""
+    if m.headless not in ("request", "response") or caller_tag is None or m.from_tag is None:
+        return None
+    requester = "caller" if m.from_tag == caller_tag else "callee"
+    return requester if m.headless == "request" else ("callee" if requester == "caller" else "caller")
+
+
 def _sort(call: Call) -> None:
     msgs = call.messages
     if len({m.file_index for m in msgs}) > 1 and all(m.absolute for m in msgs):
@@ -438,6 +455,8 @@ def _transactions(call: Call) -> None:
     cut: list[Message] = []  # responses that lost their CSeq: placed by their Via branch below
     for m in call.messages:
         cseq = m.msg.cseq
+        if m.headless is not None:
+            continue  # no start line: not a transaction member (extract/fragments.py reads it)
         if cseq is None:
             if not m.is_request and m.msg.branch:
                 cut.append(m)
@@ -480,6 +499,9 @@ def _parties(call: Call) -> None:
     caller_addr = inv.src if inv is not None else None
     for m in call.messages:
         ftag = m.from_tag
+        if m.headless is not None:
+            m.party = _headless_party(m, caller_tag)
+            continue
         if caller_tag is not None and ftag is not None:
             requester = "caller" if ftag == caller_tag else "callee"
         elif m.is_request and m.method in ("INVITE", "ACK", "CANCEL") and m.to_tag is None:

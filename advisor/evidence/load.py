@@ -47,6 +47,9 @@ class LoadedTrace:
     events: list[LogEvent] = field(default_factory=list)  # log lines and carrier artefacts read as evidence
     path: str | None = None
     extras_read: bool = True  # False for captures until scan_extras() has looked for DNS/ICMP
+    # "carrier" when the engineer says the carrier made this capture (the SIP PCAP on a call's log page):
+    # it shows what the carrier sent and received, never what reached the customer's side
+    captured_by: str | None = None
 
     def scan_extras(self) -> None:
         """DNS and ICMP packets of a pcap/pcapng (a second, cheap pass; only when a finding needs them)."""

@@ -36,6 +36,7 @@ import struct
 from collections.abc import Callable
 from typing import Any, BinaryIO, Literal
 
+from advisor.evidence.encap import HEP_PORTS, decode_hep, looks_like_hep
 from advisor.evidence.records import CaptureContents, RtpStream, SipRecord, TraceError, TraceRef
 from advisor.evidence.tracefile import describe_os_error, open_regular
 
@@ -487,6 +488,8 @@ class _Decoder:
                 self._rtp(src, dst, sport, dport, data, pl, pt, ttl, frame, ts)
                 return
             if _SIP_START.match(data, pl, pend) is None:
+                if data[pl:pl + 4] == b"HEP3" or sport in HEP_PORTS or dport in HEP_PORTS:
+                    self._hep(bytes(data[pl:pend]), sport, dport, frame, ts)
                 return
             if truncated:
                 self.count("sip_truncated", frame)
@@ -517,6 +520,30 @@ class _Decoder:
             payload = bytes(data[pl:ip_end]) if pl < ip_end else b""
             seglen = full_end - pl if full_end > pl else 0
             self._tcp(src, sport, dst, dport, seq, flags, payload, seglen, frame, ts, ttl)
+
+    def _hep(self, payload: bytes, sport: int, dport: int, frame: int, ts: float | None) -> None:
+        """SIP mirrored to a Homer collector (encap.py): kept as seen where the agent captured it."""
+        if not looks_like_hep(payload, sport, dport):
+            return
+        inner = decode_hep(payload)
+        if inner is None:
+            self.count("hep_malformed", frame)
+            return
+        if _SIP_START.match(inner.payload) is None:
+            return  # RTCP reports, log lines and keep-alives travel the same way
+        self.count("hep", frame)
+        self.sip.append(
+            SipRecord(
+                raw=inner.payload,
+                ref=TraceRef(file=self.name, frame=frame),
+                ts=inner.ts if inner.ts is not None else ts,
+                src=inner.src,
+                sport=inner.sport,
+                dst=inner.dst,
+                dport=inner.dport,
+                transport=inner.transport if inner.transport in ("udp", "tcp") else "unknown",
+            )
+        )
 
     # ---------------------------------------------------------------- RTP
 
@@ -880,6 +907,9 @@ class _Decoder:
             "sip_truncated": "SIP message(s) cut short by the capture's snap length",
             "tcp_snaplen": "TCP segment(s) cut short by the snap length (SIP stream resynchronised)",
             "tcp_not_sip": "TCP segment(s) held data that is not SIP (skipped to the next SIP message)",
+            "hep": "SIP message(s) read from HEP (Homer capture agent) encapsulation, with the addresses and "
+                   "times the agent saw",
+            "hep_malformed": "HEP datagram(s) that could not be decoded were skipped",
         }
         for kind, (n, first) in self.counters.items():
             warnings.append(f"{self.name}: {n} {names.get(kind, kind)} (first at frame {first})")

@@ -36,7 +36,8 @@ def message_values(m: Message, origin: float | None, raw: bool = True) -> Values
         "index": m.index, "file": m.file, "line": m.line, "frame": m.frame, "ref": m.label, "time": m.at,
         "ts": ts, "offset": offset, "src": m.endpoint("src"), "dst": m.endpoint("dst"),
         "transport": m.record.transport, "sender": _SIDES.get(m.sender or ""), "party": _PARTIES.get(m.party or ""),
-        "first_line": m.msg.first_line, "summary": m.msg.summary(), "retransmission": m.retransmission,
+        "first_line": m.msg.first_line or f"({m.msg.summary()})", "summary": m.msg.summary(),
+        "retransmission": m.retransmission,
         "view_of": m.view_of.index if m.view_of is not None else None, "also_in": [v.label for v in m.views],
         "raw": m.msg.text() if raw else None,
     }

@@ -307,7 +307,7 @@ def _host_of(value: str | None) -> str | None:
 class FileSide:
     file: str
     format: str
-    capture_point: str  # pbx_log | host_log | pbx_host | edge | unknown
+    capture_point: str  # pbx_log | host_log | pbx_host | edge | carrier | unknown
     note: str = ""
     customer_ips: list[str] = field(default_factory=list)
 
@@ -555,6 +555,10 @@ def _capture_points(cs: CallSet, pbx_addrs: set[str]) -> dict[str, FileSide]:
     for lt in cs.loaded:
         cc = lt.contents
         fmt = cc.format
+        if lt.captured_by == "carrier":  # the engineer's word: the carrier made this capture
+            files[cc.file] = FileSide(cc.file, fmt, "carrier", "the carrier's own capture: what the carrier sent and"
+                                      " received, not what reached the customer's side")
+            continue
         if fmt in PBX_LOG_FORMATS:
             files[cc.file] = FileSide(cc.file, fmt, "pbx_log", "the PBX's own SIP log")
             continue

@@ -635,11 +635,14 @@ class SipMessage:
         """'INVITE' or '200 OK' (with the CSeq method for responses: '200 OK (INVITE)')."""
         if self.is_request:
             return self.method or ""
+        if self.status is None:  # a headless fragment (no start line)
+            return f"{self.cseq_method or 'SIP'} transaction headers (no start line)"
         text = f"{self.status} {self.reason or ''}".strip()
         return f"{text} ({self.cseq_method})" if self.cseq_method else text
 
     def text(self) -> str:
-        head = "\r\n".join([self.first_line, *(f"{h.name}: {h.value}" for h in self.headers)])
+        first = [self.first_line] if self.first_line else []  # a headless fragment has none
+        head = "\r\n".join([*first, *(f"{h.name}: {h.value}" for h in self.headers)])
         return head + "\r\n\r\n" + self.body.decode("utf-8", "replace")
 
 
@@ -695,16 +698,19 @@ def _key_of(name: bytes) -> str:
     return key
 
 
-def parse_message(data: bytes | str, *, partial: bool = False) -> SipMessage:
+def parse_message(data: bytes | str, *, partial: bool = False, headless: bool = False) -> SipMessage:
     """Parse one SIP message; raise SipParseError when it is not one.
 
     partial=True keeps a message cut by a forum or an engineer (no Call-ID or CSeq)
-    as a fragment instead of refusing it.
+    as a fragment instead of refusing it.  headless=True (implies partial) also keeps
+    a paste that begins mid-headers: no start line, so neither method nor status
+    (first_line is empty; the CSeq still says which transaction it belongs to).
 
     Works on the bytes (a str is encoded as UTF-8 first): the start line is
     decoded, every header is kept as offsets into the bytes, and the body as
     a slice of them, cut at Content-Length.
     """
+    partial = partial or headless
     if isinstance(data, str):
         if len(data) > MAX_MESSAGE_BYTES:
             raise SipParseError(f"message too large ({len(data)} characters)")
@@ -731,11 +737,14 @@ def parse_message(data: bytes | str, *, partial: bool = False) -> SipMessage:
         request_uri = m.group(2)
     else:
         st = _STATUS_LINE.match(first)
-        if not st:
+        if st:
+            status = int(st.group(1))
+            reason = (st.group(2) or "").strip()
+        elif headless and _HEADER_NAME_B.match(raw, start, first_end):
+            first_end = nl = start  # no start line: the headers begin at once
+        else:
             shown = first if len(first) <= 60 else first[:57] + "..."
             raise SipParseError(f"not a SIP request or status line: {shown!r}")
-        status = int(st.group(1))
-        reason = (st.group(2) or "").strip()
     warnings: list[str] = []
     keys: list[str] = []
     body_end = n if body_start >= 0 else 0
@@ -743,7 +752,7 @@ def parse_message(data: bytes | str, *, partial: bool = False) -> SipMessage:
         body_start = 0
     offs = array("I", (start, first_end, body_start, body_end))
     folded: dict[int, str] | None = None
-    hstart = first_end + 1 if nl >= 0 else head_end
+    hstart = (first_end + 1 if first_end > start else start) if nl >= 0 else head_end
     fast = raw.find(b"\n ", start, head_end) < 0 and raw.find(b"\n\t", start, head_end) < 0
     if fast:
         # one regex pass over the header lines (no folding): name, value without surrounding blanks

@@ -33,6 +33,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from advisor.evidence.events import LogEvent
+from advisor.evidence.headless import header_blocks
+from advisor.evidence.jsonlogs import find_embedded
 from advisor.evidence.logevents import scan_artefact, scan_lines
 from advisor.evidence.netevents import DnsEvent, IcmpEvent, icmp_kind
 from advisor.evidence.netevents import tcpdump_port as _tcpdump_port
@@ -45,13 +47,16 @@ __all__ = ["FORMATS", "DnsEvent", "IcmpEvent", "TextTrace", "detect_format", "re
 FORMATS = ("raw", "sngrep_txt", "asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace", "tcpdump_text")
 # Inputs without SIP messages that still hold evidence (advisor/evidence/logevents.py).
 EVENT_FORMATS = ("log_lines", "debugger_json", "call_log_csv")
+# SIP messages escaped inside JSON/logfmt log records (advisor/evidence/jsonlogs.py).
+JSON_LOG = "json_log"
 
 MAX_MARKER_LINE = 600  # longer lines are never markers (keeps every regex cheap)
 MAX_LINES = 5_000_000
 
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                        "nov", "dec"), start=1)}
-_ADDR = r"(?:\[([0-9A-Fa-f:.]{2,45})\]|(\d{1,3}(?:\.\d{1,3}){3}))(?::(\d{1,5}))?"
+# a bracketed host is an IPv6 address (it has a colon): "[825] bytes" is not an address
+_ADDR = r"(?:\[([0-9A-Fa-f.]{0,40}:[0-9A-Fa-f:.]{1,44})\]|(\d{1,3}(?:\.\d{1,3}){3}))(?::(\d{1,5}))?"
 _ADDR_RE = re.compile(r"(?<![\w.])" + _ADDR + r"(?![\w.])")
 _TIME = r"(\d{1,2}):(\d\d):(\d\d)(?:[.,](\d{1,9}))?"
 _TIME_RE = re.compile(r"(?<!\d)" + _TIME + r"(?!\d)")
@@ -581,6 +586,7 @@ class _State:
     sip_ports: set[tuple[str, int]] = field(default_factory=set)
     dns: list[DnsEvent] = field(default_factory=list)
     icmp: list[IcmpEvent] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)  # lines [start, end) each message took
 
 
 @dataclass
@@ -627,6 +633,62 @@ def normalise_paste(lines: list[str]) -> list[str]:
     return out
 
 
+def undo_double_spacing(lines: list[str]) -> tuple[list[str], list[int] | None]:
+    """A paste where every line is followed by an empty one (CRLF turned into two line breaks by a
+    copy, a mail client or an archive): (lines with the spacing undone, original 0-based index of
+    each kept line), or (lines, None) when the text is not double-spaced.
+
+    Double-spaced means: at most 1 in 10 non-empty lines is followed by another non-empty line,
+    and 9 in 10 runs of empty lines between two non-empty ones have an odd length (one spacer,
+    or three for a blank line of the original); a run of 2k+1 empty lines becomes k."""
+    n = len(lines)
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    if len(filled) < 6:
+        return lines, None
+    adjacent = sum(1 for a, b in itertools.pairwise(filled) if b == a + 1)
+    if adjacent > 0.1 * len(filled):
+        return lines, None
+    runs = [b - a - 1 for a, b in itertools.pairwise(filled)]
+    if sum(1 for r in runs if r % 2 == 1) < 0.9 * len(runs):
+        return lines, None
+    out: list[str] = []
+    where: list[int] = []
+    i = 0
+    while i < n:
+        if lines[i].strip():
+            out.append(lines[i])
+            where.append(i)
+            i += 1
+            continue
+        j = i
+        while j < n and not lines[j].strip():
+            j += 1
+        keep = (j - i) // 2 if i == 0 or j == n else (j - i - 1) // 2
+        for k in range(keep):
+            out.append("")
+            where.append(i + k)
+        i = j
+    return out, where
+
+
+def _remap_lines(tt: TextTrace, where: list[int]) -> None:
+    """Line numbers of a double-spaced paste read with its spacing undone, back to the file's own."""
+    def fix(ref: TraceRef | None) -> None:
+        if ref is not None and ref.line is not None and 0 < ref.line <= len(where):
+            ref.line = where[ref.line - 1] + 1
+
+    for rec in tt.contents.sip:
+        fix(rec.ref)
+    for s in tt.contents.rtp:
+        fix(s.first_ref)
+    for ev in tt.dns:
+        fix(ev.ref)
+    for ic in tt.icmp:
+        fix(ic.ref)
+    for le in tt.events:
+        fix(le.ref)
+
+
 def _numbered(lines: list[str]) -> bool:
     filled = [ln for ln in lines[:5000] if ln.strip()]
     if len(filled) < 3:
@@ -662,12 +724,32 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
         cc.warnings.append(f"{file}: no SIP message; {len(artefact)} {'alert(s)' if kind == 'debugger_json' else 'call-log row(s)'}"
                            " read from the carrier's export")
         return TextTrace(cc, [], events=artefact)
-    lines = _undo_ngrep_byline(normalise_paste(_split_lines(text)))
+    lines, line_map = undo_double_spacing(_undo_ngrep_byline(normalise_paste(_split_lines(text))))
+    tt = _read_lines(lines, file, fmt_name)
+    if line_map is not None:
+        _remap_lines(tt, line_map)
+        tt.contents.warnings.append(f"{file}: every line was followed by an empty one (a double-spaced paste);"
+                                   " read with the spacing undone, line numbers as in the file")
+    return tt
+
+
+def _read_lines(lines: list[str], file: str, fmt_name: str | None) -> TextTrace:
+    if fmt_name in (None, "raw", JSON_LOG):
+        embedded = _read_embedded(lines, file)
+        if embedded is not None:
+            return embedded
+        if fmt_name == JSON_LOG:
+            fmt_name = None
     name = fmt_name or detect_format("\n".join(lines))
     if name is None:
         stripped_only = [_strip_prefix(raw)[0] for raw in lines]
         events = scan_lines(stripped_only, file, raw=lines)
         told = [e for e in events if e.kind != "text"]
+        only = _State(file=file, fmt=_Raw(), lines=lines, contents=stripped_only, stripped=stripped_only)
+        if _add_header_blocks(only):
+            cc = CaptureContents(file=file, format="raw", sip=only.records, packets=len(only.records))
+            cc.warnings.append(f"{file}: no SIP start line; {len(only.records)} headers-only fragment(s) kept")
+            return TextTrace(cc, only.directions, events=events)
         cc = CaptureContents(file=file, format="log_lines" if told else "raw")
         cc.warnings.append(f"{file}: no SIP message found" + (f"; {len(told)} log line(s) read as evidence" if told
                            else " (expected raw SIP messages or a SIP log)"))
@@ -683,6 +765,7 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
         prefix_times.append(pt)
     st = _State(file=file, fmt=fmt, lines=lines, contents=[fmt.content(s) for s in stripped], stripped=stripped)
     _drive(st, prefix_times)
+    _add_header_blocks(st)
     if fmt.perspective or any(d is not None for d in st.directions):
         _fill_local_address(st)
     rtp = [s for key, s in st.rtp.items() if (key[0], key[1]) not in st.sip_ports and (key[2], key[3]) not in st.sip_ports]
@@ -693,6 +776,50 @@ def read_text_full(text: str, file: str, fmt_name: str | None = None) -> TextTra
                            + (" but DNS/ICMP packets" if st.dns or st.icmp else ""))
     events = scan_lines(stripped, file, raw=lines)
     return TextTrace(cc, st.directions, st.dns, st.icmp, events)
+
+
+def _add_header_blocks(st: _State) -> int:
+    """Keep header blocks no message took (a paste cut above its start line) as records, in line order."""
+    taken = [False] * len(st.contents)
+    for first, end in st.spans:
+        for k in range(first, min(end, len(taken))):
+            taken[k] = True
+    blocks = header_blocks(st.contents, taken)
+    if not blocks:
+        return 0
+    for b in blocks:
+        rec = SipRecord(raw=b.text.encode("utf-8", "replace"), ref=TraceRef(file=st.file, line=b.line + 1))
+        rec.transport = _via_transport(["", *b.text.split("\r\n")]) or "unknown"
+        st.records.append(rec)
+        st.directions.append(None)
+    order = sorted(range(len(st.records)), key=lambda k: st.records[k].ref.line or 0)
+    st.records = [st.records[k] for k in order]
+    st.directions = [st.directions[k] for k in order]
+    return len(blocks)
+
+
+def _read_embedded(lines: list[str], file: str) -> TextTrace | None:
+    """A structured (JSON/logfmt) log whose records hold SIP messages escaped in strings (jsonlogs)."""
+    found = find_embedded(lines)
+    if not found:
+        return None
+    st = _State(file=file, fmt=_Raw(), lines=lines, contents=lines, stripped=lines)
+    for emb in found:
+        rec = SipRecord(raw=emb.text.encode("utf-8", "replace"), ref=TraceRef(file=file, line=emb.line + 1), ts=emb.ts)
+        if emb.direction == "received":
+            rec.src, rec.sport, rec.dst, rec.dport = emb.remote, emb.remote_port, emb.local, emb.local_port
+        elif emb.direction == "sent":
+            rec.src, rec.sport, rec.dst, rec.dport = emb.local, emb.local_port, emb.remote, emb.remote_port
+        head = emb.text.split("\r\n\r\n", 1)[0].split("\r\n")
+        t = emb.transport
+        rec.transport = (t if t in ("udp", "tcp", "tls") else {"ws": "tcp", "wss": "tls"}.get(t or "")
+                         or _via_transport(head) or "unknown")
+        st.records.append(rec)
+        st.directions.append(emb.direction)
+    if any(d is not None for d in st.directions):
+        _fill_local_address(st)
+    cc = CaptureContents(file=file, format=JSON_LOG, sip=st.records, packets=len(st.records))
+    return TextTrace(cc, st.directions, events=scan_lines(lines, file, raw=lines))
 
 
 def _undo_ngrep_byline(lines: list[str]) -> list[str]:
@@ -903,6 +1030,7 @@ def _take_message(st: _State, i: int, start: str, meta: Marker | None) -> int:
         rec.transport = _via_transport(head) or "unknown"
     st.records.append(rec)
     st.directions.append(meta.direction if meta is not None else None)
+    st.spans.append((i, max(j, i + 1)))
     return max(j, i + 1)
 
 

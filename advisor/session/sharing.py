@@ -31,6 +31,8 @@ except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
 LOCK_FILE = ".write.lock"
+_PID_WIDTH = 12
+"""Width the holder's pid is written at (Linux pids have at most 7 digits): every write covers the last."""
 
 
 class LockBusy(Exception):
@@ -75,8 +77,9 @@ def write_lock(directory: Path, timeout_s: float = 10.0) -> Iterator[None]:
                                        f"{timeout_s:g} s; try again when it is done") from None
                     time.sleep(0.005)
         with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+            # padded to a fixed width and written in place: truncating first cost a journal
+            # commit (~3 ms on ext4) on every save
+            os.pwrite(fd, f"{os.getpid():<{_PID_WIDTH}}".encode("ascii"), 0)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the flock

@@ -96,6 +96,8 @@ class AdvisorApp(App[int]):
         self.latest_stored: LatestSession | None = None
         self.traces: dict[str, TraceAnalysis] = {}
         self.work_label: str | None = None
+        self._work_style = (True, True)
+        """How the running work is shown: (spinner, "Esc cancels")."""
         self.last_export: Path | None = None
         self.load_error: str | None = None
         self.cache_state = ""
@@ -112,6 +114,10 @@ class AdvisorApp(App[int]):
 
     # ---- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
+        from advisor.tui.startup import RESUME_AFTER_S, gc_paused, resume_gc
+
+        if gc_paused():  # `advisor tui` paused the cycle collector for the start-up
+            self.set_timer(RESUME_AFTER_S, resume_gc)
         self.theme = self.initial_theme
         if not self.resume:
             self.push_screen(self._start_screen())
@@ -127,7 +133,8 @@ class AdvisorApp(App[int]):
 
     def _slow_load(self) -> None:
         if self.advisor is None and self.load_error is None:
-            self._set_work("Loading the knowledge base...")
+            # a still line: a spinner would take the interpreter from the load it waits for
+            self._set_work("Loading the knowledge base...", spinner=False, cancellable=False)
 
     def _start_screen(self) -> StartScreen:
         choices: StartChoices | None = None
@@ -172,6 +179,9 @@ class AdvisorApp(App[int]):
             self.push_screen(self._start_screen())
         detail = "\n".join(str(p) for p in exc.problems[:8]) if isinstance(exc, KBError) else str(exc)
         self.load_error = detail
+        for screen in self.screen_stack:
+            if isinstance(screen, StartScreen):
+                screen.stay()
         self._pending_start = None
         self._release_keys(replay=False)
         self.notify(detail, title="The knowledge base could not be loaded", severity="error", timeout=30,
@@ -227,9 +237,9 @@ class AdvisorApp(App[int]):
         self._start(request)
 
     def _start(self, request: msg.StartSession) -> None:
-        from advisor.tui.screens.intake import start_with_report
-
         if request.report:
+            from advisor.tui.screens.intake import start_with_report
+
             # the engineer may be asked to confirm what the customer's words say: keys go to that dialog
             self._release_keys()
             start_with_report(self, request.family, request.symptom, report=request.report,
@@ -299,8 +309,11 @@ class AdvisorApp(App[int]):
 
     @on(msg.SessionShown)
     def _on_session_shown(self) -> None:
+        from advisor.tui.startup import resume_gc
+
         self.refresh_session()
         self.call_after_refresh(self._release_keys)
+        self.call_after_refresh(resume_gc)  # the start-up is over once this screen is drawn
 
     @on(msg.ResumeSession)
     def _on_resume(self, request: msg.ResumeSession) -> None:
@@ -781,19 +794,21 @@ class AdvisorApp(App[int]):
         self.push_screen(LadderScreen(list(self.traces.values()), source))
 
     # ---- background work -----------------------------------------------------------------
-    def _set_work(self, label: str | None) -> None:
+    def _set_work(self, label: str | None, *, spinner: bool = True, cancellable: bool = True) -> None:
         self.work_label = label
+        self._work_style = (spinner, cancellable)
         for screen in self.screen_stack:
             for status in screen.query(WorkStatus):
                 if label is None:
                     status.stop()
                 else:
-                    status.start(label)
+                    status.start(label, spinner=spinner, cancellable=cancellable)
 
     @on(WorkStatus.Ready)
     def _on_status_ready(self, event: WorkStatus.Ready) -> None:
         if self.work_label is not None:
-            event.status.start(self.work_label)
+            spinner, cancellable = self._work_style
+            event.status.start(self.work_label, spinner=spinner, cancellable=cancellable)
 
     def _work_failed(self, title: str, exc: BaseException) -> None:
         self._set_work(None)

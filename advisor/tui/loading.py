@@ -29,15 +29,10 @@ class ResumeFailed(Exception):
 
 def load_advisor(kb_dir: str | None = None) -> tuple[Advisor, str]:
     """The compiled knowledge (knowledge base and rule networks from the cache when current) and how
-    the cache did.
-
-    One empty inference step runs here so the first real one is warm.
-    """
+    the cache did."""
     from advisor.engine.cache import load_compiled
 
-    advisor, how = load_compiled(Path(kb_dir) if kb_dir else None)
-    advisor.diagnose([])
-    return advisor, how
+    return load_compiled(Path(kb_dir) if kb_dir else None)
 
 
 def prepare_session_screen() -> None:

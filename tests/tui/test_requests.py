@@ -100,6 +100,87 @@ async def test_digits_typed_faster_than_the_screen_updates_all_count(advisor: Ad
         assert (view.family, view.symptom) == (family, symptom)
 
 
+async def test_the_optional_fields_come_with_the_knowledge_base(advisor: Advisor, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first frame has only what picking by number needs; the customer's-words, context and
+    trace fields are mounted once the knowledge base is in, and then work as before."""
+    release = threading.Event()
+
+    def slow_load(kb_dir: str | None = None) -> tuple[Advisor, str]:
+        release.wait(10)
+        return advisor, "test"
+
+    monkeypatch.setattr(loading, "load_advisor", slow_load)
+    monkeypatch.setattr(loading, "open_store", lambda: (None, ""))
+    app = AdvisorApp()
+    stream = Stream()
+    async with app.run_test(size=(100, 40), message_hook=stream.hook) as pilot:
+        for _ in range(200):
+            if isinstance(app.screen, StartScreen) and app.screen.choices is not None:
+                break
+            await asyncio.sleep(0.01)
+        start = app.screen
+        assert isinstance(start, StartScreen)
+        assert not start.query("#report")
+        release.set()
+        await settle(pilot)
+        assert start.query("#report") and start.query("#trace-path") and start.query("#start-button")
+        from textual.widgets import Input
+
+        start.query_one("#report", Input).value = "outbound calls get 403"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        from advisor.tui import messages as msg
+
+        starts = [m for m in stream.requests() if isinstance(m, msg.StartSession)]
+        assert len(starts) == 1 and starts[0].report == "outbound calls get 403"
+
+
+async def test_the_optional_fields_appear_even_when_the_load_is_slow(advisor: Advisor,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
+    def slow_load(kb_dir: str | None = None) -> tuple[Advisor, str]:
+        release.wait(10)
+        return advisor, "test"
+
+    monkeypatch.setattr(loading, "load_advisor", slow_load)
+    monkeypatch.setattr(loading, "open_store", lambda: (None, ""))
+    app = AdvisorApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        try:
+            for _ in range(300):
+                if isinstance(app.screen, StartScreen) and app.screen.query("#report"):
+                    break
+                await asyncio.sleep(0.01)
+            assert app.advisor is None, "the load should still be running"
+            assert isinstance(app.screen, StartScreen) and app.screen.query("#report")
+        finally:
+            release.set()
+        await settle(pilot)
+
+
+async def test_a_start_that_cannot_happen_leaves_a_whole_start_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Digits typed while the knowledge base loads, then the load fails: the engineer stays on the
+    start screen, with its fields."""
+    def broken(kb_dir: str | None = None) -> tuple[Advisor, str]:
+        raise RuntimeError("knowledge base unreadable")
+
+    monkeypatch.setattr(loading, "load_advisor", broken)
+    monkeypatch.setattr(loading, "open_store", lambda: (None, ""))
+    app = AdvisorApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        from textual import events
+
+        for key in ("1", "0"):
+            app.post_message(events.Key(key, key))
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, StartScreen)
+        assert app.screen.query("#report")
+        assert app.session is None
+
+
 async def test_diagnosis_focus_is_where_enter_acts(make_app: Any) -> None:
     app = make_app()
     stream = Stream()

@@ -8,6 +8,7 @@ The areas (knowledge/extractors.yaml lists what each may conclude):
 * media        SDP and RTP
 * network      DNS, ICMP, OPTIONS
 * rates        INVITEs per second, concurrent calls
+* fragments    headers pasted without a start line (Session-Expires, the ACK's target, SDP)
 * logs         log lines, bare status lines, the carrier's alerts and call logs
 
 With several calls in a trace, one call is in focus: the most telling failing one
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from advisor.evidence.calls import CallSet
 from advisor.evidence.events import LogEvent
-from advisor.evidence.extract import logs, media, network, origination, rates, termination, verdict
+from advisor.evidence.extract import fragments, logs, media, network, origination, rates, termination, verdict
 from advisor.evidence.extract.base import (
     CallVerdict,
     Ctx,
@@ -54,6 +55,7 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase | TraceKnowledg
         network.dns(ctx, cs, None, net)
         network.icmp(ctx, cs, None, net)
         network.options(ctx, cs, net)
+        fragments.fragments(ctx, cs, None, ctx.emitter("fragments"))
         notes += logs.logs(ctx, cs, None, ctx.emitter("logs"))
         unique = _unique(ctx.findings)
         if not unique:
@@ -92,6 +94,7 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase | TraceKnowledg
     network.dns(ctx, cs, call, net)
     network.icmp(ctx, cs, call, net)
     network.options(ctx, cs, net)
+    fragments.fragments(ctx, cs, call, ctx.emitter("fragments"))
     notes += logs.logs(ctx, cs, focus_v, ctx.emitter("logs"))
     unique = _unique(ctx.findings)
     for f in unique:

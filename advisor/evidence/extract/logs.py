@@ -59,8 +59,22 @@ def logs(ctx: Ctx, cs: CallSet, focus: CallVerdict | None, add: Add) -> list[str
     _dials(ctx, events, add)
     _alerts(ctx, events, add, notes)
     _call_logs(ctx, events, add, notes)
+    _carrier_capture(ctx, focus, add)
     _faults(ctx, events, focus, add, notes)
     return notes
+
+
+def _carrier_capture(ctx: Ctx, focus: CallVerdict | None, add: Add) -> None:
+    """The carrier's own per-call capture (offered on the call's log page) holding the call: the call
+    is in the carrier's call logs."""
+    if focus is None:
+        return
+    for m in focus.call.messages:
+        if ctx.sides.capture_point(m.file) == "carrier" and m.msg.cseq_method == "INVITE":
+            add(Finding("in_carrier_call_logs", "yes", "call in the carrier's own capture",
+                        f"the carrier's own capture {m.file} holds this call's INVITE transaction: the carrier"
+                        " logged the call", m))
+            return
 
 
 def _responses(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> None:

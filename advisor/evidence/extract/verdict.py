@@ -125,7 +125,14 @@ def direction(ctx: Ctx, call: Call, add: Add) -> None:
 
 def final_status(ctx: Ctx, call: Call, v: CallVerdict, add: Add, notes: list[str]) -> None:
     t = call.last_invite
-    if t is None or t.request is None:
+    if t is None:
+        return
+    if t.request is None:  # only the answer is in the paste: it still says how the INVITE ended
+        final = v.final
+        if final is not None and v.status is not None:
+            add(Finding("invite_final_status", v.status, f"{final.status} to INVITE",
+                        f"final response '{final.msg.first_line[8:]}' to the INVITE (CSeq {t.cseq}); the INVITE"
+                        " itself is not in the trace", final))
         return
     chain = ""
     if len(call.invites) > 1:

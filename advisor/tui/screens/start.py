@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -18,6 +18,8 @@ from advisor.tui.widgets.footer import AdvisorFooter
 from advisor.tui.widgets.work import WorkStatus
 
 ANY_SYMPTOM = "__any__"
+FIELDS_AT_THE_LATEST_S = 1.0
+"""When the knowledge base is slow to load, the optional fields appear after this long anyway."""
 
 
 class StartScreen(Screen[None]):
@@ -42,6 +44,9 @@ class StartScreen(Screen[None]):
         """Composed and mounted: lists and the resume button can be filled."""
         self.choices: StartChoices | None = None
         """The families and their symptoms shown (read from symptoms.yaml until the knowledge base is loaded)."""
+        self.leaving = False
+        """A start was asked for: the optional fields are no longer worth mounting."""
+        self._shown = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="☎")
@@ -51,14 +56,9 @@ class StartScreen(Screen[None]):
             yield OptionList(id="families", markup=False)
             yield Label("2. The exact symptom, if you know it (Enter starts)", classes="heading")
             yield OptionList(id="symptoms", markup=False)
-            yield Label("What the customer reports, in their words (optional)", classes="heading")
-            yield Input(placeholder="e.g. outbound calls get 403 since this morning", id="report")
-            # its fields are built when it is first opened: a dozen fewer widgets to style at start-up
-            yield Collapsible(title="Trunk context (optional)", id="context-box")
-            yield Label("SIP trace file to attach (optional: pcap, pcapng, sngrep, PBX log)", classes="heading")
-            yield Input(placeholder="path/to/capture.pcap", id="trace-path")
-            with Horizontal(id="start-actions"):
-                yield Button("Start (Ctrl+S)", id="start-button", variant="primary", compact=True)
+            # the optional fields: mounted once the knowledge base is in (`show_fields`), so the first
+            # frame and the load do not wait for them; an engineer who picks by number never needs them
+            yield Vertical(id="start-more")
             yield Static(id="start-hint", markup=False)
         yield WorkStatus(id="work")
         yield AdvisorFooter()
@@ -73,6 +73,36 @@ class StartScreen(Screen[None]):
         if choices is not None:
             self._show_choices(choices)
         self.show_resume(self.latest)
+        if self.initial_choices is not None:  # the knowledge base is already in
+            self.show_fields()
+        else:
+            self.set_timer(FIELDS_AT_THE_LATEST_S, self.show_fields)
+
+    def stay(self) -> None:
+        """The engineer is (back) on this screen after all: a start failed or was abandoned."""
+        self.leaving = False
+        self.show_fields()
+
+    def on_screen_resume(self) -> None:
+        if self._shown:
+            self.stay()  # back from a session (start over) or from a start that did not happen
+        self._shown = True
+
+    def show_fields(self) -> None:
+        """Mount the optional fields (customer's words, context, trace, Start) unless already there
+        or the engineer has already started (the screen is being left)."""
+        if self.leaving or not self.ready or self.query("#report"):
+            return
+        self.query_one("#start-more", Vertical).mount_all([
+            Label("What the customer reports, in their words (optional)", classes="heading"),
+            Input(placeholder="e.g. outbound calls get 403 since this morning", id="report"),
+            # its fields are built when it is first opened: a dozen fewer widgets to style
+            Collapsible(title="Trunk context (optional)", id="context-box"),
+            Label("SIP trace file to attach (optional: pcap, pcapng, sngrep, PBX log)", classes="heading"),
+            Input(placeholder="path/to/capture.pcap", id="trace-path"),
+            Horizontal(Button("Start (Ctrl+S)", id="start-button", variant="primary", compact=True),
+                       id="start-actions"),
+        ])
 
     def show_resume(self, latest: LatestSession | None) -> None:
         self.latest = latest
@@ -87,11 +117,14 @@ class StartScreen(Screen[None]):
         button.display = True
 
     def populate(self, choices: StartChoices) -> None:
-        """Show the knowledge base's families and symptoms (nothing moves when they are already shown)."""
+        """Show the knowledge base's families and symptoms (nothing moves when they are already shown),
+        and the optional fields."""
         if not self.ready:
             self.initial_choices = choices
-        elif choices != self.choices:
+            return
+        if choices != self.choices:
             self._show_choices(choices)
+        self.show_fields()
 
     def _show_choices(self, choices: StartChoices) -> None:
         self.choices = choices
@@ -182,11 +215,18 @@ class StartScreen(Screen[None]):
         except ValueError as exc:
             self.notify(str(exc), title="Trunk context", severity="error", markup=False)
             return
-        report = self.query_one("#report", Input).value.strip()
-        trace = self.query_one("#trace-path", Input).value.strip()
+        report = self._field("#report")
+        trace = self._field("#trace-path")
+        self.leaving = True
         # the app runs the customer's words through intake (screens/intake.py) before it starts
         self.post_message(msg.StartSession(family, symptom, report=report, context=context,
                                            trace_path=trace or None))
+
+    def _field(self, selector: str) -> str:
+        """What was typed in an optional field ("" when the fields are not mounted yet)."""
+        found = self.query(selector).results(Input)
+        field = next(found, None)
+        return field.value.strip() if field is not None else ""
 
     def action_training(self) -> None:
         self.post_message(msg.OpenTraining())

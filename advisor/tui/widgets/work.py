@@ -27,9 +27,12 @@ class WorkStatus(Horizontal):
         self.display = False
         self.post_message(self.Ready(self))
 
-    def start(self, label: str) -> None:
+    def start(self, label: str, *, spinner: bool = True, cancellable: bool = True) -> None:
+        """Show the label; the spinner animates only when asked (it redraws ~16 times a second,
+        which a CPU-bound load in a worker thread would share the interpreter with)."""
         self.query_one("#work-label", Static).update(
-            Text.assemble((label, "bold"), ("   Esc cancels", "dim")))
+            Text.assemble((label, "bold"), ("   Esc cancels" if cancellable else "", "dim")))
+        self.query_one("#work-spinner", LoadingIndicator).display = spinner
         self.display = True
 
     def stop(self) -> None:
