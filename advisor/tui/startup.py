@@ -11,12 +11,16 @@ exits), first moving everything alive by then into the permanent generation
 which run between key presses, no longer walk them.
 
 Only a caller that owns the process pauses it (`advisor tui`, the start-up
-benchmark); importing the app never does.
+benchmark); importing the app never does. The same caller also turns off
+pydantic's plugin discovery: on the first model it would walk every installed
+distribution's entry points looking for third-party pydantic plugins (~10 ms),
+and none has any business inside this app.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 
 RESUME_AFTER_S = 3.0
 """The latest the collector comes back when the engineer lingers on the start screen."""
@@ -25,8 +29,10 @@ _paused = False
 
 
 def pause_gc() -> None:
-    """Pause the cycle collector for the start-up (nothing when it is already off)."""
+    """Pause the cycle collector for the start-up (nothing when it is already off), and skip
+    pydantic's plugin discovery (unless the environment already says otherwise)."""
     global _paused
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if gc.isenabled():
         gc.disable()
         _paused = True

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Header, Label, OptionList, Static
+from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from advisor.engine.diagnosis import Conflict, Diagnosis
@@ -16,6 +16,7 @@ from advisor.tui import messages as msg
 from advisor.tui.present import bar, diagnosis_view, percent, question_text, value_label, why_ruled_out
 from advisor.tui.screens.cause import is_trace, reason_prompt
 from advisor.tui.widgets.footer import AdvisorFooter
+from advisor.tui.widgets.header import AdvisorHeader
 from advisor.tui.widgets.work import WorkStatus
 
 HEADLINE = {
@@ -57,7 +58,7 @@ class DiagnosisScreen(Screen[None]):
         self.diagnosis = diagnosis
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield AdvisorHeader("☎")
         yield VerticalScroll(id="diag-body")
         with Horizontal(id="diag-actions"):
             yield Button(Text("Export to ticket (e)"), id="export", variant="primary", compact=True)

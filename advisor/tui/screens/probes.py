@@ -18,10 +18,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Header, Input, Log, OptionList, Static
+from textual.widgets import Input, Log, OptionList, Static
 from textual.widgets.option_list import Option
 
 from advisor.tui.widgets.footer import AdvisorFooter
+from advisor.tui.widgets.header import AdvisorHeader
 
 if TYPE_CHECKING:
     from advisor.context import TrunkContext
@@ -68,7 +69,7 @@ class ProbesScreen(Screen[None]):
         self.running = False
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield AdvisorHeader("☎")
         yield Static(Text("Probes that would answer the open questions. Enter on one puts it in the line below;"
                           " Enter there (or Ctrl+R) runs it from this machine. Probes that only count from the"
                           " PBX host go into the kit (Ctrl+K); import its output with Ctrl+O."), id="probes-intro")

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from advisor.engine.diagnosis import Diagnosis
 from advisor.session.core import Session
@@ -16,6 +16,7 @@ from advisor.tui import messages as msg
 from advisor.tui.present import bar, log_items, percent
 from advisor.tui.widgets.conversation import Conversation
 from advisor.tui.widgets.footer import AdvisorFooter
+from advisor.tui.widgets.header import AdvisorHeader
 from advisor.tui.widgets.question import QuestionPanel
 from advisor.tui.widgets.reasoning import ReasoningPanel
 from advisor.tui.widgets.work import WorkStatus
@@ -66,7 +67,7 @@ class SessionScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         d = self.diagnosis
-        yield Header(icon="☎")
+        yield AdvisorHeader("☎")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Conversation(log_items(self.session) if d is not None else None, id="log")

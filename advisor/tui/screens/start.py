@@ -8,13 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Collapsible, Header, Input, Label, OptionList, Static
+from textual.widgets import Button, Collapsible, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from advisor.tui import messages as msg
 from advisor.tui.choices import LatestSession, StartChoices, start_choices
 from advisor.tui.widgets.context_form import ContextForm
 from advisor.tui.widgets.footer import AdvisorFooter
+from advisor.tui.widgets.header import AdvisorHeader
 from advisor.tui.widgets.work import WorkStatus
 
 ANY_SYMPTOM = "__any__"
@@ -49,7 +50,7 @@ class StartScreen(Screen[None]):
         self._shown = False
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield AdvisorHeader("☎")
         with VerticalScroll(id="start-form"):
             yield Button("Resume last session", id="resume", compact=True)
             yield Label("1. What is failing?", classes="heading")

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from advisor.tui.screens.dialogs import InfoDialog
 from advisor.tui.timeline import axis, bar, calls_of, peak_rate, spans
 from advisor.tui.widgets.footer import AdvisorFooter
+from advisor.tui.widgets.header import AdvisorHeader
 from advisor.tui.widgets.ladder import LadderView, header, message_detail
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class LadderScreen(Screen[None]):
         self.timeline = False
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield AdvisorHeader("☎")
         yield Static(id="ladder-call", markup=False)
         with Horizontal(id="ladder-main"):
             with Vertical(id="ladder-box"):
