@@ -23,7 +23,6 @@ import io
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,7 +83,7 @@ def load_compiled(directory: Path | None = None, cache: Path | None = None) -> t
         return advisor, "hit"
     kb, _ = load_cached(root, where)
     advisor = Advisor(kb)
-    _write(where, entry, advisor)
+    _write(entry, advisor)
     return advisor, "miss"
 
 
@@ -141,23 +140,12 @@ def dumps(advisor: Advisor) -> bytes:
     return out.getvalue()
 
 
-def _write(where: Path, entry: Path, advisor: Advisor) -> None:
-    """Write atomically (temp file + rename); drop entries of other keys. Failures are ignored."""
+def _write(entry: Path, advisor: Advisor) -> None:
+    """Write atomically; drop entries of other keys. Failures are ignored (advisor/cachefile.py)."""
+    from advisor.cachefile import replace_entry
+
     try:
         data = dumps(advisor)
-        where.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".advisor-", suffix=".tmp", dir=where)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, entry)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        for old in where.glob(f"{PREFIX}*.pickle"):
-            if old != entry:
-                with contextlib.suppress(OSError):
-                    old.unlink()
-    except Exception:
+    except Exception:  # something in the networks cloudpickle cannot write: start without a cache
         return
+    replace_entry(entry, lambda out: out.write(data), stale=f"{PREFIX}*.pickle")

@@ -22,7 +22,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -189,7 +188,7 @@ def load_trace_knowledge(directory: Path | None = None, cache: Path | None = Non
     tk = _read(entry)
     if tk is None:
         tk = _build(root)
-        _write(where, entry, tk)
+        _write(entry, tk)
     return tk
 
 
@@ -279,22 +278,8 @@ def _from_json(d: Any) -> TraceKnowledge:  # parsed JSON of our own asdict(); a 
         alerts={k: AlertTitle(**v) for k, v in d["alerts"].items()})
 
 
-def _write(where: Path, entry: Path, tk: TraceKnowledge) -> None:
-    """Write atomically (temp file + rename); drop entries of other keys. Failures are ignored."""
-    try:
-        where.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".trace-", suffix=".tmp", dir=where)
-        try:
-            with os.fdopen(fd, "w") as out:
-                json.dump(asdict(tk), out)
-            os.replace(tmp, entry)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        for old in where.glob(f"{PREFIX}*.json"):
-            if old != entry:
-                with contextlib.suppress(OSError):
-                    old.unlink()
-    except Exception:
-        return
+def _write(entry: Path, tk: TraceKnowledge) -> None:
+    """Write atomically; drop entries of other keys. Failures are ignored (advisor/cachefile.py)."""
+    from advisor.cachefile import replace_entry
+
+    replace_entry(entry, lambda out: out.write(json.dumps(asdict(tk)).encode()), stale=f"{PREFIX}*.json")

@@ -19,7 +19,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,7 +84,7 @@ def load_cached(directory: Path | None = None, cache: Path | None = None) -> tup
     if kb is not None:
         return kb, "hit"
     kb = _load(root)
-    _write(where, entry, kb)
+    _write(entry, kb)
     return kb, "miss"
 
 
@@ -113,22 +112,9 @@ def _read(entry: Path, root: Path) -> KnowledgeBase | None:
     return kb
 
 
-def _write(where: Path, entry: Path, kb: KnowledgeBase) -> None:
-    """Write atomically (temp file + rename); drop entries of other keys. Failures are ignored."""
-    try:
-        where.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".kb-", suffix=".tmp", dir=where)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                pickle.dump(kb, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, entry)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        for old in where.glob(f"{PREFIX}*.pickle"):
-            if old != entry:
-                with contextlib.suppress(OSError):
-                    old.unlink()
-    except Exception:
-        return
+def _write(entry: Path, kb: KnowledgeBase) -> None:
+    """Write atomically; drop entries of other keys. Failures are ignored (advisor/cachefile.py)."""
+    from advisor.cachefile import replace_entry
+
+    replace_entry(entry, lambda out: pickle.dump(kb, out, protocol=pickle.HIGHEST_PROTOCOL),
+                  stale=f"{PREFIX}*.pickle")

@@ -30,9 +30,8 @@ CPS_BURST = DATA / "cps_burst.txt"
 TRANSCRIPT = DATA / "transcript_acl.json"
 
 
-async def test_keys_pressed_while_the_knowledge_loads_are_kept(advisor: Advisor, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """1 (calls out fail), 0 (any symptom), then 1 (the first answer) before the knowledge base is in."""
+def slow_knowledge(monkeypatch: pytest.MonkeyPatch, advisor: Advisor) -> threading.Event:
+    """The app's knowledge load waits until the returned event is set (and no sessions are stored)."""
     release = threading.Event()
 
     def slow_load(kb_dir: str | None = None) -> tuple[Advisor, str]:
@@ -41,6 +40,13 @@ async def test_keys_pressed_while_the_knowledge_loads_are_kept(advisor: Advisor,
 
     monkeypatch.setattr(loading, "load_advisor", slow_load)
     monkeypatch.setattr(loading, "open_store", lambda: (None, ""))
+    return release
+
+
+async def test_keys_pressed_while_the_knowledge_loads_are_kept(advisor: Advisor, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """1 (calls out fail), 0 (any symptom), then 1 (the first answer) before the knowledge base is in."""
+    release = slow_knowledge(monkeypatch, advisor)
     app = AdvisorApp()
     stream = Stream()
     async with app.run_test(size=(100, 30), message_hook=stream.hook) as pilot:
@@ -70,14 +76,7 @@ async def test_digits_typed_faster_than_the_screen_updates_all_count(advisor: Ad
     """A terminal delivers typed keys at once; Pilot.press waits for idle between keys. Posted back to
     back (as a fast typist or a paste gives them), "2" then "1" must pick the second family and its
     first symptom, not send the "1" to the family list that still had focus."""
-    release = threading.Event()
-
-    def slow_load(kb_dir: str | None = None) -> tuple[Advisor, str]:
-        release.wait(10)
-        return advisor, "test"
-
-    monkeypatch.setattr(loading, "load_advisor", slow_load)
-    monkeypatch.setattr(loading, "open_store", lambda: (None, ""))
+    release = slow_knowledge(monkeypatch, advisor)
     app = AdvisorApp()
     async with app.run_test(size=(100, 30)) as pilot:
         for _ in range(200):
@@ -104,14 +103,7 @@ async def test_the_optional_fields_come_with_the_knowledge_base(advisor: Advisor
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The first frame has only what picking by number needs; the customer's-words, context and
     trace fields are mounted once the knowledge base is in, and then work as before."""
-    release = threading.Event()
-
-    def slow_load(kb_dir: str | None = None) -> tuple[Advisor, str]:
-        release.wait(10)
-        return advisor, "test"
-
-    monkeypatch.setattr(loading, "load_advisor", slow_load)
-    monkeypatch.setattr(loading, "open_store", lambda: (None, ""))
+    release = slow_knowledge(monkeypatch, advisor)
     app = AdvisorApp()
     stream = Stream()
     async with app.run_test(size=(100, 40), message_hook=stream.hook) as pilot:
@@ -138,14 +130,7 @@ async def test_the_optional_fields_come_with_the_knowledge_base(advisor: Advisor
 
 async def test_the_optional_fields_appear_even_when_the_load_is_slow(advisor: Advisor,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    release = threading.Event()
-
-    def slow_load(kb_dir: str | None = None) -> tuple[Advisor, str]:
-        release.wait(10)
-        return advisor, "test"
-
-    monkeypatch.setattr(loading, "load_advisor", slow_load)
-    monkeypatch.setattr(loading, "open_store", lambda: (None, ""))
+    release = slow_knowledge(monkeypatch, advisor)
     app = AdvisorApp()
     async with app.run_test(size=(100, 40)) as pilot:
         try:
