@@ -417,23 +417,18 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
             continue
         o = call.other(p)
         for v in m.all_views():
-            src, dst = v.src, v.dst
-            c = classify(src)
-            if c == ADDR_CARRIER:
-                vote(p, 3, f"{src} is a carrier address")
-            elif c == ADDR_PBX:
-                vote(p, -CONTEXT_VOTE, f"{src} is the PBX address")
-            elif src in learned:
-                vote(p, 1 if learned[src] == "carrier" else -1, f"{src} seen on the same side before")
-            elif c == ADDR_PRIVATE:
-                vote(p, -0.5, f"{src} is private")
-            c = classify(dst)
-            if c == ADDR_CARRIER:
-                vote(o, 3, f"{dst} is a carrier address")
-            elif c == ADDR_PBX:
-                vote(o, -CONTEXT_VOTE, f"{dst} is the PBX address")
-            elif dst in learned:
-                vote(o, 1 if learned[dst] == "carrier" else -1, f"{dst} seen on the same side before")
+            # the sender's address speaks for this party, the destination's for the other; only a
+            # private source counts (a private destination is often the carrier's own NAT view)
+            for party, addr, is_source in ((p, v.src, True), (o, v.dst, False)):
+                c = classify(addr)
+                if c == ADDR_CARRIER:
+                    vote(party, 3, f"{addr} is a carrier address")
+                elif c == ADDR_PBX:
+                    vote(party, -CONTEXT_VOTE, f"{addr} is the PBX address")
+                elif addr in learned:
+                    vote(party, 1 if learned[addr] == "carrier" else -1, f"{addr} seen on the same side before")
+                elif is_source and c == ADDR_PRIVATE:
+                    vote(party, -0.5, f"{addr} is private")
             if v.direction == "sent":
                 vote(p, -2, "sent by the host that wrote the log")
             elif v.direction == "received":

@@ -21,30 +21,29 @@ AGENT, COLLECTOR = "10.20.0.5", "10.20.0.9"
 def _hep_capture(source: Path, out: Path, *, with_noise: bool = True) -> int:
     """Every SIP message of `source` sent as HEPv3 from a capture agent to a collector on UDP 9060."""
     contents = read_capture(str(source))
-    writer_file = out.open("wb")
-    writer = dpkt.pcap.Writer(writer_file)
     n = 0
-    for i, rec in enumerate(contents.sip):
-        assert rec.src and rec.dst and rec.sport and rec.dport
-        inner = Encapsulated(src=rec.src, sport=rec.sport, dst=rec.dst, dport=rec.dport, transport=rec.transport,
-                             payload=rec.raw, ts=rec.ts, version=3, protocol=1)
-        datagrams = [encode_hep3(inner)]
-        if with_noise and i == 0:
-            # an RTCP report and a malformed datagram travel the same way: neither is SIP
-            rtcp = Encapsulated(src=rec.src, sport=rec.sport, dst=rec.dst, dport=rec.dport, transport="udp",
-                                payload=b"\x81\xc9\x00\x07" + b"\0" * 28, ts=rec.ts, version=3, protocol=5)
-            datagrams.insert(0, encode_hep3(rtcp))
-            datagrams.append(b"HEP3\x00\x10" + b"\x00\x00\x00\x0f\x00\x40" + b"x" * 4)
-        for dgram in datagrams:
-            udp = dpkt.udp.UDP(sport=9060, dport=9060, data=dgram)
-            udp.ulen = len(udp)
-            ip = dpkt.ip.IP(src=socket.inet_aton(AGENT), dst=socket.inet_aton(COLLECTOR), p=17, data=udp, ttl=64)
-            ip.len = len(ip)
-            eth = dpkt.ethernet.Ethernet(src=b"\x02" * 6, dst=b"\x04" * 6, type=dpkt.ethernet.ETH_TYPE_IP, data=ip)
-            # the collector received it a little after the agent saw it: the inner time must win
-            writer.writepkt(bytes(eth), ts=(rec.ts or 0.0) + 0.25)
-            n += 1
-    writer_file.close()
+    with out.open("wb") as fh:
+        writer = dpkt.pcap.Writer(fh)
+        for i, rec in enumerate(contents.sip):
+            assert rec.src and rec.dst and rec.sport and rec.dport
+            inner = Encapsulated(src=rec.src, sport=rec.sport, dst=rec.dst, dport=rec.dport, transport=rec.transport,
+                                 payload=rec.raw, ts=rec.ts, version=3, protocol=1)
+            datagrams = [encode_hep3(inner)]
+            if with_noise and i == 0:
+                # an RTCP report and a malformed datagram travel the same way: neither is SIP
+                rtcp = Encapsulated(src=rec.src, sport=rec.sport, dst=rec.dst, dport=rec.dport, transport="udp",
+                                    payload=b"\x81\xc9\x00\x07" + b"\0" * 28, ts=rec.ts, version=3, protocol=5)
+                datagrams.insert(0, encode_hep3(rtcp))
+                datagrams.append(b"HEP3\x00\x10" + b"\x00\x00\x00\x0f\x00\x40" + b"x" * 4)
+            for dgram in datagrams:
+                udp = dpkt.udp.UDP(sport=9060, dport=9060, data=dgram)
+                udp.ulen = len(udp)
+                ip = dpkt.ip.IP(src=socket.inet_aton(AGENT), dst=socket.inet_aton(COLLECTOR), p=17, data=udp, ttl=64)
+                ip.len = len(ip)
+                eth = dpkt.ethernet.Ethernet(src=b"\x02" * 6, dst=b"\x04" * 6, type=dpkt.ethernet.ETH_TYPE_IP, data=ip)
+                # the collector received it a little after the agent saw it: the inner time must win
+                writer.writepkt(bytes(eth), ts=(rec.ts or 0.0) + 0.25)
+                n += 1
     return n
 
 
