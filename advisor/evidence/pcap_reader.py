@@ -36,7 +36,7 @@ import struct
 from collections.abc import Callable
 from typing import Any, BinaryIO, Literal
 
-from advisor.evidence.encap import HEP_PORTS, decode_hep, looks_like_hep
+from advisor.evidence.encap import decode_hep, looks_like_hep
 from advisor.evidence.records import CaptureContents, RtpStream, SipRecord, TraceError, TraceRef
 from advisor.evidence.tracefile import describe_os_error, open_regular
 
@@ -488,8 +488,9 @@ class _Decoder:
                 self._rtp(src, dst, sport, dport, data, pl, pt, ttl, frame, ts)
                 return
             if _SIP_START.match(data, pl, pend) is None:
-                if data[pl:pl + 4] == b"HEP3" or sport in HEP_PORTS or dport in HEP_PORTS:
-                    self._hep(bytes(data[pl:pend]), sport, dport, frame, ts)
+                payload = bytes(data[pl:pend])
+                if looks_like_hep(payload, sport, dport):
+                    self._hep(payload, frame, ts)
                 return
             if truncated:
                 self.count("sip_truncated", frame)
@@ -521,10 +522,8 @@ class _Decoder:
             seglen = full_end - pl if full_end > pl else 0
             self._tcp(src, sport, dst, dport, seq, flags, payload, seglen, frame, ts, ttl)
 
-    def _hep(self, payload: bytes, sport: int, dport: int, frame: int, ts: float | None) -> None:
+    def _hep(self, payload: bytes, frame: int, ts: float | None) -> None:
         """SIP mirrored to a Homer collector (encap.py): kept as seen where the agent captured it."""
-        if not looks_like_hep(payload, sport, dport):
-            return
         inner = decode_hep(payload)
         if inner is None:
             self.count("hep_malformed", frame)
