@@ -6,10 +6,12 @@ import socket
 from pathlib import Path
 
 import dpkt
+import pytest
 
 from advisor.context import TrunkContext
 from advisor.engine.diagnosis import Advisor
 from advisor.evidence.analyze import TraceAnalysis, analyze_files
+from advisor.evidence.extract.base import number_format
 from advisor.kb.loader import KnowledgeBase
 
 LOGS = Path(__file__).resolve().parents[1] / "data" / "logs"
@@ -28,18 +30,48 @@ def test_bare_status_line_is_evidence(kb: KnowledgeBase) -> None:
     got = facts(a)
     assert got["invite_final_status"] == "403"
     assert got["response_reason"] == "invalid_caller_id"
-    assert "caller_id_e164" not in got  # +1443XXXXXXX: masked digits are unknown
+    # +1443XXXXXXX: the digits are masked, the +E.164 shape the carrier quotes is not
+    assert got["caller_id_e164"] == "yes"
     assert any("fragment" in w for w in a.warnings)
     assert a.other_messages and a.other_messages[0].first_line.startswith("SIP/2.0 403")
 
 
-def test_masked_caller_id_is_unknown_not_wrong(kb: KnowledgeBase, advisor: Advisor) -> None:
+def test_masked_caller_id_is_judged_by_its_shape_never_as_wrong(kb: KnowledgeBase, advisor: Advisor) -> None:
     a = read(kb, "masked_caller.txt")
     got = facts(a)
     assert got["invite_final_status"] == "403" and got["response_reason"] == "invalid_caller_id"
-    assert "caller_id_e164" not in got
+    assert got["caller_id_e164"] == "yes"  # '+1443XXXXXXX': plus, country code, a possible length
+    assert "masked" in next(f.observation.note or "" for f in a.findings if f.observation.id == "caller_id_e164")
     d = advisor.diagnose(a.observations(), a.warnings)
-    assert not [c.id for c in d.causes if c.status == "confirmed"]  # not-E.164 vs not-verified stays open
+    assert not [c.id for c in d.causes if c.status == "confirmed"]  # whose number it is stays open
+    assert d.causes[0].id == "term.403.caller_id_not_verified"
+    ruled_out = {c.id for c in d.causes if c.status == "ruled_out"}
+    assert "term.403.caller_id_not_e164" in ruled_out
+
+
+@pytest.mark.parametrize(("number", "expected"), [
+    ("+1443XXXXXXX", "yes"), ("+44 20 XXXX XXXX".replace(" ", ""), "yes"), ("+1443555****", "yes"),
+    ("1443XXXXXXX", None),  # no plus, but it may have been masked away too: undecided
+    ("XXXXXXXXXX", None), ("+1XX", None),
+    ("+14435551234", "yes"), ("14435551234", "no"), ("4435551234", "no"), ("+1443555123456789", "no"),
+])
+def test_number_format_never_calls_a_masked_number_wrong(number: str, expected: str | None) -> None:
+    assert number_format(number)[0] == expected
+
+
+@pytest.mark.parametrize(("phrase", "expected"), [
+    ("Caller Id +1443XXXXXXX is not valid", "yes"),
+    ("Caller ID 4435551234 is not valid", "no"),
+    ("Invalid Caller ID", None),  # quotes no number
+    ("Caller ID XXXXXXXXXX rejected", None),
+])
+def test_a_refusal_that_quotes_the_caller_id_judges_its_format(kb: KnowledgeBase, tmp_path: Path, phrase: str,
+                                                               expected: str | None) -> None:
+    paste = tmp_path / "status.txt"
+    paste.write_text(f"SIP/2.0 403 {phrase}\n")
+    got = facts(analyze_files([paste], kb, TrunkContext()))
+    assert got.get("invite_final_status") == "403"
+    assert got.get("caller_id_e164") == expected
 
 
 def test_ack_to_record_route_hop_with_a_carrier_no_pack_knows(kb: KnowledgeBase, advisor: Advisor) -> None:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pydantic models: built only when asked for (`advisor trace 
 PBX_SIDE_POINTS = ("pbx_host", "pbx_log", "host_log")
 
 __all__ = ["PBX_SIDE_POINTS", "Add", "CallVerdict", "Ctx", "Finding", "FindingsResult", "UndeclaredFinding", "copies", "dur",
-           "e164_check", "sdp_target", "where"]
+           "e164_check", "masked", "number_format", "quoted_number", "refused_caller_id", "sdp_target", "where"]
 
 
 @dataclass
@@ -122,6 +122,51 @@ def e164_check(number: str | None) -> tuple[bool, str]:
     if phonenumbers.is_possible_number(pn):
         return True, "possible number (+country code and national number of a plausible length)"
     return False, "not a possible number for its country code"
+
+
+_MASKS = "Xx*#"
+_QUOTED_NUMBER = re.compile(r"(?<![\w+])\+?[0-9][0-9Xx*#]{5,17}(?![\w])")
+
+
+def masked(number: str) -> bool:
+    """Digits replaced by X, * or # in a paste are unknown, not a wrong number format."""
+    return any(c in _MASKS for c in number.lstrip("+"))
+
+
+def number_format(number: str | None) -> tuple[str | None, str]:
+    """('yes' | 'no' | None, why) for 'is this +E.164'.  A masked number is judged by its shape
+    only, and only ever as 'yes': '+1443XXXXXXX' keeps the plus, the country code and a possible
+    length, so its format is right whatever the hidden digits are; a masked number without that
+    shape is left undecided (the engineer may have masked the plus or the length too)."""
+    if number and masked(number):
+        probe = "".join("5" if c in _MASKS else c for c in number.strip())
+        ok, _why = e164_check(probe)
+        if ok:
+            return "yes", "+country code and a possible length; the digits are masked in the paste"
+        return None, "digits masked in the paste"
+    ok, why = e164_check(number)
+    return ("yes" if ok else "no"), why
+
+
+def quoted_number(text: str | None) -> str | None:
+    """The phone number a reason phrase quotes ('Caller Id +1443XXXXXXX is not valid'), if any."""
+    found = _QUOTED_NUMBER.search(text or "")
+    return found.group(0) if found else None
+
+
+def refused_caller_id(ctx: Ctx, reason: str | None, add: Add, message: Message | None = None,
+                      ref: TraceRef | None = None) -> None:
+    """A 403 whose reason phrase refuses the caller ID and quotes it ('Caller Id +1443XXXXXXX is
+    not valid'): the carrier names the number it judged, so its format is evidence even when the
+    INVITE's From is cut off or masked in the paste."""
+    if not reason or ctx.classify_reason(reason) != "invalid_caller_id":
+        return
+    number = quoted_number(reason)
+    fmt, why = number_format(number) if number else (None, "")
+    if fmt is not None:
+        add(Finding("caller_id_e164", fmt, "403 reason phrase quotes the caller ID",
+                    f"the carrier's reason phrase '{reason}' names the refused caller ID {number!r}:"
+                    f" {'+E.164' if fmt == 'yes' else 'not +E.164'} ({why})", message, ref=ref))
 
 
 def dur(seconds: float) -> str:

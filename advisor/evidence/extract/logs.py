@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from advisor.evidence.calls import CallSet, Message
 from advisor.evidence.events import LogEvent
-from advisor.evidence.extract.base import Add, CallVerdict, Ctx, Finding, e164_check
+from advisor.evidence.extract.base import Add, CallVerdict, Ctx, Finding, number_format, refused_caller_id
 from advisor.evidence.knowledge import CarrierKnowledge
 
 __all__ = ["logs"]
@@ -102,6 +102,8 @@ def _responses(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> 
     if reason is not None or e.reason:
         add(Finding("response_reason", reason or "other", f"{e.status} reason phrase",
                     f"reason phrase '{e.reason}'" + ("" if reason else " (no known pattern matches)"), ref=e.ref))
+    if e.status == 403:
+        refused_caller_id(ctx, e.reason, add, ref=e.ref)
     add(Finding("call_outcome", "timeout" if e.status in (408, 504) else "rejected", f"{e.status} to INVITE",
                 f"the call attempt ends with {what}{where}", ref=e.ref))
     if from_carrier:
@@ -135,14 +137,16 @@ def _dials(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
     # a number dialled on a channel that the carrier then answers (same Asterisk call tag) went to the carrier
     answered = {r.fields.get("call") for r in events if r.kind == "response" and _peer_is_carrier(ctx, r.peer)}
     for e in events:
-        if e.kind != "dial" or not e.number or _masked(e.number) or e.fields.get("call") not in answered:
+        if e.kind != "dial" or not e.number or e.fields.get("call") not in answered:
             continue
         if e.fields.get("call") is None and len(answered) != 1:
             continue
-        ok, why = e164_check(e.number)
-        add(Finding("dialed_number_e164", "yes" if ok else "no", "dialled number in the log",
+        fmt, why = number_format(e.number)
+        if fmt is None:
+            continue
+        add(Finding("dialed_number_e164", fmt, "dialled number in the log",
                     f"the PBX dials {e.number!r} ({e.fields.get('target')}) and the carrier answers that call:"
-                    f" {'+E.164' if ok else 'not +E.164'} ({why})", ref=e.ref))
+                    f" {'+E.164' if fmt == 'yes' else 'not +E.164'} ({why})", ref=e.ref))
         return
 
 
@@ -195,10 +199,10 @@ def _call_logs(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> 
             add(Finding("call_direction", "termination", f"call log direction {direction}",
                         f"the call log lists the call as {direction} (PBX to the PSTN)", ref=row.ref))
             caller = row.fields.get(cols.from_, "")
-            if caller and not _masked(caller):
-                ok, why = e164_check(caller)
-                add(Finding("caller_id_e164", "yes" if ok else "no", "call log From",
-                            f"caller ID {caller!r} in the call log: {'+E.164' if ok else 'not +E.164'} ({why})",
+            fmt, why = number_format(caller) if caller else (None, "")
+            if fmt is not None:
+                add(Finding("caller_id_e164", fmt, "call log From",
+                            f"caller ID {caller!r} in the call log: {'+E.164' if fmt == 'yes' else 'not +E.164'} ({why})",
                             ref=row.ref))
         elif direction in cols.origination_directions:
             add(Finding("call_direction", "origination", f"call log direction {direction}",
@@ -211,10 +215,6 @@ def _call_logs(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> 
 @lru_cache(maxsize=256)
 def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
-
-
-def _masked(number: str) -> bool:
-    return any(c in "Xx*#" for c in number)
 
 
 def _faults(ctx: Ctx, events: list[LogEvent], focus: CallVerdict | None, add: Add, notes: list[str]) -> None:

@@ -7,7 +7,18 @@ import re
 import phonenumbers
 
 from advisor.evidence.calls import Call, Message
-from advisor.evidence.extract.base import Add, CallVerdict, Ctx, Finding, copies, e164_check, where
+from advisor.evidence.extract.base import (
+    Add,
+    CallVerdict,
+    Ctx,
+    Finding,
+    copies,
+    e164_check,
+    masked,
+    number_format,
+    refused_caller_id,
+    where,
+)
 
 
 def termination(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
@@ -40,22 +51,22 @@ def termination(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
             add(Finding("request_uri_host_matches_termination_uri", "yes" if match else "no",
                         "INVITE Request-URI host", note, inv))
         number = ruri.user_number
-        if number is not None and _masked(number):
-            pass  # digits hidden by the engineer (+1443XXXXXXX): the format cannot be judged
-        elif number is not None:
-            ok, why = e164_check(number)
-            add(Finding("dialed_number_e164", "yes" if ok else "no", "INVITE Request-URI user",
-                        f"dialed number {number!r} in the Request-URI: {'+E.164' if ok else 'not +E.164'} ({why})",
-                        inv))
+        fmt, why = number_format(number) if number is not None else (None, "")
+        if fmt is not None:  # None: digits hidden by the engineer in a shape that cannot be judged
+            add(Finding("dialed_number_e164", fmt, "INVITE Request-URI user",
+                        f"dialed number {number!r} in the Request-URI: {'+E.164' if fmt == 'yes' else 'not +E.164'}"
+                        f" ({why})", inv))
     frm = msg.from_
     from_number = frm.uri.user_number if frm is not None and frm.uri is not None else None
-    if frm is not None and frm.uri is not None and not (from_number and _masked(from_number)):
-        ok, why = e164_check(from_number)
-        add(Finding("caller_id_e164", "yes" if ok else "no", "INVITE From user",
-                    f"caller ID {from_number!r} in From {frm.uri.raw}: {'+E.164' if ok else 'not +E.164'} ({why})",
-                    inv))
+    fmt, why = number_format(from_number) if frm is not None and frm.uri is not None else (None, "")
+    if fmt is not None and frm is not None and frm.uri is not None:
+        add(Finding("caller_id_e164", fmt, "INVITE From user",
+                    f"caller ID {from_number!r} in From {frm.uri.raw}: {'+E.164' if fmt == 'yes' else 'not +E.164'}"
+                    f" ({why})", inv))
+    elif final is not None and final.status == 403:
+        refused_caller_id(ctx, final.msg.reason, add, final)
     dialed = ruri.user_number if ruri is not None else None
-    if (dialed and from_number and not _masked(dialed) and not _masked(from_number) and e164_check(dialed)[0]
+    if (dialed and from_number and not masked(dialed) and not masked(from_number) and e164_check(dialed)[0]
             and e164_check(from_number)[0]):
         to_cc = phonenumbers.parse(dialed, None).country_code
         from_cc = phonenumbers.parse(from_number, None).country_code
@@ -73,20 +84,15 @@ def termination(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
 
         na = parse_name_addr(rpid[0])
         number = na.uri.user_number if na.uri is not None else None
-        ok, why = e164_check(number)
-        if not ok:
+        fmt, why = number_format(number)
+        if fmt == "no":
             add(Finding("remote_party_id", "invalid", "INVITE Remote-Party-ID",
                         f"Remote-Party-ID {rpid[0]!r}: {number!r} is not +E.164 ({why}){pai_note}", inv))
-        elif number == from_number or number in ctx.sides.carrier.numbers:
+        elif fmt == "yes" and not masked(number or "") and (number == from_number or number in ctx.sides.carrier.numbers):
             add(Finding("remote_party_id", "valid", "INVITE Remote-Party-ID",
                         f"Remote-Party-ID {rpid[0]!r}: +E.164 and the same number as the From{pai_note}", inv))
     _leaves(ctx, call, inv, add)
     _answered_before(call, add)
-
-
-def _masked(number: str) -> bool:
-    """Digits replaced by X or * in a paste are unknown, not a wrong number format."""
-    return any(c in "Xx*" for c in number.lstrip("+"))
 
 
 def _answered_before(call: Call, add: Add) -> None:
