@@ -154,6 +154,12 @@ def test_dialled_number_on_the_channel_the_carrier_answers(kb: KnowledgeBase) ->
     assert "alert_code" not in facts(a)  # a SIP reason phrase is not the carrier's debugger alert
 
 
+def test_untagged_dial_goes_with_the_only_answered_call(kb: KnowledgeBase, advisor: Advisor) -> None:
+    a = read(kb, "asterisk_verbose_untagged_dial.txt")
+    assert facts(a)["dialed_number_e164"] == "no"
+    assert top(advisor, a) == ("term.400.dialed_number_not_e164", "confirmed")
+
+
 def test_diagnose_cli_reads_a_carrier_export(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 

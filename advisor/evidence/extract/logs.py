@@ -137,9 +137,11 @@ def _dials(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
     # a number dialled on a channel that the carrier then answers (same Asterisk call tag) went to the carrier
     answered = {r.fields.get("call") for r in events if r.kind == "response" and _peer_is_carrier(ctx, r.peer)}
     for e in events:
-        if e.kind != "dial" or not e.number or e.fields.get("call") not in answered:
+        if e.kind != "dial" or not e.number:
             continue
-        if e.fields.get("call") is None and len(answered) != 1:
+        call = e.fields.get("call")
+        # a dial line without a call tag (verbose console) goes with the one answered call, if only one
+        if (call is not None and call not in answered) or (call is None and len(answered) != 1):
             continue
         fmt, why = number_format(e.number)
         if fmt is None:
