@@ -79,6 +79,10 @@ PBX_LOG_FORMATS = frozenset({"asterisk_pjsip", "asterisk_chan_sip", "freeswitch_
 PACKET_FORMATS = frozenset({"pcap", "pcapng", "tcpdump_text"})
 
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
+# RFC 5737 / RFC 3849 documentation ranges: in a paste they stand in for a public address the
+# engineer hid (or come from a vendor's example), never for a LAN address, so they count as public.
+_DOCUMENTATION = tuple(ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+                                                         "2001:db8::/32"))
 ADDR_CARRIER, ADDR_PBX, ADDR_PRIVATE = 1, 2, 3  # CarrierInfo.address_class
 CONTEXT_VOTE = 10.0  # what the engineer says about the trunk outweighs anything read from the trace
 _PRIVATE_SUFFIXES = (".local", ".lan", ".home", ".internal", ".localdomain", ".intranet", ".corp", ".home.arpa")
@@ -100,6 +104,8 @@ def _is_private(host: str) -> bool:
         return "." not in low or low.endswith(_PRIVATE_SUFFIXES) or low == "localhost"
     if isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED:
         return True
+    if any(ip in net for net in _DOCUMENTATION):
+        return False
     return not ip.is_global
 
 
@@ -310,6 +316,9 @@ class FileSide:
     capture_point: str  # pbx_log | host_log | pbx_host | edge | carrier | unknown
     note: str = ""
     customer_ips: list[str] = field(default_factory=list)
+    # the capture is on the customer's side of its internet edge even when it cannot tell the PBX
+    # host from the edge itself (packets to the PBX's public address, nothing more)
+    customer_side: bool = False
 
 
 @dataclass
@@ -323,6 +332,11 @@ class Sides:
     def capture_point(self, file: str) -> str:
         fs = self.files.get(file)
         return fs.capture_point if fs else "unknown"
+
+    def on_customer_side(self, file: str) -> bool:
+        """The capture saw what reached the customer's edge (PBX host, edge, PBX or host log)."""
+        fs = self.files.get(file)
+        return fs is not None and (fs.customer_side or fs.capture_point in ("pbx_log", "host_log", "pbx_host", "edge"))
 
 
 def assign_sides(cs: CallSet, kb: KnowledgeBase | TraceKnowledge, context: TraceContext | None) -> Sides:
@@ -605,5 +619,5 @@ def _capture_points(cs: CallSet, pbx_addrs: set[str]) -> dict[str, FileSide]:
         else:
             files[cc.file] = FileSide(cc.file, fmt, "unknown",
                                       f"only packets to the PBX's public address {ips[0]}: on the PBX host or at"
-                                      " the edge, the trace cannot tell", customer_ips=ips)
+                                      " the edge, the trace cannot tell", customer_ips=ips, customer_side=True)
     return files

@@ -195,3 +195,15 @@ def test_fragment_tied_to_its_dialog_by_branch(kb: KnowledgeBase, advisor: Advis
     assert (got["invite_final_status"], got["response_reason"]) == ("503", "cps_limit")
     d = advisor.diagnose(a.observations(), a.warnings)
     assert (d.causes[0].id, d.causes[0].status) == ("term.503.cps_limit", "confirmed")
+
+
+@pytest.mark.parametrize(("host", "private"), [
+    ("192.168.1.10", True), ("10.1.2.3", True), ("172.20.0.5", True), ("100.64.3.4", True), ("fd00::5", True),
+    # documentation ranges stand in for a public address the engineer hid, never for a LAN one
+    ("192.0.2.10", False), ("198.51.100.7", False), ("203.0.113.50", False), ("2001:db8::7", False),
+    ("54.172.60.1", False),
+])
+def test_documentation_addresses_count_as_public(host: str, private: bool) -> None:
+    from advisor.evidence.sides import is_private
+
+    assert is_private(host) is private

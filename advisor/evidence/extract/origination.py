@@ -35,7 +35,7 @@ def origination(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
             add(Finding("invite_reaches_pbx_host", "no", "carrier INVITE not at the PBX",
                         f"the carrier's INVITE is in {inv.file} but not in {missing}, which covers that time", inv))
     # the carrier's own capture shows what it sent, not what reached the customer's edge
-    edge_points = {ctx.sides.capture_point(x.file) for x in inv.all_views()} - {"unknown", "carrier"}
+    edge_points = {ctx.sides.capture_point(x.file) for x in inv.all_views() if ctx.sides.on_customer_side(x.file)}
     if edge_points or customer_responses:
         add(Finding("invite_reaches_network_edge", "yes", "carrier INVITE at the customer side",
                     f"the carrier's INVITE is in a customer-side trace ({', '.join(sorted(edge_points)) or 'answered'})",
