@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from advisor.evidence.calls import Call
+from advisor.evidence.calls import Call, Message
 from advisor.evidence.extract.base import Add, CallVerdict, Ctx, Finding, dur
 from advisor.evidence.records import RtpStream
 from advisor.evidence.sides import PACKET_FORMATS, is_private
@@ -95,6 +95,7 @@ def sdp(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
         add(Finding("pcmu_offered", "yes" if with_pcmu else "no", f"PBX SDP in {m.short()}",
                     f"the PBX's SDP ({m.short()}) lists {encs or 'no audio codec'}: "
                     f"{'includes' if with_pcmu else 'no'} PCMU (payload type 0)", m))
+        _encryption(m, add)
         for m in customer_sdps:
             sd = m.msg.sdp
             addr = sd.audio_address() if sd else None
@@ -110,6 +111,20 @@ def sdp(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
             add(Finding("pcmu_offered", "no", "PBX 415 to a PCMU offer",
                         "the carrier offers PCMU and the PBX refuses the offer with 415 Unsupported Media Type:"
                         " the PBX side does not accept PCMU", v.final))
+
+
+def _encryption(m: Message, add: Add) -> None:
+    """SRTP or plain RTP in the PBX's SDP (RFC 3711/4568: an SAVP profile, or a=crypto lines): what a
+    secure trunk must match."""
+    sd = m.msg.sdp
+    media = sd.audio() if sd is not None else None
+    if media is None:
+        return
+    crypto = any(a.lower().startswith("crypto:") for a in media.attributes)
+    srtp = "SAVP" in media.proto.upper() or crypto
+    add(Finding("pbx_media_encryption", "srtp" if srtp else "rtp", f"PBX SDP m=audio in {m.short()}",
+                f"the PBX's SDP ({m.short()}) offers m=audio over {media.proto}"
+                + (" with a=crypto" if crypto else "") + (": SRTP" if srtp else ": plain RTP, no crypto"), m))
 
 
 def rtp(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:

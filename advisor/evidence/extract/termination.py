@@ -19,6 +19,7 @@ from advisor.evidence.extract.base import (
     refused_caller_id,
     where,
 )
+from advisor.evidence.sipmsg import Via
 
 
 def termination(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
@@ -39,6 +40,7 @@ def termination(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
             add(Finding("rejected_invite_had_credentials", "no", "INVITE without credentials",
                         f"the INVITE (CSeq {t.cseq}) that got {final.status} carried no Authorization or"
                         " Proxy-Authorization header", inv))
+    _transport(msg.first_via(), inv, add)
     ruri = msg.ruri
     if ruri is not None:
         match = ctx.sides.carrier.termination_match(ruri.host)
@@ -95,6 +97,19 @@ def termination(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
     _answered_before(call, add)
 
 
+_TRANSPORTS = {"UDP": "udp", "TCP": "tcp", "TLS": "tls"}
+
+
+def _transport(via: Via | None, inv: Message, add: Add) -> None:
+    """The PBX's own top Via names the transport it sends the INVITE over (RFC 3261 18.1.1): what a
+    secure trunk checks (TLS only) even when the capture cannot show the packets' transport."""
+    value = _TRANSPORTS.get(via.transport.upper()) if via is not None else None
+    if via is None or value is None:
+        return  # WS/WSS/SCTP or a cut Via: says nothing about the trunk's transport
+    add(Finding("sip_transport", value, "INVITE Via transport",
+                f"the PBX's INVITE goes over {via.transport.upper()} (top Via {via.raw[:80]})", inv))
+
+
 def _answered_before(call: Call, add: Add) -> None:
     """A challenge (401/407) or any response from the carrier to an earlier INVITE of the chain
     proves the PBX's INVITEs reach it: a later unanswered retry is not 'no response at all'."""
@@ -146,7 +161,7 @@ def _leaves(ctx: Ctx, call: Call, inv: Message, add: Add) -> None:
     points = {ctx.sides.capture_point(v.file) for v in inv.all_views()}
     route = where(inv)
     add(Finding("sip_leaves_pbx", "yes", "INVITE to the carrier in the trace",
-                f"the PBX's INVITE {route} is in the trace ({', '.join(sorted(points))})", inv))
+                f"the PBX's INVITE{' ' + route if route else ''} is in the trace ({', '.join(sorted(points))})", inv))
     at_edge = [v for v in inv.all_views() if ctx.sides.capture_point(v.file) == "edge"]
     if at_edge:
         v = at_edge[0]
