@@ -19,7 +19,7 @@ Formats, as printed by the tools (see tests/data/logs for samples of each):
   `Temporary failure in name resolution`
 * the PBX's own registration to a remote (a trunk): Asterisk PJSIP `handle_registration_response: '405' fatal
   response received from 'sip:...' on registration attempt to 'sip:...'`, chan_sip `Registration for '...' failed`
-* summaries: `a:p -> b:p  SIP/2.0 481 ...`, `--> INVITE sip:... SIP/2.0 <-- SIP/2.0 407 ...`, sippts `[<=] ...`
+* summaries: `a:p -> b:p  SIP/2.0 481 ...`, labelled legs `SBC → carrier : INVITE sip:+1...@host SIP/2.0`, `--> INVITE sip:... SIP/2.0 <-- SIP/2.0 407 ...`, sippts `[<=] ...`
 * carrier artefacts: a debugger alert export (JSON: `alerts` list or one alert with `error_code`,
   `alert_text`), a call-log CSV export (a header row, then one row per call)
 """
@@ -78,6 +78,7 @@ _CHAN_SIP_REG_RE = re.compile(r"Registration (?:for|to) '([^']{1,300})' (?:faile
                               r"(?:.{0,80}?\b(\d{3})\b)?", re.IGNORECASE)
 _SUMMARY_RE = re.compile(r"([0-9.]{7,15}):(\d{1,5})\s*(?:->|→)\s*([0-9.]{7,15}):(\d{1,5})\s+"
                          r"(?:SIP/2\.0 (\d{3})([^(\r\n]{0,80})|([A-Z]{3,9}) sips?:\S{1,200} SIP/2\.0)")
+_LABELLED_RE = re.compile(r"^\s*([\w.-]{1,40})\s*(?:->|→|=>)\s*([\w.-]{1,40})\s*:\s*([A-Z]{3,9}) (sips?:\S{1,200}) SIP/2\.0")
 _ARROW_RE = re.compile(r"(-->|<--)\s*(?:SIP/2\.0 (\d{3}) ([A-Za-z][A-Za-z /-]{0,60}?)\s*(?=-->|<--|New dialog|$)|"
                        r"([A-Z]{3,9}) sips?:\S{1,200} SIP/2\.0)")
 _SIPPTS_RE = re.compile(r"\[(<=|=>)\] (?:Response .{0,100}?: (\d{3}) (.{0,80})|Request (\w{2,12})\b)")
@@ -259,6 +260,12 @@ def _scan_line(line: str, ref: TraceRef, ts: float | None) -> list[LogEvent]:
         if m:
             ev("request", "kamailio", method=m.group(1), peer=m.group(2), peer_port=int(m.group(3)),
                direction="received")
+            return out
+    if "->" in line or "→" in line or "=>" in line:
+        m = _LABELLED_RE.search(line)
+        if m:
+            ev("request", "labelled", method=m.group(3), peer=_uri_host(m.group(4)), direction="sent",
+               fields={"from_label": m.group(1), "to_label": m.group(2), "ruri": m.group(4)})
             return out
     if "->" in line or "→" in line:
         m = _SUMMARY_RE.search(line)

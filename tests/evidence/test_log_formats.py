@@ -202,3 +202,15 @@ def test_alert_wording_names_the_caller_id(kb: KnowledgeBase, name: str, e164: s
     got = facts(read(kb, name))
     assert got["alert_code"] == "32204"
     assert got["caller_id_e164"] == e164
+
+
+@pytest.mark.parametrize("name, match", [
+    ("labelled_legs_ruri_ip.txt", "no"),  # the leg to the carrier carries its edge IP, not the trunk's name
+    ("labelled_legs_ruri_fqdn.txt", "yes"),  # the inner leg's private host says nothing; the carrier leg is right
+])
+def test_labelled_legs_request_uri(kb: KnowledgeBase, name: str, match: str) -> None:
+    a = read(kb, name)
+    assert [e.source for e in a.events] == ["labelled", "labelled"]
+    got = facts(a)
+    assert got["request_uri_host_matches_termination_uri"] == match
+    assert got["call_direction"] == "termination"

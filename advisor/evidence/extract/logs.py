@@ -57,6 +57,7 @@ def logs(ctx: Ctx, cs: CallSet, focus: CallVerdict | None, add: Add) -> list[str
         _responses(ctx, events + fragments, add, notes)
         _requests(ctx, events, add)
     _dials(ctx, events, add)
+    _labelled_requests(ctx, events, add)
     _alerts(ctx, events, add, notes)
     _call_logs(ctx, events, add, notes)
     _carrier_capture(ctx, focus, add)
@@ -173,6 +174,31 @@ def _requests(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
                         f"the carrier's INVITE from {e.peer} is logged by the customer-side host ({e.source})",
                         ref=e.ref))
             return
+
+
+def _labelled_requests(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
+    """A hand-labelled leg (`SBC → carrier : INVITE sip:...`) that goes to the carrier: addressed to a carrier
+    signalling address, or to a leg the carrier's name labels.  Its Request-URI host either names the trunk or
+    not (a bare edge IP does not); legs between the customer's own boxes say nothing about it."""
+    carrier = ctx.sides.carrier
+    name = (carrier.name or "").lower()
+    legs = [e for e in events if e.kind == "request" and e.source == "labelled" and e.method == "INVITE"]
+    to_carrier = [e for e in legs if _peer_is_carrier(ctx, e.peer)
+                  or (name and e.fields.get("to_label", "").lower() in name.split())]
+    for e in reversed(to_carrier):
+        match = carrier.termination_match(e.peer)
+        if match is None and carrier.is_carrier_address(e.peer):
+            match = carrier.is_termination_host(e.peer)  # a carrier's own edge IP is not its trunk's name
+        if match is None:
+            continue
+        add(Finding("request_uri_host_matches_termination_uri", "yes" if match else "no",
+                    "INVITE Request-URI host (labelled leg)",
+                    f"the leg {e.fields.get('from_label')} -> {e.fields.get('to_label')} sends INVITE"
+                    f" {e.fields.get('ruri')}: its host {e.peer} {'names' if match else 'does not name'} the trunk",
+                    ref=e.ref))
+        add(Finding("call_direction", "termination", "INVITE to the carrier (labelled leg)",
+                    f"the leg to {e.fields.get('to_label')} sends the INVITE to the carrier", ref=e.ref))
+        return
 
 
 def _dials(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
