@@ -23,7 +23,7 @@ EventKind = Literal[
     "dial",  # the PBX dials out: the number it puts in the Request-URI ('' when empty)
     "dial_failed",  # the PBX's dial attempt failed without a SIP status (busy/congested)
     "hangup",  # a hangup cause (Q.850 name or number) with the SIP status when printed
-    "fault",  # the stack names a fault: ack_timeout, transaction_timeout
+    "fault",  # the stack names a fault: ack_timeout, transaction_timeout, dns_failure (peer: the name)
     "alert",  # a carrier debugger alert (code and/or text)
     "call_log",  # one row of the carrier's call-log export (fields by column header)
     "text",  # a prose line that may quote the carrier's wording (bounded, for phrase matching)
@@ -46,7 +46,7 @@ class LogEvent:
     number: str | None = None  # a dialled number ('' when the line shows an empty one)
     caller: str | None = None
     code: str | None = None  # a debugger alert code
-    fault: str | None = None  # ack_timeout | transaction_timeout
+    fault: str | None = None  # ack_timeout | transaction_timeout | dns_failure
     fields: dict[str, str] = field(default_factory=dict)
 
     def label(self) -> str:

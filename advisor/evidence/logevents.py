@@ -14,7 +14,12 @@ Formats, as printed by the tools (see tests/data/logs for samples of each):
 * pjsua (PJSIP apps): `Response msg 403/INVITE/cseq=5853 ... from TLS 54.172.61.54:10194`
 * LiveKit SIP: `Unexpected StatusCode from INVITE response 403`, `processing invite {"fromIP": ...}`
 * stacks naming the fault: `never received ACK`, `ACK timeout`, `Timer B`, `transaction timeout`
-* summaries: `a:p -> b:p  SIP/2.0 481 ...`, `--> INVITE sip:... SIP/2.0 <-- SIP/2.0 407 ...`, sippts `[<=] ...`
+* name resolution failing for the host a request is sent to: Kamailio `could not resolve hostname: "x"`,
+  `Unresolvable destination (478/SL)`, pjsip `DNS A/AAAA record resolution failed`, getaddrinfo's
+  `Temporary failure in name resolution`
+* the PBX's own registration to a remote (a trunk): Asterisk PJSIP `handle_registration_response: '405' fatal
+  response received from 'sip:...' on registration attempt to 'sip:...'`, chan_sip `Registration for '...' failed`
+* summaries: `a:p -> b:p  SIP/2.0 481 ...`, labelled legs `SBC → carrier : INVITE sip:+1...@host SIP/2.0`, `--> INVITE sip:... SIP/2.0 <-- SIP/2.0 407 ...`, sippts `[<=] ...`
 * carrier artefacts: a debugger alert export (JSON: `alerts` list or one alert with `error_code`,
   `alert_text`), a call-log CSV export (a header row, then one row per call)
 """
@@ -60,8 +65,20 @@ _ACK_FAULT_RE = re.compile(r"never received ACK|\bACK timeout\b|onAckTimeout|No 
                            re.IGNORECASE)
 _TIMEOUT_FAULT_RE = re.compile(r"\bTimer B\b|transaction time(?:d)?[ -]?out|timed out waiting for (?:a )?response|"
                                r"\bRequest Timeout\b", re.IGNORECASE)
+# name resolution failing for a host the line names (the name is kept to judge whose it is)
+_DNS_FAULT_RE = re.compile(r"(?:could not resolve hostname|failed to resolve|Unresolvable destination|"
+                           r"DNS (?:A/AAAA |SRV )?record resolution (?:failed|error)|"
+                           r"Temporary failure in name resolution|Name or service not known|Could not resolve host)"
+                           r"(?::?\s*[\"']?([\w.-]{1,253})[\"']?)?", re.IGNORECASE)
+_DNS_NAME_RE = re.compile(r"[\"'(]([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8})[\"')]")
+# the PBX registering to a remote: PJSIP outbound registration, chan_sip registration state
+_PJSIP_REG_RE = re.compile(r"handle_registration_response: '(\d{3})' (?:fatal )?response received from "
+                           r"'(sips?:[^']{1,300})' on registration attempt to '(sips?:[^']{1,300})'")
+_CHAN_SIP_REG_RE = re.compile(r"Registration (?:for|to) '([^']{1,300})' (?:failed|timed out|rejected)"
+                              r"(?:.{0,80}?\b(\d{3})\b)?", re.IGNORECASE)
 _SUMMARY_RE = re.compile(r"([0-9.]{7,15}):(\d{1,5})\s*(?:->|→)\s*([0-9.]{7,15}):(\d{1,5})\s+"
                          r"(?:SIP/2\.0 (\d{3})([^(\r\n]{0,80})|([A-Z]{3,9}) sips?:\S{1,200} SIP/2\.0)")
+_LABELLED_RE = re.compile(r"^\s*([\w.-]{1,40})\s*(?:->|→|=>)\s*([\w.-]{1,40})\s*:\s*([A-Z]{3,9}) (sips?:\S{1,200}) SIP/2\.0")
 _ARROW_RE = re.compile(r"(-->|<--)\s*(?:SIP/2\.0 (\d{3}) ([A-Za-z][A-Za-z /-]{0,60}?)\s*(?=-->|<--|New dialog|$)|"
                        r"([A-Z]{3,9}) sips?:\S{1,200} SIP/2\.0)")
 _SIPPTS_RE = re.compile(r"\[(<=|=>)\] (?:Response .{0,100}?: (\d{3}) (.{0,80})|Request (\w{2,12})\b)")
@@ -86,6 +103,15 @@ def _number_of(target: str) -> tuple[str, str | None]:
         peer, _, number = rest.partition("/")
         return number, peer or None
     return "", rest or None  # SIP/peer: no number at all
+
+
+def _uri_host(uri: str) -> str | None:
+    """The host of a SIP URI or a bare host[:port] ('sip:user@host:5060;transport=tcp' -> 'host')."""
+    rest = uri.split(":", 1)[1] if uri.lower().startswith(("sip:", "sips:")) else uri
+    host = rest.rpartition("@")[2].split(";", 1)[0]
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0] or None
+    return host.split(":", 1)[0] or None
 
 
 _CALL_TAG_RE = re.compile(r"\]\[(C-[0-9a-f]{4,16})\]")
@@ -210,6 +236,22 @@ def _scan_line(line: str, ref: TraceRef, ts: float | None) -> list[LogEvent]:
     if _ACK_FAULT_RE.search(line):
         ev("fault", "stack", fault="ack_timeout")
         return out
+    if "registration" in line.lower():
+        m = _PJSIP_REG_RE.search(line)
+        if m:
+            ev("response", "asterisk", status=int(m.group(1)), method="REGISTER", direction="received",
+               peer=_uri_host(m.group(2)), fields={"server": m.group(2), "aor": m.group(3)})
+            return out
+        m = _CHAN_SIP_REG_RE.search(line)
+        if m:
+            ev("response", "asterisk", status=int(m.group(2)) if m.group(2) else None, method="REGISTER",
+               direction="received", peer=_uri_host(m.group(1)), fields={"server": m.group(1)})
+            return out
+    m = _DNS_FAULT_RE.search(line)
+    if m and not line.lstrip().startswith("SIP/2.0"):
+        name = m.group(1) or next((n.group(1) for n in _DNS_NAME_RE.finditer(line)), None)
+        ev("fault", "stack", fault="dns_failure", peer=name if name and "." in name else None)
+        return out
     if _TIMEOUT_FAULT_RE.search(line) and not line.lstrip().startswith("SIP/2.0"):
         ev("fault", "stack", fault="transaction_timeout")
         return out
@@ -218,6 +260,12 @@ def _scan_line(line: str, ref: TraceRef, ts: float | None) -> list[LogEvent]:
         if m:
             ev("request", "kamailio", method=m.group(1), peer=m.group(2), peer_port=int(m.group(3)),
                direction="received")
+            return out
+    if "->" in line or "→" in line or "=>" in line:
+        m = _LABELLED_RE.search(line)
+        if m:
+            ev("request", "labelled", method=m.group(3), peer=_uri_host(m.group(4)), direction="sent",
+               fields={"from_label": m.group(1), "to_label": m.group(2), "ruri": m.group(4)})
             return out
     if "->" in line or "→" in line:
         m = _SUMMARY_RE.search(line)

@@ -356,7 +356,10 @@ class TraceFile(StrictModel):
 
 
 class AlertPhrase(StrictModel):
-    """Debugger wording that names one alert code, for pastes that quote the text without the code."""
+    """Debugger wording that names one alert code, for pastes that quote the text without the code.
+
+    The pattern may capture the number the wording quotes as a named group `caller` (the caller ID)
+    or `number` (the dialled number); the logs extractor then judges that value's format."""
 
     pattern: str
     code: Annotated[str, Field(pattern=r"^[0-9]{5}$")]
@@ -365,9 +368,12 @@ class AlertPhrase(StrictModel):
     @classmethod
     def _compiles(cls, v: str) -> str:
         try:
-            re.compile(v)
+            compiled = re.compile(v)
         except re.error as exc:
             raise ValueError(f"invalid regular expression: {exc}") from exc
+        unknown = set(compiled.groupindex) - {"caller", "number"}
+        if unknown:
+            raise ValueError(f"named groups may only be 'caller' or 'number', not {sorted(unknown)}")
         return v
 
 

@@ -172,3 +172,51 @@ def test_diagnose_cli_reads_a_carrier_export(capsys: pytest.CaptureFixture[str])
     trace = json.loads(capsys.readouterr().out)
     assert trace["files"][0]["format"] == "call_log_csv"
     assert [e["kind"] for e in trace["events"]] == ["call_log", "call_log"]
+
+
+def test_proxy_cannot_resolve_the_trunk_name(kb: KnowledgeBase, advisor: Advisor) -> None:
+    a = read(kb, "kamailio_dns_failure.log")
+    assert next(e.peer for e in a.events if e.kind == "fault") == "trunk.nowhere-carrier.net"
+    assert facts(a)["dns_resolves_termination_uri"] == "no"
+    assert top(advisor, a)[0] == "term.no_response.dns_unreachable"
+
+
+def test_a_placeholder_contact_name_is_not_the_pbx_dns(kb: KnowledgeBase) -> None:
+    # a WebRTC client's .invalid Contact host never resolves, by definition: it says nothing about the PBX's DNS
+    a = read(kb, "asterisk_contact_placeholder_dns.log")
+    assert any(e.kind == "fault" for e in a.events)
+    assert "dns_resolves_termination_uri" not in facts(a)
+
+
+@pytest.mark.parametrize("name, registers", [
+    ("asterisk_pjsip_registration_405.log", "yes"),  # 405 Method Not Allowed: the remote takes no REGISTER
+    ("asterisk_pjsip_registration_twilio.log", "yes"),  # a REGISTER to the carrier's termination host
+    ("asterisk_pjsip_registration_401_other.log", None),  # an unknown remote asking for credentials: no claim
+])
+def test_pbx_registration_in_the_log(kb: KnowledgeBase, name: str, registers: str | None) -> None:
+    a = read(kb, name)
+    assert [(e.kind, e.method) for e in a.events if e.kind != "text"] == [("response", "REGISTER")]
+    assert facts(a).get("pbx_registers_to_trunk") == registers
+    assert "invite_final_status" not in facts(a)  # a REGISTER's answer is not the call's answer
+
+
+@pytest.mark.parametrize("name, e164", [
+    ("twilio_alert_text_caller.txt", "no"),  # national digits, no plus: not +E.164
+    ("twilio_alert_text_caller_e164.txt", "yes"),  # well-formed: then it is ownership, not format
+])
+def test_alert_wording_names_the_caller_id(kb: KnowledgeBase, name: str, e164: str) -> None:
+    got = facts(read(kb, name))
+    assert got["alert_code"] == "32204"
+    assert got["caller_id_e164"] == e164
+
+
+@pytest.mark.parametrize("name, match", [
+    ("labelled_legs_ruri_ip.txt", "no"),  # the leg to the carrier carries its edge IP, not the trunk's name
+    ("labelled_legs_ruri_fqdn.txt", "yes"),  # the inner leg's private host says nothing; the carrier leg is right
+])
+def test_labelled_legs_request_uri(kb: KnowledgeBase, name: str, match: str) -> None:
+    a = read(kb, name)
+    assert [e.source for e in a.events] == ["labelled", "labelled"]
+    got = facts(a)
+    assert got["request_uri_host_matches_termination_uri"] == match
+    assert got["call_direction"] == "termination"

@@ -9,7 +9,16 @@ from advisor.kb.loader import KnowledgeBase
 from tests.evidence.real_corpus import REAL, pastes, score, spec
 
 # Pastes the reader does not yet get right; strict, so a fix shows up as a failure to remove here.
-NOT_YET: set[str] = set()
+NOT_YET: set[str] = {
+    # the 403 is quoted inside prose ("stuck at "SIP/2.0 403 ..." when send ...") and the refused INVITE's
+    # Proxy-Authorization is a lone header inside markdown inline code: neither a status line nor a fragment
+    # the reader takes, so nothing ties the 403 to an INVITE that carried credentials
+    "c45_jambonz_sbc_outbound_186",
+    # Kamailio's own wording ("caller is not a static IP ... Rejecting request") is not read as the PBX refusing
+    # the carrier, and the tcpdump -A INVITE (packet bytes before the request line, cut in a header) is read as
+    # a call whose missing pieces let the 422 cause rank first
+    "c47_twilio_php_147",
+}
 
 
 def test_corpus_is_complete() -> None:

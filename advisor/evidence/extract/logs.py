@@ -57,11 +57,60 @@ def logs(ctx: Ctx, cs: CallSet, focus: CallVerdict | None, add: Add) -> list[str
         _responses(ctx, events + fragments, add, notes)
         _requests(ctx, events, add)
     _dials(ctx, events, add)
+    _labelled_requests(ctx, events, add)
     _alerts(ctx, events, add, notes)
     _call_logs(ctx, events, add, notes)
     _carrier_capture(ctx, focus, add)
     _faults(ctx, events, focus, add, notes)
+    _dns_failures(ctx, events, add, notes)
+    _registrations(ctx, events, add, notes)
     return notes
+
+
+# Names that are placeholders by definition (RFC 6761 .invalid, as WebRTC clients put in their Contact; mDNS
+# .local): failing to resolve one says nothing about the PBX's DNS.
+_PLACEHOLDER_SUFFIXES = (".invalid", ".local", ".localhost", ".example", ".test")
+
+
+def _dns_failures(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> None:
+    """A log line saying the host's resolver could not resolve the name it sends to: the PBX/proxy has no usable
+    answer for the trunk's name, so nothing leaves for the carrier.  A name in a Contact (a client's placeholder
+    host) is not where the call goes and proves nothing."""
+    for e in events:
+        if e.kind != "fault" or e.fault != "dns_failure":
+            continue
+        name = (e.peer or "").lower().rstrip(".")
+        if name.endswith(_PLACEHOLDER_SUFFIXES) or "contact" in e.text.lower():
+            notes.append(f"{e.ref.label()}: a name that cannot be resolved ('{e.text[:80]}') is a placeholder or a"
+                         " Contact host, not the trunk's name")
+            continue
+        carrier = ctx.sides.carrier
+        whose = (f"the carrier's termination host {name}" if name and carrier.is_termination_host(name)
+                 else f"the name {name}" if name else "the destination's name")
+        add(Finding("dns_resolves_termination_uri", "no", "name resolution fails in the log",
+                    f"the log's host cannot resolve {whose} it sends the request to ('{e.text[:100]}'): without"
+                    " an answer no request leaves for the trunk", ref=e.ref))
+        return
+
+
+def _registrations(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> None:
+    """The PBX's own REGISTER to a remote, seen in its log with the answer.  It is a registration to the trunk
+    when the remote is a carrier's termination host, or when the remote answers 405 Method Not Allowed: a server
+    that takes no REGISTER at all (a trunk that authenticates each INVITE instead)."""
+    for e in events:
+        if e.kind != "response" or e.method != "REGISTER":
+            continue
+        host = e.peer or ""
+        to_trunk = _peer_is_carrier(ctx, host)
+        if not to_trunk and e.status != 405:
+            notes.append(f"{e.ref.label()}: the PBX registers to {host or 'a remote'}"
+                         f" ({e.status or 'failed'}); no carrier pack knows that host as a trunk")
+            continue
+        why = (f"{host} is a {ctx.sides.carrier.name_of(host) or 'carrier'} trunk host" if to_trunk
+               else f"{host or 'the remote'} answers 405 Method Not Allowed: it takes no REGISTER")
+        add(Finding("pbx_registers_to_trunk", "yes", "REGISTER to the trunk in the log",
+                    f"the PBX sends REGISTER to {host or 'the trunk'} ({e.status or 'no'} answer; {why})", ref=e.ref))
+        return
 
 
 def _carrier_capture(ctx: Ctx, focus: CallVerdict | None, add: Add) -> None:
@@ -127,6 +176,31 @@ def _requests(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
             return
 
 
+def _labelled_requests(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
+    """A hand-labelled leg (`SBC → carrier : INVITE sip:...`) that goes to the carrier: addressed to a carrier
+    signalling address, or to a leg the carrier's name labels.  Its Request-URI host either names the trunk or
+    not (a bare edge IP does not); legs between the customer's own boxes say nothing about it."""
+    carrier = ctx.sides.carrier
+    name = (carrier.name or "").lower()
+    legs = [e for e in events if e.kind == "request" and e.source == "labelled" and e.method == "INVITE"]
+    to_carrier = [e for e in legs if _peer_is_carrier(ctx, e.peer)
+                  or (name and e.fields.get("to_label", "").lower() in name.split())]
+    for e in reversed(to_carrier):
+        match = carrier.termination_match(e.peer)
+        if match is None and carrier.is_carrier_address(e.peer):
+            match = carrier.is_termination_host(e.peer)  # a carrier's own edge IP is not its trunk's name
+        if match is None:
+            continue
+        add(Finding("request_uri_host_matches_termination_uri", "yes" if match else "no",
+                    "INVITE Request-URI host (labelled leg)",
+                    f"the leg {e.fields.get('from_label')} -> {e.fields.get('to_label')} sends INVITE"
+                    f" {e.fields.get('ruri')}: its host {e.peer} {'names' if match else 'does not name'} the trunk",
+                    ref=e.ref))
+        add(Finding("call_direction", "termination", "INVITE to the carrier (labelled leg)",
+                    f"the leg to {e.fields.get('to_label')} sends the INVITE to the carrier", ref=e.ref))
+        return
+
+
 def _dials(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
     for e in events:
         if e.kind == "dial" and e.number == "" and "@" in e.fields.get("target", ""):
@@ -167,13 +241,16 @@ def _alerts(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> Non
     for e in events:
         code = None
         why = ""
+        named: dict[str, str] = {}
         if e.kind == "alert" and e.code:
             code, why = e.code, "the carrier's debugger alert export"
         elif e.kind == "text" or (e.kind == "alert" and not e.code):  # prose, never a SIP reason phrase
             for pack in _packs(ctx):
-                hit = next((p for p in pack.alert_phrases if _rx(p.pattern).search(e.text)), None)
-                if hit is not None:
+                found = next(((p, m) for p in pack.alert_phrases for m in [_rx(p.pattern).search(e.text)] if m), None)
+                if found is not None:
+                    hit, match = found
                     code, why = hit.code, f"{pack.name}'s debugger wording ('{e.text[:80]}')"
+                    named = {k: v for k, v in match.groupdict().items() if v}
                     break
         if code is None:
             continue
@@ -181,7 +258,23 @@ def _alerts(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> Non
         alert = ctx.kb.alert(code)
         title = f" ({alert.title})" if alert else ""
         add(Finding("alert_code", value, f"alert {code}", f"alert {code}{title} from {why}", ref=e.ref))
+        _named_numbers(named, add, e)
         return
+
+
+def _named_numbers(named: dict[str, str], add: Add, e: LogEvent) -> None:
+    """The number the carrier's wording names (a pack's phrase captures it as `caller` or `number`): the carrier
+    judged that very value, so its format is evidence even when the INVITE is not in the paste."""
+    for group, obs, what in (("caller", "caller_id_e164", "caller ID"), ("number", "dialed_number_e164", "dialled number")):
+        value = named.get(group)
+        if not value:
+            continue
+        fmt, why = number_format(value)
+        if fmt is None:
+            continue
+        add(Finding(obs, fmt, f"the alert's wording names the {what}",
+                    f"the carrier's alert text names the {what} {value!r} it refused:"
+                    f" {'+E.164' if fmt == 'yes' else 'not +E.164'} ({why})", ref=e.ref))
 
 
 def _call_logs(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> None:
