@@ -23,6 +23,7 @@ EventKind = Literal[
     "dial",  # the PBX dials out: the number it puts in the Request-URI ('' when empty)
     "dial_failed",  # the PBX's dial attempt failed without a SIP status (busy/congested)
     "hangup",  # a hangup cause (Q.850 name or number) with the SIP status when printed
+    "refusal",  # the PBX refuses a request from a peer it does not identify or trust (fields: challenge)
     "fault",  # the stack names a fault: ack_timeout, transaction_timeout, dns_failure (peer: the name)
     "alert",  # a carrier debugger alert (code and/or text)
     "call_log",  # one row of the carrier's call-log export (fields by column header)

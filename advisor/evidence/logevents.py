@@ -76,6 +76,15 @@ _PJSIP_REG_RE = re.compile(r"handle_registration_response: '(\d{3})' (?:fatal )?
                            r"'(sips?:[^']{1,300})' on registration attempt to '(sips?:[^']{1,300})'")
 _CHAN_SIP_REG_RE = re.compile(r"Registration (?:for|to) '([^']{1,300})' (?:failed|timed out|rejected)"
                               r"(?:.{0,80}?\b(\d{3})\b)?", re.IGNORECASE)
+# the PBX refusing a request from a peer it does not identify or trust (the classic "carrier not set up as a
+# trusted peer" line): Asterisk PJSIP's distributor (it answers an unidentified INVITE with a 401 challenge),
+# chan_sip (a fake 401 challenge for an unknown device), FreeSWITCH's ACL check falling back to digest (a 407)
+_PJSIP_FAILED_RE = re.compile(r"Request '(\w{3,12})' from '([^']{0,300})' failed for '\[?([0-9A-Fa-f:.]{3,45}?)\]?:(\d{1,5})'"
+                              r"(?: \(callid: [^)]{0,300}\))? - ([^\r\n]{1,80})")
+_CHAN_SIP_AUTH_RE = re.compile(r"(?:Failed to authenticate device|Sending fake auth rejection for (?:device|peer))"
+                               r" ([^\r\n]{1,300})")
+_FS_ACL_RE = re.compile(r"IP \[?([0-9A-Fa-f:.]{3,45}?)\]? Rejected by acl \"?([\w.-]{1,64})\"?(.{0,40}Digest)?")
+_URI_HOST_RE = re.compile(r"<?sips?:(?:[^@>;\s]{0,80}@)?([\w.-]{1,253})")
 _SUMMARY_RE = re.compile(r"([0-9.]{7,15}):(\d{1,5})\s*(?:->|→)\s*([0-9.]{7,15}):(\d{1,5})\s+"
                          r"(?:SIP/2\.0 (\d{3})([^(\r\n]{0,80})|([A-Z]{3,9}) sips?:\S{1,200} SIP/2\.0)")
 _LABELLED_RE = re.compile(r"^\s*([\w.-]{1,40})\s*(?:->|→|=>)\s*([\w.-]{1,40})\s*:\s*([A-Z]{3,9}) (sips?:\S{1,200}) SIP/2\.0")
@@ -232,6 +241,31 @@ def _scan_line(line: str, ref: TraceRef, ts: float | None) -> list[LogEvent]:
             ev("request", "livekit", method="INVITE", direction="received", peer=m.group(1),
                peer_port=int(m.group(2)) if m.group(2) else None, number=fields.get("toUser"),
                caller=fields.get("fromUser"), fields=fields)
+            return out
+    if "failed for" in line:
+        m = _PJSIP_FAILED_RE.search(line)
+        if m:
+            sender = _URI_HOST_RE.search(m.group(2))
+            unidentified = "no matching endpoint" in m.group(5).lower()
+            ev("refusal", "asterisk", method=m.group(1).upper(), peer=m.group(3), peer_port=int(m.group(4)),
+               reason=m.group(5).strip(), direction="received",
+               fields={"from": m.group(2), "from_host": sender.group(1) if sender else "",
+                       "challenge": "with_401" if unidentified else "", "why": m.group(5).strip()})
+            return out
+    if "auth" in line:
+        m = _CHAN_SIP_AUTH_RE.search(line)
+        if m:
+            sender = _URI_HOST_RE.search(m.group(1))
+            ev("refusal", "asterisk", method="INVITE" if "handle_request_invite" in line else None,
+               direction="received", fields={"from": m.group(1), "from_host": sender.group(1) if sender else "",
+                                             "challenge": "with_401", "why": "chan_sip cannot authenticate the device"})
+            return out
+    if "Rejected by acl" in line:
+        m = _FS_ACL_RE.search(line)
+        if m:
+            ev("refusal", "freeswitch", peer=m.group(1), direction="received",
+               fields={"acl": m.group(2), "challenge": "with_407" if m.group(3) else "",
+                       "why": f"not in the ACL {m.group(2)!r}"})
             return out
     if _ACK_FAULT_RE.search(line):
         ev("fault", "stack", fault="ack_timeout")

@@ -160,6 +160,24 @@ def test_untagged_dial_goes_with_the_only_answered_call(kb: KnowledgeBase, advis
     assert top(advisor, a) == ("term.400.dialed_number_not_e164", "confirmed")
 
 
+@pytest.mark.parametrize(("name", "challenge"), [("asterisk_pjsip_no_endpoint.log", "with_401"),
+                                                  ("freeswitch_acl_rejected.log", "with_407")])
+def test_pbx_refusing_the_carrier_as_an_unknown_peer(kb: KnowledgeBase, advisor: Advisor, name: str,
+                                                      challenge: str) -> None:
+    a = read(kb, name)
+    got = facts(a)
+    assert got["call_direction"] == "origination" and got["pbx_challenges_carrier"] == challenge
+    assert got["invite_in_pbx_logs"] == "yes"
+    assert top(advisor, a) == ("orig.peers.not_trusted", "confirmed")
+
+
+def test_a_scanner_refused_by_the_pbx_is_not_the_carrier(kb: KnowledgeBase, advisor: Advisor) -> None:
+    a = read(kb, "pjsip_no_endpoint_unknown_peer.log")
+    assert not facts(a)
+    assert any("no carrier pack knows that peer" in n for n in a.notes)
+    assert top(advisor, a)[1] != "confirmed"
+
+
 def test_diagnose_cli_reads_a_carrier_export(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 

@@ -58,6 +58,7 @@ def logs(ctx: Ctx, cs: CallSet, focus: CallVerdict | None, add: Add) -> list[str
         _requests(ctx, events, add)
     _dials(ctx, events, add)
     _labelled_requests(ctx, events, add)
+    _refusals(ctx, events, add, notes)
     _alerts(ctx, events, add, notes)
     _call_logs(ctx, events, add, notes)
     _carrier_capture(ctx, focus, add)
@@ -80,13 +81,15 @@ def _dns_failures(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) 
         if e.kind != "fault" or e.fault != "dns_failure":
             continue
         name = (e.peer or "").lower().rstrip(".")
+        if not name:
+            continue  # a resolver failure without the name it was for (an update check, NTP...) says nothing
         if name.endswith(_PLACEHOLDER_SUFFIXES) or "contact" in e.text.lower():
             notes.append(f"{e.ref.label()}: a name that cannot be resolved ('{e.text[:80]}') is a placeholder or a"
                          " Contact host, not the trunk's name")
             continue
         carrier = ctx.sides.carrier
-        whose = (f"the carrier's termination host {name}" if name and carrier.is_termination_host(name)
-                 else f"the name {name}" if name else "the destination's name")
+        whose = (f"the carrier's termination host {name}" if carrier.is_termination_host(name)
+                 else f"the name {name}")
         add(Finding("dns_resolves_termination_uri", "no", "name resolution fails in the log",
                     f"the log's host cannot resolve {whose} it sends the request to ('{e.text[:100]}'): without"
                     " an answer no request leaves for the trunk", ref=e.ref))
@@ -174,6 +177,35 @@ def _requests(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
                         f"the carrier's INVITE from {e.peer} is logged by the customer-side host ({e.source})",
                         ref=e.ref))
             return
+
+
+def _refusals(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> None:
+    """The PBX's log says it refuses a request from a peer it does not identify or trust.  When that peer
+    is the carrier (its address, or its domain in the From), the carrier's INVITE reached the PBX and was
+    challenged or refused: the PBX does not treat the carrier as a trusted peer."""
+    for e in events:
+        if e.kind != "refusal" or e.method not in (None, "INVITE"):
+            continue
+        from_host = e.fields.get("from_host") or None
+        by_address = _peer_is_carrier(ctx, e.peer)
+        if not (by_address or _peer_is_carrier(ctx, from_host)):
+            who = e.peer or from_host or "a peer"
+            notes.append(f"{e.ref.label()}: the PBX refuses a request from {who} ({e.fields.get('why', '')}); no"
+                         " carrier pack knows that peer")
+            continue
+        who = (f"{e.peer}, a {ctx.sides.carrier.name_of(e.peer or '') or 'carrier'} address" if by_address
+               else f"a sender in the carrier's domain {from_host}")
+        what = f"{e.source} log: the PBX refuses {e.method or 'a request'} from {who} ({e.fields.get('why', '')})"
+        add(Finding("call_direction", "origination", "the PBX refuses the carrier's request", what, ref=e.ref))
+        add(Finding("invite_reaches_pbx_host", "yes", "carrier request in the PBX log", what, ref=e.ref))
+        add(Finding("invite_in_pbx_logs", "yes", "carrier request in the PBX log", what, ref=e.ref))
+        challenge = e.fields.get("challenge")
+        if challenge:
+            code = challenge.removeprefix("with_")
+            add(Finding("pbx_challenges_carrier", challenge, f"the PBX answers an unknown peer with {code}",
+                        f"{what}; for a peer it does not identify, {e.source} sends a {code} challenge, which the"
+                        " carrier does not answer", ref=e.ref))
+        return
 
 
 def _labelled_requests(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
