@@ -13,7 +13,10 @@ Formats, as printed by the tools (see tests/data/logs for samples of each):
 * Kamailio/OpenSIPS xlog: `<method> ... from <uri> (IP:1.2.3.4:5060)`
 * pjsua (PJSIP apps): `Response msg 403/INVITE/cseq=5853 ... from TLS 54.172.61.54:10194`
 * LiveKit SIP: `Unexpected StatusCode from INVITE response 403`, `processing invite {"fromIP": ...}`
-* stacks naming the fault: `never received ACK`, `ACK timeout`, `Timer B`, `transaction timeout`
+* stacks naming the fault: `never received ACK`, `ACK timeout`, `Timer B`, `transaction timeout`, chan_sip's
+  `Retransmission timeout reached on transmission ... (Critical Response)` (a 200 OK never ACKed)
+* Asterisk refusing an inbound number: `Call from '...' (54.172.60.1:5060) to extension '+1...' rejected because
+  extension not found in context '...'`
 * name resolution failing for the host a request is sent to: Kamailio `could not resolve hostname: "x"`,
   `Unresolvable destination (478/SL)`, pjsip `DNS A/AAAA record resolution failed`, getaddrinfo's
   `Temporary failure in name resolution`
@@ -63,6 +66,13 @@ _XLOG_RE = re.compile(r"\b(INVITE|ACK|BYE|CANCEL|OPTIONS|REGISTER)\b.{0,300}?\bf
                       r"\(\s*(?:IP:)?\"?([\w.:-]{1,64}?)\"?:(\d{1,5})\)")
 _ACK_FAULT_RE = re.compile(r"never received ACK|\bACK timeout\b|onAckTimeout|No ACK (?:received|for 2xx)",
                            re.IGNORECASE)
+# chan_sip giving up on a reliable transmission: a 200 OK never ACKed (Critical Response) or a request never
+# answered (Critical Request)
+_RETRANS_RE = re.compile(r"Retransmission timeout reached on transmission (\S{1,200}) for seqno (\d{1,10}) "
+                         r"\(Critical (Response|Request)\)")
+# Asterisk (chan_sip and PJSIP) receiving an INVITE for a number its inbound context does not route
+_NO_EXTEN_RE = re.compile(r"Call from '([^']{0,80})' \((?:(?:UDP|TCP|TLS|WSS?):)?\[?([0-9A-Fa-f:.]{3,45}?)\]?:(\d{1,5})\)"
+                          r" to extension '([^']{0,80})' rejected because extension not found in context '([^']{0,80})'")
 _TIMEOUT_FAULT_RE = re.compile(r"\bTimer B\b|transaction time(?:d)?[ -]?out|timed out waiting for (?:a )?response|"
                                r"\bRequest Timeout\b", re.IGNORECASE)
 # name resolution failing for a host the line names (the name is kept to judge whose it is)
@@ -266,6 +276,18 @@ def _scan_line(line: str, ref: TraceRef, ts: float | None) -> list[LogEvent]:
             ev("refusal", "freeswitch", peer=m.group(1), direction="received",
                fields={"acl": m.group(2), "challenge": "with_407" if m.group(3) else "",
                        "why": f"not in the ACL {m.group(2)!r}"})
+            return out
+    if "Retransmission timeout" in line:
+        m = _RETRANS_RE.search(line)
+        if m:
+            ev("fault", "asterisk", fault="ack_timeout" if m.group(3) == "Response" else "transaction_timeout",
+               fields={"call": m.group(1), "seqno": m.group(2)})
+            return out
+    if "extension not found" in line:
+        m = _NO_EXTEN_RE.search(line)
+        if m:
+            ev("request", "asterisk", method="INVITE", direction="received", peer=m.group(2), peer_port=int(m.group(3)),
+               number=m.group(4), fields={"context": m.group(5), "not_routed": "yes"})
             return out
     if _ACK_FAULT_RE.search(line):
         ev("fault", "stack", fault="ack_timeout")

@@ -178,6 +178,22 @@ def test_a_scanner_refused_by_the_pbx_is_not_the_carrier(kb: KnowledgeBase, advi
     assert top(advisor, a)[1] != "confirmed"
 
 
+def test_chan_sip_critical_response_is_the_missing_ack(kb: KnowledgeBase) -> None:
+    a = read(kb, "asterisk_chan_sip_critical_response.log")
+    got = facts(a)
+    assert got["call_direction"] == "origination" and got["ack_reaches_pbx"] == "no"
+
+
+def test_asterisk_extension_not_found_is_the_pbx_answering_404(kb: KnowledgeBase, advisor: Advisor) -> None:
+    a = read(kb, "asterisk_no_extension.log")
+    got = facts(a)
+    assert got["call_direction"] == "origination" and got["invite_final_status"] == "404"
+    assert got["pbx_challenges_carrier"] == "no"  # the PBX accepted the peer: not a trust problem
+    assert any("inbound context 'from-trunk'" in n for n in a.notes)
+    d = advisor.diagnose(a.observations(), a.warnings)
+    assert "orig.peers.not_trusted" in {c.id for c in d.causes if c.status == "ruled_out"}
+
+
 def test_diagnose_cli_reads_a_carrier_export(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 

@@ -55,7 +55,7 @@ def logs(ctx: Ctx, cs: CallSet, focus: CallVerdict | None, add: Add) -> list[str
     decided = focus is not None and focus.final is not None
     if not decided:
         _responses(ctx, events + fragments, add, notes)
-        _requests(ctx, events, add)
+        _requests(ctx, events, add, notes)
     _dials(ctx, events, add)
     _labelled_requests(ctx, events, add)
     _refusals(ctx, events, add, notes)
@@ -167,7 +167,7 @@ def _responses(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> 
                      " open (give --termination-uri/--pbx-address)")
 
 
-def _requests(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
+def _requests(ctx: Ctx, events: list[LogEvent], add: Add, notes: list[str]) -> None:
     for e in events:
         if e.kind == "request" and e.method == "INVITE" and e.direction == "received" and _peer_is_carrier(ctx, e.peer):
             add(Finding("call_direction", "origination", "INVITE from the carrier",
@@ -176,6 +176,15 @@ def _requests(ctx: Ctx, events: list[LogEvent], add: Add) -> None:
             add(Finding("invite_reaches_pbx_host", "yes", "carrier INVITE in the PBX-side log",
                         f"the carrier's INVITE from {e.peer} is logged by the customer-side host ({e.source})",
                         ref=e.ref))
+            if e.fields.get("not_routed"):
+                what = (f"the PBX answers the carrier's INVITE for {e.number!r} with 404 Not Found: no extension in"
+                        f" its inbound context {e.fields.get('context')!r} ({e.source} log line)")
+                add(Finding("pbx_responds_to_invite", "yes", "the PBX refuses the number", what, ref=e.ref))
+                add(Finding("pbx_challenges_carrier", "no", "the PBX refuses the number", what, ref=e.ref))
+                add(Finding("invite_final_status", "404", "404 from the PBX", what, ref=e.ref))
+                notes.append(f"{e.ref.label()}: the PBX refuses the carrier's call to {e.number!r}: no extension for"
+                             f" it in its inbound context {e.fields.get('context')!r}: the PBX's inbound route must match the"
+                             " number as the carrier sends it")
             return
 
 
@@ -350,7 +359,10 @@ def _faults(ctx: Ctx, events: list[LogEvent], focus: CallVerdict | None, add: Ad
         return
     e = acks[0]
     call = focus.call if focus is not None else None
-    if call is not None and call.direction == "origination":
+    # without a SIP message, the PBX's log receiving the carrier's INVITE says the 200 OK was the PBX's
+    from_carrier = call is None and any(r.kind == "request" and r.method == "INVITE" and r.direction == "received"
+                                        and _peer_is_carrier(ctx, r.peer) for r in events)
+    if (call is not None and call.direction == "origination") or from_carrier:
         add(Finding("ack_reaches_pbx", "no", "ACK timeout in the log",
                     f"the PBX-side stack reports the ACK for its 200 OK never arrived ('{e.text[:100]}')", ref=e.ref))
     else:
