@@ -125,7 +125,8 @@ class RtpView(BaseModel):
 
 
 class PacketView(BaseModel):
-    """A DNS or ICMP packet of a capture (evidence for name resolution and firewalls)."""
+    """A DNS, ICMP or SIP-over-TLS handshake packet of a capture (evidence for name resolution, firewalls
+    and secure trunking)."""
 
     file: str
     ref: str
@@ -134,7 +135,7 @@ class PacketView(BaseModel):
     ts: float | None = None
     src: str | None = None
     dst: str | None = None
-    kind: Literal["dns", "icmp"]
+    kind: Literal["dns", "icmp", "tls"]
     summary: str
 
 
@@ -163,7 +164,7 @@ class TraceAnalysis(BaseModel):
     other_messages: list[MessageView] = Field(default_factory=list,
                                               description="messages of Call-IDs without an INVITE")
     rtp: list[RtpView] = Field(default_factory=list)
-    packets: list[PacketView] = Field(default_factory=list, description="DNS and ICMP packets")
+    packets: list[PacketView] = Field(default_factory=list, description="DNS, ICMP and TLS handshake packets")
     events: list[EventView] = Field(default_factory=list, description="log lines and carrier artefacts read as evidence")
     findings: list[FindingView]
     focus_call: str | None = None

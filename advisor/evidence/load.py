@@ -24,6 +24,7 @@ from advisor.evidence.tracefile import describe_os_error, open_regular
 if TYPE_CHECKING:  # the text-log readers (~40 compiled patterns) are imported when a text log is read
     from advisor.evidence.netevents import DnsEvent, IcmpEvent
     from advisor.evidence.textlogs import TextTrace
+    from advisor.evidence.tlsinfo import TlsEvent
 
 __all__ = ["MAX_TEXT_BYTES", "LoadedTrace", "load_trace", "load_trace_detailed"]
 
@@ -44,6 +45,7 @@ class LoadedTrace:
     directions: list[str | None] = field(default_factory=list)
     dns: list[DnsEvent] = field(default_factory=list)
     icmp: list[IcmpEvent] = field(default_factory=list)
+    tls: list[TlsEvent] = field(default_factory=list)  # TCP/TLS handshake steps of SIP-over-TLS flows (captures)
     events: list[LogEvent] = field(default_factory=list)  # log lines and carrier artefacts read as evidence
     path: str | None = None
     extras_read: bool = True  # False for captures until scan_extras() has looked for DNS/ICMP
@@ -52,12 +54,13 @@ class LoadedTrace:
     captured_by: str | None = None
 
     def scan_extras(self) -> None:
-        """DNS and ICMP packets of a pcap/pcapng (a second, cheap pass; only when a finding needs them)."""
+        """DNS, ICMP and SIP-over-TLS handshake packets of a pcap/pcapng (a second, cheap pass; only
+        when a finding needs them)."""
         if self.extras_read or self.path is None:
             return
         self.extras_read = True
         try:
-            self.dns, self.icmp = _scan_capture_extras(self.path, self.contents.file)
+            self.dns, self.icmp, self.tls = _scan_capture_extras(self.path, self.contents.file)
         except TraceError as exc:
             self.contents.warnings.append(f"{exc}; DNS/ICMP packets not read")
         except Exception:  # a capture the SIP reader accepted but this pass cannot walk
@@ -289,16 +292,20 @@ _QTYPES = {1: "A", 28: "AAAA", 33: "SRV", 35: "NAPTR", 5: "CNAME", 255: "ANY"}
 MAX_EXTRA_EVENTS = 10_000
 
 
-def _scan_capture_extras(path: str, label: str) -> tuple[list[DnsEvent], list[IcmpEvent]]:
+def _scan_capture_extras(path: str, label: str) -> tuple[list[DnsEvent], list[IcmpEvent], list[TlsEvent]]:
     import socket
     import struct
 
     import dpkt
 
     from advisor.evidence.netevents import IcmpEvent, icmp_kind
+    from advisor.evidence.tlsinfo import SIP_TLS_PORT
 
     dns: list[DnsEvent] = []
     icmp: list[IcmpEvent] = []
+    tls: list[TlsEvent] = []
+    tls_flows: dict[tuple[str, int, str, int], int] = {}  # events kept per flow (the handshake, not the data)
+    tls_data: set[tuple[str, int, str, int]] = set()  # flows whose first encrypted record was kept
     fh, _size = open_regular(path, label)
     with fh:
         magic = fh.read(4)
@@ -306,7 +313,7 @@ def _scan_capture_extras(path: str, label: str) -> tuple[list[DnsEvent], list[Ic
         reader: Any = dpkt.pcapng.Reader(fh) if magic == b"\x0a\x0d\x0d\x0a" else dpkt.pcap.Reader(fh)
         linktype = reader.datalink()
         for frame, (ts, buf) in enumerate(reader, start=1):
-            if len(dns) + len(icmp) >= MAX_EXTRA_EVENTS:
+            if len(dns) + len(icmp) + len(tls) >= MAX_EXTRA_EVENTS:
                 break
             ip = _ip_of(dpkt, linktype, buf)
             if ip is None:
@@ -321,6 +328,8 @@ def _scan_capture_extras(path: str, label: str) -> tuple[list[DnsEvent], list[Ic
                     event = _dns_event(dpkt, socket, data.data, ref, float(ts), src, dst)
                     if event is not None:
                         dns.append(event)
+                elif isinstance(data, dpkt.tcp.TCP) and SIP_TLS_PORT in (data.sport, data.dport):
+                    _tls_step(data, ref, float(ts), src, dst, tls, tls_flows, tls_data)
                 elif isinstance(data, dpkt.icmp.ICMP | dpkt.icmp6.ICMP6):
                     text = _icmp_text(dpkt, socket, data, v6)
                     if text is not None:
@@ -330,7 +339,37 @@ def _scan_capture_extras(path: str, label: str) -> tuple[list[DnsEvent], list[Ic
             except (dpkt.UnpackError, ValueError, IndexError, KeyError, NotImplementedError, TypeError,
                     struct.error):
                 continue  # one undecodable packet says nothing; go on
-    return dns, icmp
+    return dns, icmp, tls
+
+
+_TH_FIN, _TH_SYN, _TH_RST, _TH_ACK = 0x01, 0x02, 0x04, 0x10
+_TLS_STEPS_PER_FLOW = 12
+
+
+def _tls_step(tcp: Any, ref: TraceRef, ts: float, src: str, dst: str, out: list[TlsEvent],
+              flows: dict[tuple[str, int, str, int], int], with_data: set[tuple[str, int, str, int]]) -> None:
+    """The TCP and clear-text TLS handshake steps of one packet of a flow to or from port 5061."""
+    from advisor.evidence.tlsinfo import TlsEvent, parse_tls_payload
+
+    key = (src, tcp.sport, dst, tcp.dport)
+    if flows.get(key, 0) >= _TLS_STEPS_PER_FLOW:
+        return
+    flags = tcp.flags
+    steps: list[tuple[str, str | None, str | None, str | None]] = []
+    if flags & _TH_RST:
+        steps.append(("reset", None, None, None))
+    elif flags & _TH_SYN:
+        steps.append(("syn_ack" if flags & _TH_ACK else "syn", None, None, None))
+    elif tcp.data:
+        steps = parse_tls_payload(bytes(tcp.data))
+        if steps and steps[0][0] == "application_data":
+            if key in with_data:
+                return  # one encrypted record says the handshake finished; the rest is the call's SIP
+            with_data.add(key)
+    for kind, version, alert, sni in steps:
+        out.append(TlsEvent(ref=ref, ts=ts, src=src, dst=dst, sport=tcp.sport, dport=tcp.dport, kind=kind,
+                            version=version, alert=alert, sni=sni))
+        flows[key] = flows.get(key, 0) + 1
 
 
 def _dns_event(dpkt: Any, socket: Any, payload: bytes, ref: TraceRef, ts: float, src: str,

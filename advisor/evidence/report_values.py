@@ -103,7 +103,7 @@ def rtp_values(cs: CallSet, sides: Sides) -> Iterator[Values]:
 
 
 def packet_values(cs: CallSet) -> Iterator[Values]:
-    """DNS and ICMP packets (PacketView)."""
+    """DNS, ICMP and SIP-over-TLS handshake packets (PacketView)."""
     for lt in cs.loaded:
         for ev in lt.dns:
             text = (f"{ev.rcode} {ev.qtype or ''}? {ev.name or ''} -> {', '.join(ev.answers) or 'no address'}"
@@ -113,6 +113,9 @@ def packet_values(cs: CallSet) -> Iterator[Values]:
         for i in lt.icmp:
             yield {"file": i.ref.file, "ref": i.ref.label(), "line": i.ref.line, "frame": i.ref.frame,
                    "ts": _float(i.ts), "src": i.src, "dst": i.dst, "kind": "icmp", "summary": i.text}
+        for t in lt.tls:
+            yield {"file": t.ref.file, "ref": t.ref.label(), "line": t.ref.line, "frame": t.ref.frame,
+                   "ts": _float(t.ts), "src": t.src, "dst": t.dst, "kind": "tls", "summary": t.summary()}
 
 
 def event_values(cs: CallSet) -> Iterator[Values]:

@@ -7,6 +7,7 @@ The areas (knowledge/extractors.yaml lists what each may conclude):
 * origination  the carrier's INVITE to the PBX and the PBX's answer
 * media        SDP and RTP
 * network      DNS, ICMP, OPTIONS
+* tls          SIP over TLS: the clear-text handshake of an encrypted capture
 * rates        INVITEs per second, concurrent calls
 * fragments    headers pasted without a start line (Session-Expires, the ACK's target, SDP)
 * logs         log lines, bare status lines, the carrier's alerts and call logs
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from advisor.evidence.calls import CallSet
 from advisor.evidence.events import LogEvent
-from advisor.evidence.extract import fragments, logs, media, network, origination, rates, termination, verdict
+from advisor.evidence.extract import fragments, logs, media, network, origination, rates, termination, tls, verdict
 from advisor.evidence.extract.base import (
     CallVerdict,
     Ctx,
@@ -55,6 +56,7 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase | TraceKnowledg
         network.dns(ctx, cs, None, net)
         network.icmp(ctx, cs, None, net)
         network.options(ctx, cs, net)
+        tls.tls(ctx, cs, ctx.emitter("tls"), notes)
         fragments.fragments(ctx, cs, None, ctx.emitter("fragments"))
         notes += logs.logs(ctx, cs, None, ctx.emitter("logs"))
         unique = _unique(ctx.findings)
@@ -94,6 +96,7 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase | TraceKnowledg
     network.dns(ctx, cs, call, net)
     network.icmp(ctx, cs, call, net)
     network.options(ctx, cs, net)
+    tls.tls(ctx, cs, ctx.emitter("tls"), notes)
     fragments.fragments(ctx, cs, call, ctx.emitter("fragments"))
     notes += logs.logs(ctx, cs, focus_v, ctx.emitter("logs"))
     unique = _unique(ctx.findings)
@@ -103,7 +106,7 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase | TraceKnowledg
     return FindingsResult(unique, call, verdicts, notes)
 
 
-_AREA_WORDS = {"network": "DNS/ICMP packets", "logs": "log lines and carrier artefacts"}
+_AREA_WORDS = {"network": "DNS/ICMP packets", "logs": "log lines and carrier artefacts", "tls": "the TLS handshake"}
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:
