@@ -79,6 +79,15 @@ def test_stack_names_the_ack_timeout(kb: KnowledgeBase) -> None:
     assert not a.findings  # no sides: nothing more may be claimed
 
 
+def test_ack_timeout_on_a_bye_is_a_drop_after_the_answer(kb: KnowledgeBase) -> None:
+    """A BYE whose Reason says "ACK timeout" ends an answered call: the outcome is the 30-s drop, with no side claimed."""
+    a = read(kb, "bye_reason_ack_timeout.txt")
+    assert [e.kind for e in a.events] == ["fault"]
+    assert facts(a) == {"call_outcome": "drops_after_30s"}
+    f = a.findings[0]
+    assert f.observation.source.line == 7
+
+
 def test_debugger_alert_export(kb: KnowledgeBase, advisor: Advisor) -> None:
     a = read(kb, "twilio_alerts.json")
     assert a.files[0].format == "debugger_json"
