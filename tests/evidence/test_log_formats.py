@@ -175,3 +175,10 @@ def test_diagnose_cli_reads_a_carrier_export(capsys: pytest.CaptureFixture[str])
     trace = json.loads(capsys.readouterr().out)
     assert trace["files"][0]["format"] == "call_log_csv"
     assert [e["kind"] for e in trace["events"]] == ["call_log", "call_log"]
+
+
+def test_a_488_is_its_own_final_status(kb: KnowledgeBase) -> None:
+    """488 Not Acceptable Here (the offer's media refused) is a status of its own, not "other"."""
+    got = facts(read(kb, "status_line_488.txt"))
+    assert got["invite_final_status"] == "488"
+    assert got["call_outcome"] == "rejected"
