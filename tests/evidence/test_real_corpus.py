@@ -9,7 +9,17 @@ from advisor.kb.loader import KnowledgeBase
 from tests.evidence.real_corpus import REAL, pastes, score, spec
 
 # Pastes the reader does not yet get right; strict, so a fix shows up as a failure to remove here.
-NOT_YET: set[str] = set()
+NOT_YET: set[str] = {
+    # Two one-line ACKs in markdown bold with "_" around the host; one is the ACK sent ("Sends:"), the other
+    # the one the reporter wanted ("Instead of:"). Telling them apart needs the prose, so no pairing is honest.
+    "c62_flexisip_202",
+    # An SDP body with no SIP headers (RTP/SAVPF offer) and a bare 488: the SDP is not read without a start line
+    # or headers, and nothing yet ties an encrypted offer refused with 488 to the media-encryption mismatch.
+    "c65_pjsip_android_136",
+    # Two drachtio SipDialogController lines ("contact ip ... differs from recv address", "detected nat setting
+    # route to"): a drachtio log wording no reader knows yet.
+    "c66_drachtio_server_162",
+}
 
 
 def test_corpus_is_complete() -> None:
