@@ -17,7 +17,7 @@ from advisor.evidence.sides import assign_sides
 from advisor.kb.loader import KBError, KnowledgeBase, load_kb
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-AREAS = {"verdict", "termination", "origination", "media", "network", "rates", "logs", "fragments"}
+AREAS = {"verdict", "termination", "origination", "media", "network", "rates", "logs", "fragments", "tls"}
 
 
 def test_every_area_is_declared(kb: KnowledgeBase) -> None:

@@ -207,3 +207,24 @@ def test_documentation_addresses_count_as_public(host: str, private: bool) -> No
     from advisor.evidence.sides import is_private
 
     assert is_private(host) is private
+
+
+def test_ack_cut_before_its_call_id_is_paired_with_the_one_answer(kb: KnowledgeBase) -> None:
+    """ngrep capture: a whole 200 OK, then an ACK cut after its Via (no Call-ID): the one ACK of the paste is the
+    ACK of its one answer, and its Request-URI is the Record-Route hop, not the Contact."""
+    a = read(kb, "ok_then_cut_ack.txt")
+    f = next(f for f in a.findings if f.observation.id == "ack_request_uri")
+    assert f.observation.value == "carrier_other_address"
+    assert "Record-Route hop" in (f.observation.note or "") and f.ref == "ok_then_cut_ack.txt:line 16"
+
+
+def test_cut_ack_against_a_headers_only_answer(kb: KnowledgeBase) -> None:
+    a = read(kb, "headless_answer_cut_ack.txt")
+    got = {f.observation.id: str(f.observation.value) for f in a.findings}
+    assert got == {"ack_request_uri": "carrier_other_address"}
+
+
+def test_two_cut_acks_decide_nothing(kb: KnowledgeBase) -> None:
+    """Two ACKs with no Call-ID need not be one dialog's (one may be what the reporter expected): no pairing."""
+    a = read(kb, "two_cut_acks.txt")
+    assert not [f for f in a.findings if f.observation.id == "ack_request_uri"]

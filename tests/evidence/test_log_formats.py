@@ -79,6 +79,15 @@ def test_stack_names_the_ack_timeout(kb: KnowledgeBase) -> None:
     assert not a.findings  # no sides: nothing more may be claimed
 
 
+def test_ack_timeout_on_a_bye_is_a_drop_after_the_answer(kb: KnowledgeBase) -> None:
+    """A BYE whose Reason says "ACK timeout" ends an answered call: the outcome is the 30-s drop, with no side claimed."""
+    a = read(kb, "bye_reason_ack_timeout.txt")
+    assert [e.kind for e in a.events] == ["fault"]
+    assert facts(a) == {"call_outcome": "drops_after_30s"}
+    f = a.findings[0]
+    assert f.observation.source.line == 7
+
+
 def test_debugger_alert_export(kb: KnowledgeBase, advisor: Advisor) -> None:
     a = read(kb, "twilio_alerts.json")
     assert a.files[0].format == "debugger_json"
@@ -254,3 +263,10 @@ def test_labelled_legs_request_uri(kb: KnowledgeBase, name: str, match: str) -> 
     got = facts(a)
     assert got["request_uri_host_matches_termination_uri"] == match
     assert got["call_direction"] == "termination"
+
+
+def test_a_488_is_its_own_final_status(kb: KnowledgeBase) -> None:
+    """488 Not Acceptable Here (the offer's media refused) is a status of its own, not "other"."""
+    got = facts(read(kb, "status_line_488.txt"))
+    assert got["invite_final_status"] == "488"
+    assert got["call_outcome"] == "rejected"

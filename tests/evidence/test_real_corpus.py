@@ -18,6 +18,15 @@ NOT_YET: set[str] = {
     # the carrier, and the tcpdump -A INVITE (packet bytes before the request line, cut in a header) is read as
     # a call whose missing pieces let the 422 cause rank first
     "c47_twilio_php_147",
+    # Two one-line ACKs in markdown bold with "_" around the host; one is the ACK sent ("Sends:"), the other
+    # the one the reporter wanted ("Instead of:"). Telling them apart needs the prose, so no pairing is honest.
+    "c62_flexisip_202",
+    # An SDP body with no SIP headers (RTP/SAVPF offer) and a bare 488: the SDP is not read without a start line
+    # or headers, and nothing yet ties an encrypted offer refused with 488 to the media-encryption mismatch.
+    "c65_pjsip_android_136",
+    # Two drachtio SipDialogController lines ("contact ip ... differs from recv address", "detected nat setting
+    # route to"): a drachtio log wording no reader knows yet.
+    "c66_drachtio_server_162",
 }
 
 

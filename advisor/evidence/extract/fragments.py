@@ -9,7 +9,12 @@ other extractors pass it by. What it still shows is enough for three checks:
   transaction (same CSeq number as the ACK, both dialog tags): an ACK whose
   Request-URI is a Record-Route hop instead of that Contact is misrouted;
 * the SDP c= address class, only when the fragment's sender is proven (its kind
-  by a header, its party by the From tag) and the sides are known.
+  by a header, its party by the From tag) and the sides are known;
+* an ACK cut before its Call-ID (so it joins no dialog) when the paste holds exactly
+  one such ACK and exactly one answer to compare it with (the one call's 200 OK, or,
+  with no call, one headers-only fragment carrying a Contact and a Record-Route): an
+  engineer who pastes "the 200 OK" and "the ACK" pastes one dialog. A Request-URI that
+  is a Record-Route hop or the 200 OK's source, not its Contact, is misrouted.
 
 Whole messages are read first; these findings only fill what they left open.
 """
@@ -29,6 +34,7 @@ def _headless(msgs: list[Message]) -> list[Message]:
 
 
 def fragments(ctx: Ctx, cs: CallSet, call: Call | None, add: Add) -> None:
+    _orphan_ack(cs, call, add)
     pool = _headless(call.messages) if call is not None else [m for d in cs.dialogs for m in _headless(d.messages)]
     if not pool:
         return
@@ -90,3 +96,36 @@ def _sdp_class(call: Call, pool: list[Message], add: Add) -> None:
                     f"the PBX's SDP in headers pasted without a start line ({m.label}) gives c={addr}:"
                     f" {'private' if private else 'public'}", m))
         return
+
+
+def _orphan_ack(cs: CallSet, call: Call | None, add: Add) -> None:
+    orphans = [m for m in cs.messages if m.view_of is None and not m.retransmission and m.msg.method == "ACK"
+               and m.msg.call_id is None and m.msg.ruri is not None]
+    if len(orphans) != 1:
+        return  # none, or several that need not be one dialog's
+    ack = orphans[0]
+    if call is not None:
+        oks = call.oks()
+        if not oks or call.acks_for(oks[0]):
+            return  # no answer, or the dialog has its own whole ACK (read by the termination checks)
+        answers = oks[:1] if oks[0].msg.contacts else []
+    else:
+        answers = [m for m in cs.messages if m.headless is not None and m.view_of is None and m.msg.contacts
+                   and m.msg.record_route]
+    if len(answers) != 1 or answers[0].msg.contacts[0].uri is None:
+        return
+    answer = answers[0]
+    contact = answer.msg.contacts[0].uri
+    assert contact is not None and ack.msg.ruri is not None
+    ruri = ack.msg.ruri
+    if ruri.same_target(contact):
+        return
+    host = ruri.host.lower()
+    rr_hosts = [r.uri.host.lower() for r in answer.msg.record_route if r.uri is not None]
+    src = answer.src.lower() if answer.src is not None else None
+    if host in rr_hosts or host == src:
+        what = "a Record-Route hop" if host in rr_hosts else "the address the 200 OK came from"
+        add(Finding("ack_request_uri", "carrier_other_address", "ACK Request-URI not the answer's Contact",
+                    f"the one ACK of the paste (cut before its Call-ID, {ack.label}) has Request-URI"
+                    f" {ack.msg.request_uri}, {what} of the one answer pasted with it ({answer.label}), not its"
+                    f" Contact {contact.raw}: the far end does not take the ACK as its own", ack))

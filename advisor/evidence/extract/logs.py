@@ -353,12 +353,22 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+_ANSWERED_RE = re.compile(r"\bBYE\b|\b2xx\b|\b200 OK\b|\bcause=200\b", re.IGNORECASE)
+
+
 def _faults(ctx: Ctx, events: list[LogEvent], focus: CallVerdict | None, add: Add, notes: list[str]) -> None:
     acks = [e for e in events if e.kind == "fault" and e.fault == "ack_timeout"]
     if not acks:
         return
     e = acks[0]
     call = focus.call if focus is not None else None
+    if (focus is None or focus.outcome is None) and _ANSWERED_RE.search(e.text):
+        # Whichever side failed, a stack that gives up on the ACK for its 2xx tears the answered call
+        # down after 64*T1 (32 s, RFC 3261 13.3.1.4): that is the outcome the engineer sees. Only when the
+        # line says the call was answered (a BYE, a 2xx): an ACK missing after an error answer drops nothing.
+        add(Finding("call_outcome", "drops_after_30s", "ACK timeout in the log",
+                    f"the stack ends an answered call for want of an ACK ('{e.text[:100]}'): the call drops about"
+                    " 32 s after the answer", ref=e.ref))
     # without a SIP message, the PBX's log receiving the carrier's INVITE says the 200 OK was the PBX's
     from_carrier = call is None and any(r.kind == "request" and r.method == "INVITE" and r.direction == "received"
                                         and _peer_is_carrier(ctx, r.peer) for r in events)
