@@ -214,7 +214,7 @@ def _scan_line(line: str, ref: TraceRef, ts: float | None) -> list[LogEvent]:
                fields={"channel": m.group(1), "state": m.group(2)})
             return out
         m = _FS_STATE_RE.search(line)
-        if m and int(m.group(3)) >= 300:
+        if m:  # provisional and 2xx states too: read, though only failures decide anything
             ev("response", "freeswitch", status=int(m.group(3)), direction="received", peer=_channel_host(m.group(1)),
                fields={"channel": m.group(1), "state": m.group(2)})
             return out

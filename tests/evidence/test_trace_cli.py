@@ -80,6 +80,14 @@ def test_observations_from_traces(kb: KnowledgeBase) -> None:
         assert kb.check_value(o.id, str(o.value)) is not None
 
 
+def test_a_trace_that_decides_nothing_says_so(kb: KnowledgeBase) -> None:
+    real = Path(__file__).resolve().parents[1] / "data" / "real"
+    obs, warnings = observations_from_traces(kb, [str(real / "c30_freeswitch_2515.txt")], TrunkContext())
+    assert not obs and warnings[0].startswith("the trace(s) decide nothing")
+    _, warnings = observations_from_traces(kb, [str(FIXTURES / "sngrep_concurrent_503.txt")], TrunkContext())
+    assert not any("decide nothing" in w for w in warnings)
+
+
 def test_observations_from_traces_fails_cleanly(kb: KnowledgeBase, tmp_path: Path) -> None:
     with pytest.raises(CliError) as err:
         observations_from_traces(kb, [str(tmp_path / "missing.pcap")], TrunkContext())
