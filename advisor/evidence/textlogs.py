@@ -27,6 +27,7 @@ anchored, bounded and applied to lines of bounded length.
 from __future__ import annotations
 
 import calendar
+import html
 import itertools
 import re
 from collections import Counter
@@ -229,8 +230,17 @@ def _addr(groups: tuple[str | None, ...], offset: int = 0) -> tuple[str | None, 
     return host, int(port) if port and int(port) <= 65535 else None
 
 
-def _strip_prefix(line: str) -> tuple[str, str | None]:
-    if not line or line[0] not in "[ADFJMNORST0123456789":
+# Any program's own time stamp in front of every line ("2024-03-24 11:21:20.123 | ", "[11:21:20.123] ",
+# "11:21:20,123 DEBUG "): taken off only in a paste where it hides every SIP start line (`_stamped`).
+_STAMP_PREFIX_RE = re.compile(
+    r"^\s{0,4}[\[(]?((?:\d{4}[-/.]\d\d[-/.]\d\d[ T]|\d\d?[-/.]\d\d?[-/.]\d{4} |"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d )?\d\d?:\d\d:\d\d(?:[.,]\d{1,9})?"
+    r"(?: ?(?:Z|UTC|[+-]\d\d:?\d\d))?)[\])]?"
+    r"(?: {0,3}\[?(?:TRACE|DEBUG|DBG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|VERBOSE)\]?:?)?(?: {0,3}[|>:] ?| +|\t)")
+
+
+def _strip_prefix(line: str, stamped: bool = False) -> tuple[str, str | None]:
+    if not line or (line[0] not in "[ADFJMNORST0123456789" and not stamped):
         return line, None
     if len(line) > 4096:
         return line, None
@@ -238,7 +248,21 @@ def _strip_prefix(line: str) -> tuple[str, str | None]:
         m = rx.match(line)
         if m:
             return line[m.end():], m.group(1)
+    if stamped:
+        m = _STAMP_PREFIX_RE.match(line)
+        if m:
+            return line[m.end():], m.group(1)
     return line, None
+
+
+def _stamped(lines: list[str]) -> bool:
+    """Every line carries the writer's own time stamp in a shape no known log prefix has, and only with
+    it taken off do SIP start lines appear: a program that stamps each line of what it prints."""
+    filled = [ln for ln in lines[:5000] if ln.strip() and len(ln) <= 4096]
+    if len(filled) < 3 or any(is_start_line(_strip_prefix(ln)[0].strip()) for ln in filled):
+        return False
+    rest = [ln[m.end():] for ln in filled if (m := _STAMP_PREFIX_RE.match(ln))]
+    return len(rest) >= 0.6 * len(filled) and any(is_start_line(r.strip()) for r in rest)
 
 
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]{0,20}[A-Za-z]")
@@ -543,14 +567,14 @@ _DETECT = (
 )
 
 
-def detect_format(text: str) -> str | None:
+def detect_format(text: str, stamped: bool = False) -> str | None:
     """The text format, or None when the text holds no SIP start line at all."""
     counts: Counter[str] = Counter()
     has_start = False
     for n, raw in enumerate(_undo_ngrep_byline(normalise_paste(_split_lines(text[:8_000_000])))):
         if n > 200_000:
             break
-        line, _ = _strip_prefix(raw)
+        line, _ = _strip_prefix(raw, stamped)
         if len(line) > MAX_MARKER_LINE:
             continue
         if not has_start:
@@ -604,13 +628,16 @@ _FENCE_RE = re.compile(r"^\s{0,3}(?:```|~~~)[\w+-]{0,20}\s*$")
 _QUOTE_RE = re.compile(r"^(?:> ?)+")
 _NUMBERED_RE = re.compile(r"^\s{0,6}(\d{1,6})[.:)|]\s")
 _BOLD_RE = re.compile(r"\*\*(?=\S)(.{1,500}?)(?<=\S)\*\*")
+# what a SIP line looks like HTML-escaped: <sip:...>, "Display", & in a URI
+_ENTITY_RE = re.compile(r"&(?:lt|gt|quot|amp|#34|#39|#x22|#60|#62);")
 
 
 def normalise_paste(lines: list[str]) -> list[str]:
     """Undo what forums, mail and chat do to a pasted log, keeping one output line per input line
     (line numbers in evidence stay those of the file): markdown code fences become blank lines,
-    `> ` quote marks and `**bold**` marks go, and a paste numbered line by line (pastebin's
-    `  12. `) loses its numbers when nearly every line has one, in order."""
+    `> ` quote marks and `**bold**` marks go, HTML entities (`&lt;sip:...&gt;`) are undone, and a
+    paste numbered line by line (pastebin's `  12. `) loses its numbers when nearly every line has
+    one, in order."""
     if not lines:
         return lines
     numbered = _numbered(lines)
@@ -629,6 +656,8 @@ def normalise_paste(lines: list[str]) -> list[str]:
             line = ""
         if "**" in line:
             line = _BOLD_RE.sub(r"\1", line)
+        if "&" in line and _ENTITY_RE.search(line):
+            line = html.unescape(line)  # copied from a web page's source or a ticket system's HTML
         out.append(line)
     return out
 
@@ -740,9 +769,10 @@ def _read_lines(lines: list[str], file: str, fmt_name: str | None) -> TextTrace:
             return embedded
         if fmt_name == JSON_LOG:
             fmt_name = None
-    name = fmt_name or detect_format("\n".join(lines))
+    stamped = _stamped(lines)
+    name = fmt_name or detect_format("\n".join(lines), stamped)
     if name is None:
-        stripped_only = [_strip_prefix(raw)[0] for raw in lines]
+        stripped_only = [_strip_prefix(raw, stamped)[0] for raw in lines]
         events = scan_lines(stripped_only, file, raw=lines)
         told = [e for e in events if e.kind != "text"]
         only = _State(file=file, fmt=_Raw(), lines=lines, contents=stripped_only, stripped=stripped_only)
@@ -760,7 +790,7 @@ def _read_lines(lines: list[str], file: str, fmt_name: str | None) -> TextTrace:
     stripped: list[str] = []
     prefix_times: list[str | None] = []
     for raw in lines:
-        s, pt = _strip_prefix(raw)
+        s, pt = _strip_prefix(raw, stamped)
         stripped.append(s)
         prefix_times.append(pt)
     st = _State(file=file, fmt=fmt, lines=lines, contents=[fmt.content(s) for s in stripped], stripped=stripped)

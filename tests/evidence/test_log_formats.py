@@ -203,6 +203,26 @@ def test_asterisk_extension_not_found_is_the_pbx_answering_404(kb: KnowledgeBase
     assert "orig.peers.not_trusted" in {c.id for c in d.causes if c.status == "ruled_out"}
 
 
+@pytest.mark.parametrize("name", ["stamped_pipe.txt", "stamped_level.txt", "html_escaped.txt"])
+def test_stamped_and_html_escaped_pastes(kb: KnowledgeBase, advisor: Advisor, name: str) -> None:
+    a = read(kb, name)
+    got = facts(a)
+    assert got["invite_final_status"] == "403" and got["caller_id_e164"] == "no"
+    assert top(advisor, a) == ("term.403.caller_id_not_e164", "confirmed")
+    if name.startswith("stamped"):
+        times = [m.ts for c in a.calls for m in c.messages]
+        assert all(t is not None for t in times)  # the stamps are kept as the messages' times
+
+
+def test_a_stamp_is_only_taken_off_where_it_hides_the_start_lines() -> None:
+    from advisor.evidence.textlogs import _stamped
+
+    plain = ["INVITE sip:+1@x.pstn.twilio.com SIP/2.0", "Via: SIP/2.0/UDP 1.2.3.4", "10:00:00 note: resent"]
+    assert not _stamped(plain)
+    fs = ["2024-07-02 11:56:49.915157 98.83% [DEBUG] sofia.c:7493 Channel sofia/x entering state [early][183]"] * 3
+    assert not _stamped(fs)  # stamped, but nothing SIP-like behind the stamp
+
+
 def test_diagnose_cli_reads_a_carrier_export(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
