@@ -398,6 +398,10 @@ class Header:
 _MEMO_LIMIT = 2048
 _memo_ring: deque[SipMessage] = deque()
 _MISSING = object()
+_RURI_HOSTS: dict[str, str | None] = {}  # Request-URI text -> its host (SipMessage.ruri_host)
+_VIA_HOSTS: dict[str, object] = {}  # top Via text before its first ';' -> its host (top_via_host_branch)
+_CONTACT_HOSTS: dict[str, object] = {}  # first Contact header value -> its URI's host (first_contact_host)
+_NO_HOST = object()  # in those two: the text has no usable Via / no Contact part
 
 
 class SipMessage:
@@ -565,6 +569,87 @@ class SipMessage:
                 return via
         return self.top_via
 
+    def top_via_host_branch(self) -> tuple[str | None, str | None] | None:
+        """(host, branch) of the top Via, as first_via() gives them; None when there is no Via.
+
+        The part before the first ';' (the protocol and sent-by, the same in every message a host
+        sends) is read once per distinct text and remembered as a string; the branch is read from
+        the parameters like parse_via does.  Anything unusual takes first_via() itself."""
+        memo = self._memo
+        if memo is None or "vias" not in memo:
+            keys = self._keys
+            v = self._value(keys.index("via")) if "via" in keys else None
+            if v is not None and '"' not in v and "<" not in v:
+                first = next((p for p in (x.strip() for x in v.split(",")) if p), None)
+                if first:
+                    parts = first.split(";")
+                    host = _VIA_HOSTS.get(parts[0], _MISSING)
+                    if host is _MISSING:
+                        via = parse_via(parts[0])
+                        host = via.host if via is not None else _NO_HOST
+                        if len(_VIA_HOSTS) < 100_000:
+                            _VIA_HOSTS[parts[0]] = host
+                    if type(host) is str:
+                        branch: str | None = None
+                        for part in parts[1:]:
+                            name, sep, val = part.partition("=")
+                            if name.strip().lower() == "branch":
+                                branch = val.strip().strip('"') if sep else ""
+                        return host, branch
+        via = self.first_via()
+        return (via.host, via.branch) if via is not None else None
+
+    def first_contact_host(self) -> str | None:
+        """The host of the first Contact's URI (first_contact().uri.host), None without one.
+        Remembered per distinct Contact text, as a string: a party repeats its Contact in every
+        message it sends, and no parsed object is built or shared."""
+        keys = self._keys
+        if "contact" not in keys:
+            return None
+        for i, k in enumerate(keys):
+            if k != "contact":
+                continue
+            value = self._value(i)
+            host = _CONTACT_HOSTS.get(value, _MISSING)
+            if host is _MISSING:
+                parts = split_header_values(value)
+                if parts:
+                    uri = parse_name_addr(parts[0]).uri
+                    host = uri.host if uri is not None else None
+                else:
+                    host = _NO_HOST
+                if len(_CONTACT_HOSTS) < 100_000:
+                    _CONTACT_HOSTS[value] = host
+            if host is not _NO_HOST:
+                return host if type(host) is str else None
+        return None
+
+    def sdp_audio(self) -> tuple[str | None, int] | None:
+        """None without an SDP body (as sdp_unkept() is None); else (sdp.audio_address(), the port of
+        sdp.audio(), 0 when there is no audio stream).  A plain application/sdp body is scanned for
+        its c= and m= lines alone (sdp.audio_connection) instead of being parsed whole."""
+        o = self._offs
+        if o[2] >= o[3]:
+            return None
+        memo = self._memo
+        if memo is None or "sdp" not in memo:
+            body = self._raw[o[2]:o[3]]
+            if not body.strip():
+                return None
+            ctype = self.content_type
+            if ctype == "application/sdp" or ctype is None:
+                text = body.decode("utf-8", "replace")
+                if ctype is not None or text.lstrip().startswith("v="):
+                    from advisor.evidence.sdp import audio_connection
+
+                    return audio_connection(text)
+                return None
+        sdp = self.sdp_unkept()
+        if sdp is None:
+            return None
+        media = sdp.audio()
+        return sdp.address_of(media), media.port if media is not None else 0
+
     @property
     def contacts(self) -> list[NameAddr]:
         return self._memoised("contact", lambda: [parse_name_addr(x) for x in self.values("contact")])  # type: ignore[return-value]
@@ -603,9 +688,29 @@ class SipMessage:
     def ruri(self) -> SipUri | None:
         return self._memoised("ruri", lambda: parse_uri(self.request_uri) if self.request_uri else None)  # type: ignore[return-value]
 
+    def ruri_host(self) -> str | None:
+        """The Request-URI's host (.ruri.host), None when there is no Request-URI or it is not a URI.
+        Remembered per distinct Request-URI text (a string for a string: no parsed object is shared
+        or kept), so side detection does not parse the Request-URI of every request."""
+        text = self.request_uri
+        if not text:
+            return None
+        host = _RURI_HOSTS.get(text, _MISSING)
+        if host is _MISSING:
+            uri = parse_uri(text)
+            host = uri.host if uri is not None else None
+            if len(_RURI_HOSTS) < 100_000:
+                _RURI_HOSTS[text] = host
+        return host  # type: ignore[return-value]
+
     @property
     def user_agent(self) -> str | None:
-        return self.header("user-agent") if self.is_request else (self.header("server") or self.header("user-agent"))
+        keys = self._keys
+        if self.method is None and "server" in keys:
+            value = self._value(keys.index("server"))
+            if value:
+                return value
+        return self._value(keys.index("user-agent")) if "user-agent" in keys else None
 
     @property
     def content_type(self) -> str | None:
