@@ -374,7 +374,7 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
             m.view_of = prim[n]
             prim[n].views.append(m)
             continue
-        if any(p.file_index == m.file_index for p in prim):
+        if prim and any(p.file_index == m.file_index for p in prim):
             m.retransmission = True
         prim.append(m)
     by_call: dict[str, Call] = {}

@@ -544,11 +544,11 @@ class SipMessage:
     @property
     def from_tag(self) -> str | None:
         """The From tag, read straight from the header (no parsed object kept)."""
-        return _header_param(self.header("from"), "tag")
+        return _tag_of(self._value(self._keys.index("from"))) if "from" in self._keys else None
 
     @property
     def to_tag(self) -> str | None:
-        return _header_param(self.header("to"), "tag")
+        return _tag_of(self._value(self._keys.index("to"))) if "to" in self._keys else None
 
     @property
     def top_branch(self) -> str | None:
@@ -780,6 +780,20 @@ def _header_param(value: str | None, name: str) -> str | None:
     return found
 
 
+_TAGS: dict[str, str | None] = {}
+
+
+def _tag_of(value: str) -> str | None:
+    """_header_param(value, "tag"), remembered per distinct From/To text (a dialog repeats both in
+    every message)."""
+    tag = _TAGS.get(value, _MISSING)
+    if tag is _MISSING:
+        tag = _header_param(value, "tag")
+        if len(_TAGS) < 100_000:
+            _TAGS[value] = tag
+    return tag  # type: ignore[return-value]
+
+
 def _name_addr_or_none(value: str | None) -> NameAddr | None:
     return parse_name_addr(value) if value else None
 
@@ -858,21 +872,25 @@ def parse_message(data: bytes | str, *, partial: bool = False, headless: bool = 
     offs = array("I", (start, first_end, body_start, body_end))
     folded: dict[int, str] | None = None
     hstart = (first_end + 1 if first_end > start else start) if nl >= 0 else head_end
-    fast = raw.find(b"\n ", start, head_end) < 0 and raw.find(b"\n\t", start, head_end) < 0
-    if fast:
-        # one regex pass over the header lines (no folding): name, value without surrounding blanks
-        for hm in _HEADER_LINE.finditer(raw, hstart, head_end):
-            keys.append(_key_of(hm.group(1)))
-            offs.extend((hm.start(1), hm.end(1), hm.start(2), hm.end(2)))
-        fast = len(keys) == raw.count(b"\n", start, head_end) and len(keys) <= MAX_HEADERS
-        if not fast:
-            keys.clear()
-            del offs[4:]
+    # one regex pass over the header lines: name, value without surrounding blanks.  A folded
+    # (continuation) line or any other line that is not "name: value" does not match, so the count
+    # of matches falls short of the count of lines and the lines are read one by one instead.
+    known = _KEYS.get
+    for hm in _HEADER_LINE.finditer(raw, hstart, head_end):
+        name = hm.group(1)
+        keys.append(known(name) or _key_of(name))
+        offs.extend((hm.start(1), hm.end(1), hm.start(2), hm.end(2)))
+    fast = len(keys) == raw.count(b"\n", start, head_end) and len(keys) <= MAX_HEADERS
     if not fast:
+        keys.clear()
+        del offs[4:]
         folded = _header_lines(raw, _head_lines(raw, hstart, head_end), keys, offs, warnings)
     ktuple = tuple(keys)
     msg = SipMessage(raw, method, request_uri, status, reason, ktuple, offs, folded, warnings)
-    clen = msg.int_header("content-length") if "content-length" in ktuple else None
+    clen = None
+    if "content-length" in ktuple:
+        digits = msg._value(ktuple.index("content-length")).split(";", 1)[0].strip()  # as int_header reads it
+        clen = int(digits) if digits.isdigit() and len(digits) < 12 else None
     msg.content_length = clen
     if clen is not None:
         blen = body_end - body_start
@@ -885,9 +903,9 @@ def parse_message(data: bytes | str, *, partial: bool = False, headless: bool = 
             # Pasted text loses \r and trailing blanks: a few bytes per line are normal.
             if short > max(8, raw.count(b"\n", body_start, body_end) * 2 + 4):
                 msg._warnings = [*warnings, f"body is {blen} bytes but Content-Length says {clen} (truncated)"]
-    cid = msg.header("call-id")
+    cid = msg._value(ktuple.index("call-id")) if "call-id" in ktuple else None
     msg.call_id = cid.strip() or None if cid else None
-    cs = msg.header("cseq")
+    cs = msg._value(ktuple.index("cseq")) if "cseq" in ktuple else None
     if cs:
         num, _, cmethod = cs.strip().partition(" ")
         try:
