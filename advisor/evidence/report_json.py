@@ -216,7 +216,7 @@ def _fast_value(value: object, indent: int) -> str:
     if type(value) is float:
         return _float(value)
     if type(value) is datetime:
-        return _datetime(value)  # type: ignore[arg-type]
+        return _datetime(value)
     if type(value) is list and not value:
         return "[]"
     return _value(value, indent)
