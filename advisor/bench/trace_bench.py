@@ -658,10 +658,16 @@ def _measure(cmd: list[str], workdir: Path, env: dict[str, str] | None = None) -
     return _Measured(float(res["seconds"]), float(res["cpu"]), kib / 1024, int(res["status"]), stdout, stderr)
 
 
-def _project_env() -> dict[str, str]:
+def _project_env(workdir: Path) -> dict[str, str]:
+    """Our runs' environment: this checkout first on the path, and (unless ADVISOR_CACHE_DIR is set)
+    a trace-knowledge cache of the bench's own in its workdir.  The cache in the user's cache folder
+    is shared by every checkout on the machine, and one keyed on other sources replaces ours: a run
+    that finds it gone rebuilds it (pydantic, YAML, the whole knowledge base: +0.3 s, +20 MB), which
+    is not what a user's second run finds."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("ADVISOR_CACHE_DIR", str(workdir / "advisor-cache"))
     return env
 
 
@@ -691,7 +697,7 @@ def _run_ours(path: str, gen: GeneratedCapture, workdir: Path, check: bool = Tru
     run = ToolRun(tool="advisor", command=" ".join(["python", *cmd[1:]]), status="ok", packets=gen.packets)
     correct = True
     if check:
-        probe = _measure([sys.executable, "-m", "advisor.bench.trace_probe", path], workdir, _project_env())
+        probe = _measure([sys.executable, "-m", "advisor.bench.trace_probe", path], workdir, _project_env(workdir))
         if probe.returncode != 0:
             run.status = f"failed: {_first_line(probe.stderr) or probe.returncode}"
             return run, False
@@ -703,7 +709,7 @@ def _run_ours(path: str, gen: GeneratedCapture, workdir: Path, check: bool = Tru
             and summary["rtp_streams"] == gen.rtp_streams
         )
         run.detail = f"{summary['sip']:,} SIP, {summary['rtp_streams']:,} RTP streams"
-    m = _measure(cmd, workdir, _project_env())
+    m = _measure(cmd, workdir, _project_env(workdir))
     if m.returncode != 0:
         run.status = f"failed: {_first_line(m.stderr) or m.returncode}"
         return run, False
