@@ -13,9 +13,10 @@ is taken from getrusage(RUSAGE_CHILDREN) of a small wrapper:
 * tshark:     tshark -r FILE -Y sip  (only when tshark is on PATH)
 
 Per shape it reports packets/s, SIP messages/s and peak memory at every
-size, ours / sip-doctor, and how flat the time per packet (each tool's
-start-up taken off) and the peak memory are from the smallest size to the
-largest.
+size, ours / sip-doctor, and how flat the time per packet (the marginal CPU
+time per packet between the two largest sizes over that between the two
+smallest; see `flatness_of`) and the peak memory are from the smallest size to
+the largest.
 """
 
 from __future__ import annotations
@@ -435,7 +436,9 @@ class ShapeResult(BaseModel):
     shape: str
     description: str
     sizes: list[SizeRun]
-    # per tool: time per packet (start-up taken off) at the largest size / at the smallest (flat = about 1.0)
+    # per tool: how the CPU time per packet grows from the smallest size to the largest (flat = about 1.0):
+    # with three sizes or more the marginal cost of the largest step over that of the smallest step
+    # (start-up cancels out), with two the time per packet net of start-up (see flatness_of)
     flatness: dict[str, float] = Field(default_factory=dict)
     # per tool: peak memory at the largest size / at the smallest
     memory_growth: dict[str, float] = Field(default_factory=dict)
@@ -460,13 +463,41 @@ class ShapeResult(BaseModel):
             missed.append(f"time per packet grows {flat:.2f}x from smallest to largest (goal <= {GOAL_FLAT:g}x)")
         elif flat is None and len(self.sizes) > 1 and all(sz.run("advisor") is not None for sz in self.sizes):
             # never a silent pass: a smallest file that costs no more than start-up leaves no time per packet
-            missed.append("time per packet not measurable: the smallest file costs no more CPU than start-up")
+            missed.append("time per packet not measurable: the CPU time did not grow with the file between two"
+                          " sizes, or the smallest file costs no more than start-up")
         return missed
+
+
+def flatness_of(sizes: list[SizeRun], tool: str) -> float | None:
+    """How a tool's CPU time per packet grows from the smallest file to the largest (1.0 = flat).
+
+    With three sizes or more: the marginal CPU time per packet between the two largest files over
+    that between the two smallest, (cpu[-1] - cpu[-2]) / (n[-1] - n[-2]) over (cpu[1] - cpu[0]) /
+    (n[1] - n[0]).  Start-up cancels out of each difference, so nothing measured on another file
+    is taken off, and a cost that grows faster than the packets (a quadratic step) shows as a
+    ratio above 1.  With two sizes: the time per packet net of start-up (us_per_packet), largest
+    over smallest.  None when that cannot be told (a run missing, or a difference or net time that
+    is not positive): the goal then reports "not measurable" instead of passing."""
+    points = [(sz.packets, r.cpu_seconds) for sz in sizes if (r := sz.run(tool)) is not None
+              and r.cpu_seconds is not None]
+    if len(points) < 2 or len(points) != len(sizes):
+        return None
+    if len(points) >= 3:
+        (n0, c0), (n1, c1) = points[0], points[1]
+        (m0, d0), (m1, d1) = points[-2], points[-1]
+        if n1 <= n0 or m1 <= m0:
+            return None
+        first, last = (c1 - c0) / (n1 - n0), (d1 - d0) / (m1 - m0)
+        return last / first if first > 0 and last > 0 else None
+    a, b = sizes[0].run(tool), sizes[-1].run(tool)
+    if a is None or b is None or not a.us_per_packet or not b.us_per_packet:
+        return None
+    return b.us_per_packet / a.us_per_packet
 
 
 class TraceBenchResult(BaseModel):
     shapes: list[ShapeResult]
-    startup_seconds: dict[str, float] = Field(default_factory=dict)  # each tool on a 200-packet file (wall)
+    startup_seconds: dict[str, float] = Field(default_factory=dict)  # each tool on a one-call file (wall)
     startup_cpu_seconds: dict[str, float] = Field(default_factory=dict)  # the same in CPU seconds
     machine: str = ""
     peers: bool = True
@@ -502,7 +533,7 @@ class TraceBenchResult(BaseModel):
             if ratios:
                 out.append("ours / sip-doctor: " + "; ".join(ratios) + ".")
             if sh.flatness:
-                out.append("CPU time per packet, largest / smallest: " + ", ".join(
+                out.append("CPU time per packet (marginal), largest / smallest sizes: " + ", ".join(
                     f"{t} {v:.2f}x" for t, v in sh.flatness.items()) + ".")
             if sh.memory_growth:
                 out.append("Peak memory, largest / smallest: " + ", ".join(
@@ -514,7 +545,7 @@ class TraceBenchResult(BaseModel):
     def render(self) -> str:
         lines = [f"Trace reader benchmark ({self.machine})"]
         if self.startup_seconds:
-            lines.append("start-up (a 200-packet file): " + ", ".join(
+            lines.append("start-up (one complete call, 7 packets): " + ", ".join(
                 f"{t} {v:.2f} s ({self.startup_cpu_seconds.get(t, 0):.2f} s CPU)"
                 for t, v in self.startup_seconds.items()))
         lines.append("pkt/cpu-s = packets per CPU second; us/pkt = CPU microseconds per packet after start-up")
@@ -541,7 +572,7 @@ class TraceBenchResult(BaseModel):
                 elif not sz.ours_correct:
                     lines.append(" " * 31 + " OUR COUNTS DO NOT MATCH THE FILE")
             if sh.flatness:
-                lines.append("CPU time per packet, largest / smallest size: " + ", ".join(
+                lines.append("CPU time per packet (marginal), largest / smallest sizes: " + ", ".join(
                     f"{t} {v:.2f}x" for t, v in sh.flatness.items()))
             if sh.memory_growth:
                 lines.append("peak memory, largest / smallest size: " + ", ".join(
@@ -627,10 +658,16 @@ def _measure(cmd: list[str], workdir: Path, env: dict[str, str] | None = None) -
     return _Measured(float(res["seconds"]), float(res["cpu"]), kib / 1024, int(res["status"]), stdout, stderr)
 
 
-def _project_env() -> dict[str, str]:
+def _project_env(workdir: Path) -> dict[str, str]:
+    """Our runs' environment: this checkout first on the path, and (unless ADVISOR_CACHE_DIR is set)
+    a trace-knowledge cache of the bench's own in its workdir.  The cache in the user's cache folder
+    is shared by every checkout on the machine, and one keyed on other sources replaces ours: a run
+    that finds it gone rebuilds it (pydantic, YAML, the whole knowledge base: +0.3 s, +20 MB), which
+    is not what a user's second run finds."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("ADVISOR_CACHE_DIR", str(workdir / "advisor-cache"))
     return env
 
 
@@ -660,7 +697,7 @@ def _run_ours(path: str, gen: GeneratedCapture, workdir: Path, check: bool = Tru
     run = ToolRun(tool="advisor", command=" ".join(["python", *cmd[1:]]), status="ok", packets=gen.packets)
     correct = True
     if check:
-        probe = _measure([sys.executable, "-m", "advisor.bench.trace_probe", path], workdir, _project_env())
+        probe = _measure([sys.executable, "-m", "advisor.bench.trace_probe", path], workdir, _project_env(workdir))
         if probe.returncode != 0:
             run.status = f"failed: {_first_line(probe.stderr) or probe.returncode}"
             return run, False
@@ -672,7 +709,7 @@ def _run_ours(path: str, gen: GeneratedCapture, workdir: Path, check: bool = Tru
             and summary["rtp_streams"] == gen.rtp_streams
         )
         run.detail = f"{summary['sip']:,} SIP, {summary['rtp_streams']:,} RTP streams"
-    m = _measure(cmd, workdir, _project_env())
+    m = _measure(cmd, workdir, _project_env(workdir))
     if m.returncode != 0:
         run.status = f"failed: {_first_line(m.stderr) or m.returncode}"
         return run, False
@@ -789,8 +826,9 @@ def with_peers_from(result: TraceBenchResult, earlier: TraceBenchResult) -> Trac
         for tool in ("sip-doctor", "tshark"):
             a = first.run(tool) if first else None
             b = last.run(tool) if last else None
-            if a and b and a is not b and a.us_per_packet and b.us_per_packet:
-                sh.flatness[tool] = b.us_per_packet / a.us_per_packet
+            flat = flatness_of(sh.sizes, tool) if len(sh.sizes) > 1 else None
+            if flat is not None:
+                sh.flatness[tool] = flat
             if a and b and a is not b and a.peak_rss_mb and b.peak_rss_mb:
                 sh.memory_growth[tool] = b.peak_rss_mb / a.peak_rss_mb
     for tool in ("sip-doctor", "tshark"):
@@ -843,18 +881,21 @@ def run_trace_bench(
                               machine=f"{platform.machine()}, {os.cpu_count()} CPUs, "
                                       f"Python {platform.python_version()}")
     try:
-        # start-up of each tool, taken off the wall time for the time-per-packet flatness
+        # start-up of each tool (taken off for the time per packet, and for the flatness with two
+        # sizes): one complete call, 7 SIP packets, so the run does the same kind of work as the
+        # measured files (parse, calls, sides, findings, report) and nothing they do not (a capture
+        # with an unanswered call also makes our reader look for DNS and ICMP evidence)
         tiny_path = str(wd / "bench-startup.pcap")
-        tiny = write_capture(tiny_path, 200, "rtp")
+        tiny = write_capture(tiny_path, 7, "signalling", concurrent=1)
         tools: list[tuple[str, Callable[[str, GeneratedCapture], ToolRun]]] = [
             ("advisor", lambda path, gen: _run_ours(path, gen, wd, check=path != tiny_path)[0])]
         if peers:
             tools.append(("sip-doctor", lambda path, gen: _run_sip_doctor(path, gen, wd, venv_dir, say)))
             tools.append(("tshark", lambda path, gen: _run_tshark(path, gen, wd)))
-        say("warming up each tool (bytecode, the trace knowledge cache) on a 200-packet file ...")
+        say("warming up each tool (bytecode, the trace knowledge cache) on a one-call file ...")
         for _tool, fn in tools:  # untimed: what every run after the first finds already there
             fn(tiny_path, tiny)
-        say("timing each tool's start-up on a 200-packet file ...")
+        say("timing each tool's start-up on a one-call file ...")
         for tool, fn in tools:
             best = _best([fn(tiny_path, tiny) for _ in range(repeat)])
             if best.seconds is not None:
@@ -901,8 +942,9 @@ def run_trace_bench(
                 first, last = sh.sizes[0], sh.sizes[-1]
                 for tool, _ in tools:
                     a, b = first.run(tool), last.run(tool)
-                    if a and b and a.us_per_packet and b.us_per_packet:
-                        sh.flatness[tool] = b.us_per_packet / a.us_per_packet
+                    flat = flatness_of(sh.sizes, tool)
+                    if flat is not None:
+                        sh.flatness[tool] = flat
                     if a and b and a.peak_rss_mb and b.peak_rss_mb:
                         sh.memory_growth[tool] = b.peak_rss_mb / a.peak_rss_mb
             result.shapes.append(sh)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from advisor.evidence.headless import infer_kind
 from advisor.evidence.load import LoadedTrace
 from advisor.evidence.records import SipRecord
-from advisor.evidence.sipmsg import SipMessage, SipParseError, Via, parse_message
+from advisor.evidence.sipmsg import SipMessage, SipParseError, parse_message
 
 __all__ = ["Call", "CallSet", "Message", "Transaction", "build_calls"]
 
@@ -71,7 +71,8 @@ class Message:
         (sipmsg._MEMO_LIMIT) has dropped them."""
         h = self._hosts
         if h is None:
-            h, self._audio = _light_hosts(self.msg, self.msg.first_via())
+            top = self.msg.top_via_host_branch()
+            h, self._audio = _light_hosts(self.msg, top[0] if top is not None else None)
             self._hosts = h
         return h
 
@@ -152,20 +153,15 @@ class Message:
 _HOSTS: dict[str, str] = {}
 
 
-def _light_hosts(msg: SipMessage, via: Via | None) -> tuple[tuple[str | None, str | None, str | None],
-                                                             tuple[str, int] | None]:
-    contact = msg.first_contact()
-    uri = contact.uri if contact is not None else None
-    sdp = msg.sdp_unkept()
-    audio: tuple[str, int] | None = None
-    if sdp is not None:
-        media = sdp.audio()
-        if media is not None:
-            addr = sdp.address_of(media)
-            if addr and media.port:
-                audio = (_shared(addr) or addr, media.port)
-    return (_shared(via.host) if via is not None else None, _shared(uri.host) if uri is not None else None,
-            _shared(sdp.audio_address()) if sdp is not None else None), audio
+def _light_hosts(msg: SipMessage, via_host: str | None) -> tuple[tuple[str | None, str | None, str | None],
+                                                                tuple[str, int] | None]:
+    contact = msg.first_contact_host()
+    sdp = msg.sdp_audio()
+    if sdp is None:
+        return (_shared(via_host), _shared(contact), None), None
+    addr, port = sdp
+    shared = _shared(addr)
+    return (_shared(via_host), _shared(contact), shared), ((shared or addr, port) if addr and port else None)
 
 
 def _shared(host: str | None) -> str | None:
@@ -358,14 +354,14 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
             for w in msg.warnings:
                 warnings.append(f"{rec.ref.label()}: {w}")
             direction = lt.directions[seq] if seq < len(lt.directions) else None
-            via = msg.first_via()  # parsed once: the branch groups, the host tells sides
+            top = msg.top_via_host_branch()  # read once: the branch groups, the host tells sides
             messages.append(Message(index=len(messages), record=rec, msg=msg, file=cc.file, file_index=fi, seq=seq,
                                     fmt=cc.format, direction=direction, from_tag=msg.from_tag,
-                                    to_tag=msg.to_tag, branch=via.branch if via is not None else None,
+                                    to_tag=msg.to_tag, branch=top[1] if top is not None else None,
                                     fragment=fragment,
                                     headless=infer_kind(msg) if msg.method is None and msg.status is None
                                     else None))
-            messages[-1]._hosts, messages[-1]._audio = _light_hosts(msg, via)
+            messages[-1]._hosts, messages[-1]._audio = _light_hosts(msg, top[0] if top is not None else None)
     # Retransmissions (same file) and views (other files).
     primaries: dict[tuple[object, ...], list[Message]] = defaultdict(list)
     occurrence: dict[tuple[object, ...], int] = defaultdict(int)
@@ -378,7 +374,7 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
             m.view_of = prim[n]
             prim[n].views.append(m)
             continue
-        if any(p.file_index == m.file_index for p in prim):
+        if prim and any(p.file_index == m.file_index for p in prim):
             m.retransmission = True
         prim.append(m)
     by_call: dict[str, Call] = {}

@@ -196,10 +196,17 @@ def is_capture(head: bytes) -> bool:
     return False
 
 
+_IP_STRS: dict[bytes, str] = {}
+
+
 def _ip_str(addr: bytes) -> str:
-    if len(addr) == 4:
-        return socket.inet_ntoa(addr)
-    return socket.inet_ntop(socket.AF_INET6, addr)
+    """The address as text; one string per distinct address (a capture repeats a few in every packet)."""
+    text = _IP_STRS.get(addr)
+    if text is None:
+        text = socket.inet_ntoa(addr) if len(addr) == 4 else socket.inet_ntop(socket.AF_INET6, addr)
+        if len(_IP_STRS) < 100_000:
+            _IP_STRS[bytes(addr)] = text
+    return text
 
 
 # --------------------------------------------------------------------------- TCP

@@ -167,6 +167,46 @@ def parse_sdp(text: str) -> SessionDescription:
     return sd
 
 
+def audio_connection(text: str) -> tuple[str | None, int]:
+    """(audio_address(), audio().port or 0 without an audio stream) of parse_sdp(text), read from
+    its c= and m= lines alone, line by line as parse_sdp reads them (what side detection and RTP
+    matching need of every message's SDP)."""
+    session: str | None = None
+    media: list[list[object]] = []  # [kind, port, connection] per m= line
+    current: list[object] | None = None
+    count = 0
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        count += 1
+        if count > MAX_SDP_LINES:
+            break
+        line = raw.strip()
+        if len(line) < 2 or line[1] != "=":
+            continue
+        kind = line[0]
+        if kind == "c":
+            parts = line[2:].split()
+            if len(parts) >= 3:
+                addr = parts[2].split("/", 1)[0]
+                if current is None:
+                    session = addr
+                else:
+                    current[2] = addr
+        elif kind == "m":
+            parts = line[2:].split()
+            if len(parts) < 3:
+                current = None
+                continue
+            port_text = parts[1].split("/", 1)[0]
+            port = int(port_text) if port_text.isdigit() and len(port_text) <= 5 else 0
+            current = [parts[0].lower(), port, None]
+            media.append(current)
+    audio = [m for m in media if m[0] == "audio"]
+    found = next((m for m in audio if m[1]), audio[0] if audio else None)
+    if found is None:
+        return session, 0
+    return (found[2] or session), found[1]  # type: ignore[return-value]
+
+
 def find_sdp(content_type: str | None, full_content_type: str | None, body: bytes) -> SessionDescription | None:
     """SDP from a body: application/sdp directly, or the application/sdp part of a multipart body."""
     if not body.strip():

@@ -372,8 +372,9 @@ def assign_sides(cs: CallSet, kb: KnowledgeBase | TraceKnowledge, context: Trace
     seen: list[str] = []
     for call in cs.calls:
         inv = call.initial_invite
-        if inv is not None and inv.msg.ruri is not None:
-            seen.append(inv.msg.ruri.host)
+        ruri_host = inv.msg.ruri_host() if inv is not None else None
+        if ruri_host is not None:
+            seen.append(ruri_host)
         seen += [h for m in call.messages[:20] for h in (m.src, m.dst) if h]
     carrier.recognise(seen)
     for call in cs.calls + cs.dialogs:
@@ -451,20 +452,20 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
         if carrier.ua_is_carrier(msg.user_agent):
             vote(p, 2, f"Server/User-Agent {msg.user_agent!r}")
         if msg.is_request:
-            ruri = msg.ruri
-            if ruri is not None and carrier.termination_host and ruri.host.lower() == carrier.termination_host:
-                vote(o, CONTEXT_VOTE, f"Request-URI host {ruri.host} is the termination URI")
-            elif ruri is not None and (carrier.is_carrier_domain(ruri.host) or carrier.in_signalling(ruri.host)):
-                vote(o, 2, f"Request-URI host {ruri.host}")
-            elif ruri is not None and carrier.is_pbx_address(ruri.host):
-                vote(o, -CONTEXT_VOTE, f"Request-URI host {ruri.host} is the PBX address")
+            rhost = msg.ruri_host()
+            if rhost is not None and carrier.termination_host and rhost.lower() == carrier.termination_host:
+                vote(o, CONTEXT_VOTE, f"Request-URI host {rhost} is the termination URI")
+            elif rhost is not None and (carrier.is_carrier_domain(rhost) or carrier.in_signalling(rhost)):
+                vote(o, 2, f"Request-URI host {rhost}")
+            elif rhost is not None and carrier.is_pbx_address(rhost):
+                vote(o, -CONTEXT_VOTE, f"Request-URI host {rhost} is the PBX address")
             top = m.hosts()[0]
             if top is not None:
                 if carrier.in_signalling(top) or carrier.is_carrier_domain(top):
                     vote(p, 2, f"Via {top}")
                 elif carrier.is_pbx_address(top):
                     vote(p, -3, f"Via {top} is the PBX address")
-            if msg.method == "INVITE" and msg.record_route and any(
+            if msg.method == "INVITE" and msg.has("record-route") and any(
                     rr.uri and (carrier.in_signalling(rr.uri.host) or carrier.is_carrier_domain(rr.uri.host))
                     for rr in msg.record_route):
                 vote(p, 1, "Record-Route through the carrier")
@@ -472,7 +473,7 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
         if contact is not None:
             if carrier.is_pbx_address(contact):
                 vote(p, -CONTEXT_VOTE, f"Contact {contact} is the PBX address")
-            elif (is_private(contact) and not carrier.is_carrier_address(contact)
+            elif (is_private(contact) and not carrier.is_carrier_address(contact) and msg.has("record-route")
                   and any(rr.uri is not None and ip_or_none(rr.uri.host) is not None and is_private(rr.uri.host) is False
                           for rr in msg.record_route)):
                 # a private Contact behind a public Record-Route: a carrier's (or proxy's) own
@@ -551,9 +552,10 @@ def _addresses(cs: CallSet, carrier: CarrierInfo) -> tuple[set[str], set[str]]:
                 mine.add(contact)
             if addr:
                 mine.add(addr)
-            if (msg.is_request and msg.method == "INVITE" and m.party == call.carrier_party and msg.ruri
-                    and ip_or_none(msg.ruri.host) is not None):
-                pbx.add(msg.ruri.host)  # the carrier addresses its INVITE to the PBX
+            if msg.method == "INVITE" and m.party == call.carrier_party:
+                rhost = msg.ruri_host()
+                if rhost is not None and ip_or_none(rhost) is not None:
+                    pbx.add(rhost)  # the carrier addresses its INVITE to the PBX
     pbx.discard("")
     car.discard("")
     return {p.lower() for p in pbx}, {c.lower() for c in car}

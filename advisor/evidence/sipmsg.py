@@ -398,6 +398,10 @@ class Header:
 _MEMO_LIMIT = 2048
 _memo_ring: deque[SipMessage] = deque()
 _MISSING = object()
+_RURI_HOSTS: dict[str, str | None] = {}  # Request-URI text -> its host (SipMessage.ruri_host)
+_VIA_HOSTS: dict[str, object] = {}  # top Via text before its first ';' -> its host (top_via_host_branch)
+_CONTACT_HOSTS: dict[str, object] = {}  # first Contact header value -> its URI's host (first_contact_host)
+_NO_HOST = object()  # in those two: the text has no usable Via / no Contact part
 
 
 class SipMessage:
@@ -540,11 +544,11 @@ class SipMessage:
     @property
     def from_tag(self) -> str | None:
         """The From tag, read straight from the header (no parsed object kept)."""
-        return _header_param(self.header("from"), "tag")
+        return _tag_of(self._value(self._keys.index("from"))) if "from" in self._keys else None
 
     @property
     def to_tag(self) -> str | None:
-        return _header_param(self.header("to"), "tag")
+        return _tag_of(self._value(self._keys.index("to"))) if "to" in self._keys else None
 
     @property
     def top_branch(self) -> str | None:
@@ -564,6 +568,87 @@ class SipMessage:
             if via is not None:
                 return via
         return self.top_via
+
+    def top_via_host_branch(self) -> tuple[str | None, str | None] | None:
+        """(host, branch) of the top Via, as first_via() gives them; None when there is no Via.
+
+        The part before the first ';' (the protocol and sent-by, the same in every message a host
+        sends) is read once per distinct text and remembered as a string; the branch is read from
+        the parameters like parse_via does.  Anything unusual takes first_via() itself."""
+        memo = self._memo
+        if memo is None or "vias" not in memo:
+            keys = self._keys
+            v = self._value(keys.index("via")) if "via" in keys else None
+            if v is not None and '"' not in v and "<" not in v:
+                first = next((p for p in (x.strip() for x in v.split(",")) if p), None)
+                if first:
+                    parts = first.split(";")
+                    host = _VIA_HOSTS.get(parts[0], _MISSING)
+                    if host is _MISSING:
+                        via = parse_via(parts[0])
+                        host = via.host if via is not None else _NO_HOST
+                        if len(_VIA_HOSTS) < 100_000:
+                            _VIA_HOSTS[parts[0]] = host
+                    if type(host) is str:
+                        branch: str | None = None
+                        for part in parts[1:]:
+                            name, sep, val = part.partition("=")
+                            if name.strip().lower() == "branch":
+                                branch = val.strip().strip('"') if sep else ""
+                        return host, branch
+        via = self.first_via()
+        return (via.host, via.branch) if via is not None else None
+
+    def first_contact_host(self) -> str | None:
+        """The host of the first Contact's URI (first_contact().uri.host), None without one.
+        Remembered per distinct Contact text, as a string: a party repeats its Contact in every
+        message it sends, and no parsed object is built or shared."""
+        keys = self._keys
+        if "contact" not in keys:
+            return None
+        for i, k in enumerate(keys):
+            if k != "contact":
+                continue
+            value = self._value(i)
+            host = _CONTACT_HOSTS.get(value, _MISSING)
+            if host is _MISSING:
+                parts = split_header_values(value)
+                if parts:
+                    uri = parse_name_addr(parts[0]).uri
+                    host = uri.host if uri is not None else None
+                else:
+                    host = _NO_HOST
+                if len(_CONTACT_HOSTS) < 100_000:
+                    _CONTACT_HOSTS[value] = host
+            if host is not _NO_HOST:
+                return host if type(host) is str else None
+        return None
+
+    def sdp_audio(self) -> tuple[str | None, int] | None:
+        """None without an SDP body (as sdp_unkept() is None); else (sdp.audio_address(), the port of
+        sdp.audio(), 0 when there is no audio stream).  A plain application/sdp body is scanned for
+        its c= and m= lines alone (sdp.audio_connection) instead of being parsed whole."""
+        o = self._offs
+        if o[2] >= o[3]:
+            return None
+        memo = self._memo
+        if memo is None or "sdp" not in memo:
+            body = self._raw[o[2]:o[3]]
+            if not body.strip():
+                return None
+            ctype = self.content_type
+            if ctype == "application/sdp" or ctype is None:
+                text = body.decode("utf-8", "replace")
+                if ctype is not None or text.lstrip().startswith("v="):
+                    from advisor.evidence.sdp import audio_connection
+
+                    return audio_connection(text)
+                return None
+        sdp = self.sdp_unkept()
+        if sdp is None:
+            return None
+        media = sdp.audio()
+        return sdp.address_of(media), media.port if media is not None else 0
 
     @property
     def contacts(self) -> list[NameAddr]:
@@ -603,9 +688,29 @@ class SipMessage:
     def ruri(self) -> SipUri | None:
         return self._memoised("ruri", lambda: parse_uri(self.request_uri) if self.request_uri else None)  # type: ignore[return-value]
 
+    def ruri_host(self) -> str | None:
+        """The Request-URI's host (.ruri.host), None when there is no Request-URI or it is not a URI.
+        Remembered per distinct Request-URI text (a string for a string: no parsed object is shared
+        or kept), so side detection does not parse the Request-URI of every request."""
+        text = self.request_uri
+        if not text:
+            return None
+        host = _RURI_HOSTS.get(text, _MISSING)
+        if host is _MISSING:
+            uri = parse_uri(text)
+            host = uri.host if uri is not None else None
+            if len(_RURI_HOSTS) < 100_000:
+                _RURI_HOSTS[text] = host
+        return host  # type: ignore[return-value]
+
     @property
     def user_agent(self) -> str | None:
-        return self.header("user-agent") if self.is_request else (self.header("server") or self.header("user-agent"))
+        keys = self._keys
+        if self.method is None and "server" in keys:
+            value = self._value(keys.index("server"))
+            if value:
+                return value
+        return self._value(keys.index("user-agent")) if "user-agent" in keys else None
 
     @property
     def content_type(self) -> str | None:
@@ -673,6 +778,20 @@ def _header_param(value: str | None, name: str) -> str | None:
         if key.strip().lower() == name:
             found = val.strip().strip('"') if sep else ""
     return found
+
+
+_TAGS: dict[str, str | None] = {}
+
+
+def _tag_of(value: str) -> str | None:
+    """_header_param(value, "tag"), remembered per distinct From/To text (a dialog repeats both in
+    every message)."""
+    tag = _TAGS.get(value, _MISSING)
+    if tag is _MISSING:
+        tag = _header_param(value, "tag")
+        if len(_TAGS) < 100_000:
+            _TAGS[value] = tag
+    return tag  # type: ignore[return-value]
 
 
 def _name_addr_or_none(value: str | None) -> NameAddr | None:
@@ -753,21 +872,25 @@ def parse_message(data: bytes | str, *, partial: bool = False, headless: bool = 
     offs = array("I", (start, first_end, body_start, body_end))
     folded: dict[int, str] | None = None
     hstart = (first_end + 1 if first_end > start else start) if nl >= 0 else head_end
-    fast = raw.find(b"\n ", start, head_end) < 0 and raw.find(b"\n\t", start, head_end) < 0
-    if fast:
-        # one regex pass over the header lines (no folding): name, value without surrounding blanks
-        for hm in _HEADER_LINE.finditer(raw, hstart, head_end):
-            keys.append(_key_of(hm.group(1)))
-            offs.extend((hm.start(1), hm.end(1), hm.start(2), hm.end(2)))
-        fast = len(keys) == raw.count(b"\n", start, head_end) and len(keys) <= MAX_HEADERS
-        if not fast:
-            keys.clear()
-            del offs[4:]
+    # one regex pass over the header lines: name, value without surrounding blanks.  A folded
+    # (continuation) line or any other line that is not "name: value" does not match, so the count
+    # of matches falls short of the count of lines and the lines are read one by one instead.
+    known = _KEYS.get
+    for hm in _HEADER_LINE.finditer(raw, hstart, head_end):
+        name = hm.group(1)
+        keys.append(known(name) or _key_of(name))
+        offs.extend((hm.start(1), hm.end(1), hm.start(2), hm.end(2)))
+    fast = len(keys) == raw.count(b"\n", start, head_end) and len(keys) <= MAX_HEADERS
     if not fast:
+        keys.clear()
+        del offs[4:]
         folded = _header_lines(raw, _head_lines(raw, hstart, head_end), keys, offs, warnings)
     ktuple = tuple(keys)
     msg = SipMessage(raw, method, request_uri, status, reason, ktuple, offs, folded, warnings)
-    clen = msg.int_header("content-length") if "content-length" in ktuple else None
+    clen = None
+    if "content-length" in ktuple:
+        digits = msg._value(ktuple.index("content-length")).split(";", 1)[0].strip()  # as int_header reads it
+        clen = int(digits) if digits.isdigit() and len(digits) < 12 else None
     msg.content_length = clen
     if clen is not None:
         blen = body_end - body_start
@@ -780,9 +903,9 @@ def parse_message(data: bytes | str, *, partial: bool = False, headless: bool = 
             # Pasted text loses \r and trailing blanks: a few bytes per line are normal.
             if short > max(8, raw.count(b"\n", body_start, body_end) * 2 + 4):
                 msg._warnings = [*warnings, f"body is {blen} bytes but Content-Length says {clen} (truncated)"]
-    cid = msg.header("call-id")
+    cid = msg._value(ktuple.index("call-id")) if "call-id" in ktuple else None
     msg.call_id = cid.strip() or None if cid else None
-    cs = msg.header("cseq")
+    cs = msg._value(ktuple.index("cseq")) if "cseq" in ktuple else None
     if cs:
         num, _, cmethod = cs.strip().partition(" ")
         try:

@@ -259,3 +259,47 @@ def test_folded_and_odd_lines_still_parse_one_by_one() -> None:
     assert msg.header("subject") == "one two"
     assert any("not a header" in w for w in msg.warnings)
     assert [h.key for h in msg.headers] == ["subject", "call-id", "cseq"]
+
+
+# --------------------------------------------------------------------------- the light readers of every message
+
+_VIAS = ["SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1", "SIP/2.0/UDP 10.0.0.1:5060 ; Branch = \"z9hG4bK2\" ;rport",
+         "SIP/2.0/TCP [2001:db8::1]:5061;branch=a;branch=b", "SIP / 2.0 / UDP host.example;branch",
+         "garbage", "SIP/2.0/UDP", "SIP/2.0/UDP 10.0.0.2;received=\"x;y\";branch=q",
+         "SIP/2.0/UDP <10.0.0.3>;branch=r", ", SIP/2.0/UDP 10.0.0.4;branch=s, SIP/2.0/UDP 10.0.0.5;branch=t",
+         "SIP/2.0/UDP 10.0.0.6:99999;BRANCH=u;x=1", "SIP/2.0/UDP host:5060;;branch=v;"]
+_CONTACTS = ["<sip:alice@10.0.0.1:5060>", '"Bob, Jr" <sip:bob@[2001:db8::2]>;expires=60', "sip:carol@host;transport=tcp",
+             "*", "", " , <sip:dave@10.0.0.9>", "<tel:+12125550000>", "<not a uri>", "sip:x@y, sip:z@w"]
+_BODIES = [("application/sdp", "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP 0\r\n"),
+           ("application/sdp", "v=0\r\nm=video 5000 RTP/AVP 96\r\nc=IN IP4 9.9.9.9\r\nm=audio 0 RTP/AVP 0\r\n"
+                               "m=audio 6000 RTP/AVP 8\r\nc=IN IP4 5.6.7.8/127\r\n"),
+           ("application/sdp", "v=0\nc=IN IP4 1.1.1.1\nm=audio 70000 RTP/AVP 0\nm=audio\nc=IN IP4 2.2.2.2\n"),
+           (None, "v=0\r\nc=IN IP4 3.3.3.3\r\nm=audio 8000/2 RTP/AVP 0\r\n"), (None, "hello"),
+           ("text/plain", "v=0\r\nc=IN IP4 4.4.4.4\r\n"), ("application/sdp", "  \r\n"),
+           ('multipart/mixed;boundary="b"', "--b\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n"
+                                             "c=IN IP4 7.7.7.7\r\nm=audio 9000 RTP/AVP 0\r\n--b--\r\n"),
+           ("application/sdp", "v=0\r\nx\r\n c=IN IP4 8.8.8.8 \r\nm=AUDIO 10 RTP/AVP 0\r\n")]
+
+
+@pytest.mark.parametrize("via", _VIAS)
+@pytest.mark.parametrize("contact", _CONTACTS)
+def test_light_readers_agree_with_the_parsed_objects(via: str, contact: str) -> None:
+    """top_via_host_branch, first_contact_host and sdp_audio (remembered per distinct text) give
+    what first_via(), first_contact() and sdp_unkept() give, for odd values too."""
+    for ctype, body in _BODIES:
+        head = f"INVITE sip:a@b SIP/2.0\r\nVia: {via}\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nContact: {contact}\r\n"
+        if ctype is not None:
+            head += f"Content-Type: {ctype}\r\n"
+        for _ in range(2):  # the second time from what was remembered
+            msg = parse_message(head + "\r\n" + body)
+            top = msg.first_via()
+            assert msg.top_via_host_branch() == ((top.host, top.branch) if top is not None else None)
+            first = msg.first_contact()
+            assert msg.first_contact_host() == (first.uri.host if first is not None and first.uri else None)
+            sdp = msg.sdp_unkept()
+            if sdp is None:
+                assert msg.sdp_audio() is None
+            else:
+                media = sdp.audio()
+                assert msg.sdp_audio() == (sdp.audio_address(), media.port if media is not None else 0)
+            assert msg.ruri_host() == (msg.ruri.host if msg.ruri is not None else None)

@@ -99,3 +99,37 @@ def test_unmeasurable_time_per_packet_is_reported_not_passed() -> None:
     assert any("not measurable" in g for g in shape.goals())
     shape.flatness["advisor"] = 1.1
     assert shape.goals() == []
+
+
+def _sizes(cpu: dict[int, float], startup_cpu: float = 0.2) -> list:
+    from advisor.bench.trace_bench import SizeRun, ToolRun
+
+    out = []
+    for n, c in cpu.items():
+        run = ToolRun(tool="advisor", command="x", status="ok", packets=n, seconds=c, cpu_seconds=c,
+                      us_per_packet=max(c - startup_cpu, 0.0) / n * 1e6)
+        out.append(SizeRun(packets=n, file_mb=1.0, calls=1, sip_messages=1, rtp_packets=n, rtp_streams=1,
+                           generate_seconds=0.0, runs=[run], ours_correct=True))
+    return out
+
+
+def test_flatness_is_the_marginal_cost_and_can_fail() -> None:
+    """Flatness from the marginal CPU time per packet between sizes: a linear cost passes whatever the
+    start-up, a cost that grows faster than the packets fails, a cost that does not grow is not measurable."""
+    from advisor.bench.trace_bench import GOAL_FLAT, ShapeResult, flatness_of
+
+    sizes = [125_000, 250_000, 500_000, 1_000_000]
+    linear = _sizes({n: 0.25 + 2e-6 * n for n in sizes}, startup_cpu=0.35)  # start-up over-estimated: no matter
+    flat = flatness_of(linear, "advisor")
+    assert flat is not None and abs(flat - 1.0) < 1e-9
+    quadratic = _sizes({n: 0.25 + 2e-6 * n + 4e-12 * n * n for n in sizes})
+    flat = flatness_of(quadratic, "advisor")
+    assert flat is not None and flat > GOAL_FLAT
+    shape = ShapeResult(shape="tcp", description="", sizes=quadratic, flatness={"advisor": flat})
+    assert any("grows" in g for g in shape.goals())
+    shrinking = _sizes({125_000: 1.0, 250_000: 0.9, 500_000: 1.5, 1_000_000: 2.5})
+    assert flatness_of(shrinking, "advisor") is None
+    assert any("not measurable" in g for g in ShapeResult(shape="long", description="", sizes=shrinking).goals())
+    # two sizes: the time per packet net of start-up, largest over smallest
+    two = _sizes({1000: 1.2, 8000: 0.2 + 8000 * 3e-4}, startup_cpu=0.2)
+    assert flatness_of(two, "advisor") == pytest.approx(3e-4 / 1e-3)
