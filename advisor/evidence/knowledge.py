@@ -77,6 +77,7 @@ class CarrierKnowledge:
     reason_patterns: list[ReasonRule]
     alert_phrases: list[AlertPhraseRule]
     call_log: CallLogColumns | None = None
+    signature_headers: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def as_carrier(pack: CarrierPack | CarrierKnowledge) -> CarrierKnowledge:
         name=pack.name, trunk_domains=list(pack.trunk_domains), other_domains=list(pack.other_domains),
         signalling_networks=[n.cidr for n in pack.signalling_networks],
         media_networks=[n.cidr for n in pack.media_networks], private_networks=list(pack.private_networks),
-        user_agent_patterns=list(pack.user_agent_patterns),
+        user_agent_patterns=list(pack.user_agent_patterns), signature_headers=list(pack.signature_headers),
         reason_patterns=[ReasonRule(p.pattern, p.value) for p in pack.reason_patterns],
         alert_phrases=[AlertPhraseRule(p.pattern, p.code) for p in pack.alert_phrases],
         call_log=None if cols is None else CallLogColumns(

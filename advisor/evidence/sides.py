@@ -30,7 +30,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
@@ -124,6 +124,7 @@ class _Pack:
         self.media: list[_Net] = [ipaddress.ip_network(n, strict=False) for n in pack.media_networks]
         self.internal: list[_Net] = [ipaddress.ip_network(n, strict=False) for n in pack.private_networks]
         self.ua_patterns = [re.compile(p) for p in pack.user_agent_patterns]
+        self.signatures = [h.lower() for h in pack.signature_headers]
         self.reason_patterns = list(pack.reason_patterns)
         self._trunk_res = [_regional(d) for d in self.trunk_domains]
         self._other_res = [_regional(d) for d in self.other_domains]
@@ -269,6 +270,16 @@ class CarrierInfo:
             return False
         h = host.lower().strip("[]")
         return bool((self.pbx_address and h == self.pbx_address) or (self.origination_host and h == self.origination_host))
+
+    def signature_header(self, keys: tuple[str, ...]) -> str | None:
+        """The first header among `keys` that only a carrier's own SIP carries (a pack's
+        signature_headers: a name, or a prefix ending in '-')."""
+        for pk in self.packs:
+            for sig in pk.signatures:
+                for k in keys:
+                    if k == sig or (sig.endswith("-") and k.startswith(sig)):
+                        return k
+        return None
 
     def ua_is_carrier(self, ua: str | None) -> bool:
         if not ua:
@@ -479,8 +490,29 @@ def _score(call: Call, carrier: CarrierInfo, learned: dict[str, str]) -> dict[st
                 # a private Contact behind a public Record-Route: a carrier's (or proxy's) own
                 # internal host, reachable only through its edge
                 vote(p, 1.5, f"private Contact {contact} behind the public Record-Route")
+    if score["caller"] <= 0 and score["callee"] <= 0:
+        _weaker_signs(call, carrier, vote)
     call.sides_note = "; ".join(r for r in reasons if r)
     return score
+
+
+def _weaker_signs(call: Call, carrier: CarrierInfo, vote: Callable[[str | None, float, str], None]) -> None:
+    """When no address, domain or User-Agent named the carrier: a header only the carrier's own SIP
+    carries (X-Twilio-CallSid), and a response whose To is the carrier's trunk (the PBX called the
+    trunk and this is its answer, though the INVITE is not in the paste)."""
+    for m in call.messages:
+        p = m.party
+        if p is None:
+            continue
+        msg = m.msg
+        sig = carrier.signature_header(msg.header_keys)
+        if sig is not None:
+            vote(p, 2, f"{'-'.join(w.capitalize() for w in sig.split('-'))} header (the carrier's own)")
+        if not msg.is_request and msg.cseq_method == "INVITE":
+            to = msg.to
+            host = to.uri.host if to is not None and to.uri is not None else None
+            if host and (carrier.is_termination_host(host) or carrier.is_carrier_domain(host)):
+                vote(p, 2, f"answers for the trunk {host} (its To)")
 
 
 def _decide(call: Call, score: dict[str, float]) -> bool:

@@ -514,6 +514,11 @@ class SipMessage:
     def has(self, name: str) -> bool:
         return canonical_name(name) in self._keys
 
+    @property
+    def header_keys(self) -> tuple[str, ...]:
+        """The canonical (lower-case, long-form) name of each header, in order."""
+        return self._keys
+
     # -- commonly used fields
     @property
     def cseq_method(self) -> str | None:

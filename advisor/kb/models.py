@@ -406,6 +406,9 @@ class CarrierPack(StrictModel):
     media_networks: list[Network] = Field(default_factory=list)
     private_networks: list[str] = Field(default_factory=list, description="the carrier's own internal ranges, normal in its Contact, Via and SDP o=")
     user_agent_patterns: list[str] = Field(default_factory=list)
+    signature_headers: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9!%*+`'~._-]{2,64}$")]] = Field(
+        default_factory=list, description="header names only the carrier's own SIP carries; one ending in '-' is a prefix"
+                                          " (X-Twilio-)")
     reason_patterns: list[ReasonPattern] = Field(default_factory=list, description="the carrier's own reason phrases, read before the generic ones")
     alert_phrases: list[AlertPhrase] = Field(default_factory=list)
     call_log: CallLogColumns | None = None

@@ -228,3 +228,22 @@ def test_two_cut_acks_decide_nothing(kb: KnowledgeBase) -> None:
     """Two ACKs with no Call-ID need not be one dialog's (one may be what the reporter expected): no pairing."""
     a = read(kb, "two_cut_acks.txt")
     assert not [f for f in a.findings if f.observation.id == "ack_request_uri"]
+
+
+def test_an_answer_alone_is_placed_by_its_trunk_to_and_the_carriers_own_headers(kb: KnowledgeBase,
+                                                                                  advisor: Advisor) -> None:
+    """Only the carrier's 403 is pasted: its To names the trunk and it carries an X-Twilio- header, so it is
+    the carrier's answer to the PBX, and its From (copied from the INVITE) shows the caller ID."""
+    a = read(kb, "answer_only_403.txt")
+    got = facts(a)
+    assert got["call_direction"] == "termination" and got["caller_id_e164"] == "no"
+    assert "X-Twilio-Error header" in a.calls[0].sides_note
+    d = advisor.diagnose(a.observations(), a.warnings)
+    assert (d.causes[0].id, d.causes[0].status) == ("term.403.caller_id_not_e164", "confirmed")
+
+
+def test_an_answer_alone_with_nothing_of_the_carrier_stays_undecided(kb: KnowledgeBase) -> None:
+    a = read(kb, "answer_only_403_unknown.txt")
+    got = facts(a)
+    assert "call_direction" not in got and "caller_id_e164" not in got
+    assert got["invite_final_status"] == "403"

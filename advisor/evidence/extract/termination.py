@@ -26,6 +26,7 @@ def termination(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
     t = call.last_invite
     inv = t.request if t else None
     if inv is None or t is None:
+        _answer_only(ctx, v, add)
         return
     msg = inv.msg
     final = v.final
@@ -108,6 +109,23 @@ def _transport(via: Via | None, inv: Message, add: Add) -> None:
         return  # WS/WSS/SCTP or a cut Via: says nothing about the trunk's transport
     add(Finding("sip_transport", value, "INVITE Via transport",
                 f"the PBX's INVITE goes over {via.transport.upper()} (top Via {via.raw[:80]})", inv))
+
+
+def _answer_only(ctx: Ctx, v: CallVerdict, add: Add) -> None:
+    """Only the carrier's answer is in the paste: a response copies the request's From (RFC 3261
+    8.2.6.2), so its From still shows the caller ID the PBX sent."""
+    final = v.final
+    if final is None or final.sender != "carrier" or final.status is None or final.status < 300:
+        return
+    frm = final.msg.from_
+    number = frm.uri.user_number if frm is not None and frm.uri is not None else None
+    fmt, why = number_format(number) if number else (None, "")
+    if fmt is not None and frm is not None and frm.uri is not None:
+        add(Finding("caller_id_e164", fmt, "From of the carrier's answer",
+                    f"caller ID {number!r} in the From the carrier's {final.status} copies from the INVITE"
+                    f" ({frm.uri.raw}): {'+E.164' if fmt == 'yes' else 'not +E.164'} ({why})", final))
+    elif final.status == 403:
+        refused_caller_id(ctx, final.msg.reason, add, final)
 
 
 def _answered_before(call: Call, add: Add) -> None:

@@ -110,7 +110,16 @@ def choose(verdicts: list[CallVerdict]) -> CallVerdict | None:
 
 def direction(ctx: Ctx, call: Call, add: Add) -> None:
     inv = call.initial_invite
-    if call.direction is None or inv is None:
+    if call.direction is None:
+        return
+    if inv is None:  # only answers in the paste: the first INVITE response speaks for the direction
+        answer = next((m for m in call.messages if not m.msg.is_request and m.msg.cseq_method == "INVITE"), None)
+        if answer is None:
+            return
+        who = "the carrier answers the PBX's INVITE" if call.direction == "termination" else \
+            "the PBX answers the carrier's INVITE"
+        add(Finding("call_direction", call.direction, "answer to the INVITE",
+                    f"{who} (the INVITE itself is not in the trace); sides: {call.sides_note}", answer))
         return
     if call.direction == "termination":
         detail, text = "INVITE to the carrier", "the customer's PBX sends the INVITE to the carrier"
