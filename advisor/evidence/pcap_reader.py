@@ -821,6 +821,11 @@ class _Decoder:
             if not n:
                 return
             if _SIP_START.match(buf) is None:
+                if n >= 3 and 20 <= buf[0] <= 23 and buf[1] == 3 and buf[2] <= 4:  # a TLS record (RFC 8446 5.1)
+                    if fl.segs:
+                        self.count("tcp_tls", fl.segs[0][1])
+                    self._desync(fl)
+                    return
                 eol = buf.find(b"\n", 0, _MAX_FIRST_LINE)
                 if eol >= 0 or n >= _MAX_FIRST_LINE:
                     if fl.segs:
@@ -910,7 +915,10 @@ class _Decoder:
             "malformed": "malformed frame(s) skipped",
             "unsupported_link": "frame(s) on an interface of unsupported link type skipped",
             "frag_lost": "IP fragment group(s) could not be reassembled and were ignored",
-            "sip_truncated": "SIP message(s) cut short by the capture's snap length",
+            "sip_truncated": "SIP message(s) cut short by the capture's snap length (capture with a full snap"
+                             " length: tcpdump -s 0)",
+            "tcp_tls": "TCP segment(s) of TLS-encrypted data: SIP over TLS cannot be read without the session keys"
+                       " (its clear-text handshake is read as evidence when the calls need it)",
             "tcp_snaplen": "TCP segment(s) cut short by the snap length (SIP stream resynchronised)",
             "tcp_not_sip": "TCP segment(s) held data that is not SIP (skipped to the next SIP message)",
             "hep": "SIP message(s) read from HEP (Homer capture agent) encapsulation, with the addresses and "

@@ -161,3 +161,11 @@ def test_answers_still_decide(kb: KnowledgeBase, advisor: Advisor, cert: tuple[P
     secure_off = Observation(id="trunk_secure_enabled", value="no", source=Source(kind="answer"))
     d = advisor.diagnose([*a.observations(), secure_off], a.warnings)
     assert not [c.id for c in d.causes if c.status == "confirmed" and c.id == "term.secure.transport_mismatch"]
+
+
+def test_the_encrypted_records_are_named_as_such() -> None:
+    from advisor.evidence.load import load_trace_detailed
+
+    data = Path(__file__).resolve().parents[1] / "data" / "tls" / "tls12_established.pcap"
+    warnings = load_trace_detailed(data).contents.warnings
+    assert any("TLS-encrypted" in w for w in warnings) and not any("not SIP" in w for w in warnings)
