@@ -247,3 +247,15 @@ def test_an_answer_alone_with_nothing_of_the_carrier_stays_undecided(kb: Knowled
     got = facts(a)
     assert "call_direction" not in got and "caller_id_e164" not in got
     assert got["invite_final_status"] == "403"
+
+
+def test_a_bye_that_says_the_ack_never_came_is_the_drop(kb: KnowledgeBase, advisor: Advisor) -> None:
+    """A carrier no pack knows (private Contact behind a public Record-Route), an ACK to the Record-Route hop,
+    and the carrier's BYE with Reason 'ACK timeout': no times in the paste, one copy of the 200 OK."""
+    a = read(kb, "other_carrier_bye_no_ack.txt")
+    got = facts(a)
+    assert got["call_direction"] == "termination" and got["ack_request_uri"] == "carrier_other_address"
+    assert got["call_outcome"] == "drops_after_30s"
+    assert "ok_retransmitted" not in got  # one pasted copy, no times: retransmissions unknown, not absent
+    d = advisor.diagnose(a.observations(), a.warnings)
+    assert (d.causes[0].id, d.causes[0].status) == ("term.drop30.ack_wrong_target", "confirmed")

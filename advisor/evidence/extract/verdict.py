@@ -70,6 +70,11 @@ def call_verdict(ctx: Ctx, call: Call) -> CallVerdict:
             outcome, severity = "drops_after_30s", 3.0
             summary = (f"answered, 200 OK sent {len(oks_same_file)} times (about {elapsed:.0f} s by timer G;"
                        " the log has no times), then BYE")
+        elif bye is not None and (said := _no_ack_reason(bye)) is not None and (drop is None or drop <= ctx.drop_hi):
+            # the side that hangs up says why: its 2xx was never ACKed (it gives up after 64*T1, ~32 s)
+            outcome, severity = "drops_after_30s", 3.0
+            summary = (f"answered, BYE {dur(drop)} after the 200 OK" if drop is not None else "answered, then BYE") + \
+                f" for want of an ACK ({said})"
         else:
             one_way = rtp_audio(ctx, call)[0]
             if one_way in ("pbx_side_hears_nothing", "pstn_side_hears_nothing", "none"):
@@ -86,6 +91,19 @@ def call_verdict(ctx: Ctx, call: Call) -> CallVerdict:
     return CallVerdict(call=call, final=final, status=status, outcome=outcome, severity=severity, summary=summary,
                        notes=notes, drop_seconds=drop, ok_copies=len(copies(ok_list, ok_list[0])) if ok_list else 0,
                        one_way=one_way)
+
+
+_NO_ACK_RE = re.compile(r"\bACK\b.{0,20}?(?:time-?out|timed out|not received|never|missing)|\bno ACK\b|"
+                        r"\bwithout (?:an )?ACK\b", re.IGNORECASE)
+
+
+def _no_ack_reason(bye: Message) -> str | None:
+    """The BYE's Reason or Warning header saying the 2xx was never acknowledged."""
+    for name in ("reason", "warning"):
+        for value in bye.msg.values(name):
+            if _NO_ACK_RE.search(value):
+                return f"{name.title()}: {value[:80]}"
+    return None
 
 
 def _timer_g_span(transmissions: int, t1: float = 0.5, t2: float = 4.0) -> float:
@@ -227,9 +245,13 @@ def outcome(ctx: Ctx, call: Call, v: CallVerdict, add: Add, notes: list[str]) ->
             add(Finding("ok_retransmitted", "yes", "200 OK retransmitted",
                         f"the 200 OK to the INVITE is sent {len(sent)} times"
                         + (f" over {dur(span)}" if span else ""), sent[1]))
-        elif call.acks_for(first_ok) or (ctx.after(first_ok) or 0) >= 4:
-            add(Finding("ok_retransmitted", "no", "200 OK sent once", "the 200 OK to the INVITE is sent once",
-                        first_ok))
+        elif (ctx.after(first_ok) or 0) >= 4:
+            # only a trace that goes on for 4 s after the 200 OK would show its retransmissions (T1 doubling
+            # from 0.5 s: at 0.5, 1.5 and 3.5 s); a pasted excerpt with one copy, or an ACK that may have gone
+            # astray, says nothing about them
+            add(Finding("ok_retransmitted", "no", "200 OK sent once",
+                        f"the 200 OK to the INVITE is sent once in the {ctx.after(first_ok):.0f} s the trace goes on"
+                        " after it", first_ok))
         if v.drop_seconds is not None and bye is not None:
             who = "carrier" if bye.sender == "carrier" else "PBX" if bye.sender == "customer" else "one side"
             add(Finding("seconds_until_drop", round(v.drop_seconds, 1), f"BYE {dur(v.drop_seconds)} after 200 OK",
