@@ -1,0 +1,102 @@
+"""The carrier packs beyond Twilio and Telnyx (knowledge/carriers/*.yaml): each one tells the sides of
+a paste apart and names its carrier, with no code of its own (tests/data/logs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor.context import TrunkContext
+from advisor.evidence.analyze import TraceAnalysis, analyze_files
+from advisor.evidence.sides import CarrierInfo
+from advisor.kb.loader import KnowledgeBase
+
+LOGS = Path(__file__).resolve().parents[1] / "data" / "logs"
+
+
+def read(kb: KnowledgeBase, name: str) -> TraceAnalysis:
+    return analyze_files([LOGS / name], kb, TrunkContext())
+
+
+def facts(a: TraceAnalysis) -> dict[str, str]:
+    return {f.observation.id: str(f.observation.value) for f in a.findings}
+
+
+def note(a: TraceAnalysis, obs: str) -> str:
+    return next(f.observation.note or "" for f in a.findings if f.observation.id == obs)
+
+
+# paste, carrier name, final status, the carrier's signalling address in the paste
+TERMINATION = [
+    ("vonage_403.txt", "Vonage SIP Trunking", "403", "216.147.0.1"),
+    ("amazon_chime_200.txt", "Amazon Chime SDK Voice Connector", "2xx", "3.80.16.12"),
+    ("flowroute_403.txt", "Flowroute", "403", "34.226.36.40"),
+    ("plivo_403.txt", "Plivo Zentrunk", "403", "13.52.9.10"),
+]
+ORIGINATION = [
+    ("vonage_origination.txt", "Vonage SIP Trunking", "216.147.2.1"),
+    ("amazon_chime_origination.txt", "Amazon Chime SDK Voice Connector", "99.77.253.20"),
+    ("flowroute_origination.txt", "Flowroute", "34.210.91.120"),
+    ("plivo_origination.txt", "Plivo Zentrunk", "204.89.148.140"),
+]
+
+
+def test_every_new_pack_is_loaded(kb: KnowledgeBase) -> None:
+    names = {p.name for p in kb.carriers.values()}
+    assert {n for _, n, *_ in TERMINATION} <= names
+    assert all(p.source for p in kb.carriers.values())
+
+
+@pytest.mark.parametrize(("paste", "carrier", "status", "address"), TERMINATION)
+def test_termination_to_the_trunk_is_told_apart_and_named(kb: KnowledgeBase, paste: str, carrier: str,
+                                                          status: str, address: str) -> None:
+    a = read(kb, paste)
+    got = facts(a)
+    assert got["call_direction"] == "termination"
+    assert got["invite_final_status"] == status
+    assert got["request_uri_host_matches_termination_uri"] == "yes"
+    assert carrier in note(a, "request_uri_host_matches_termination_uri")
+    assert f"{address} is a carrier address" in note(a, "call_direction")
+    assert a.calls[0].direction == "termination"
+
+
+@pytest.mark.parametrize(("paste", "carrier", "address"), ORIGINATION)
+def test_origination_from_a_carrier_signalling_address(kb: KnowledgeBase, paste: str, carrier: str,
+                                                       address: str) -> None:
+    a = read(kb, paste)
+    got = facts(a)
+    assert got["call_direction"] == "origination"
+    assert got["invite_final_status"] == "2xx"
+    assert f"{address} is a carrier address" in note(a, "call_direction")
+    assert CarrierInfo(kb.carriers, None, kb.default_carrier).name_of(address) == carrier
+
+
+@pytest.mark.parametrize(("host", "carrier", "trunk"), [
+    ("sip.nexmo.com", "Vonage SIP Trunking", True),
+    ("acme.sip-eu.nexmo.com", "Vonage SIP Trunking", True),
+    ("sip-us-2-1.nexmo.com", "Vonage SIP Trunking", True),
+    ("yourcompany.sip-us.vonage.com", "Vonage SIP Trunking", True),
+    ("abcdef1ghij2klmno3pqr4.voiceconnector.chime.aws", "Amazon Chime SDK Voice Connector", True),
+    ("us-east-nj.sip.flowroute.com", "Flowroute", True),
+    ("sip.flowroute.com", "Flowroute", True),
+    ("21784177241578.zt.plivo.com", "Plivo Zentrunk", True),
+    ("99.77.247.9", "Amazon Chime SDK Voice Connector", False),  # Frankfurt signalling
+    ("52.55.62.200", "Amazon Chime SDK Voice Connector", False),  # US East media
+    ("168.100.70.1", "Vonage SIP Trunking", False),  # media
+    ("15.207.90.193", "Plivo Zentrunk", False),  # India
+])
+def test_hosts_and_addresses_name_their_carrier(kb: KnowledgeBase, host: str, carrier: str, trunk: bool) -> None:
+    info = CarrierInfo(kb.carriers, None, kb.default_carrier)
+    assert info.name_of(host) == carrier
+    assert info.is_termination_host(host) is trunk
+
+
+def test_packs_claim_no_other_carriers_addresses(kb: KnowledgeBase) -> None:
+    import ipaddress
+
+    nets = [(key, ipaddress.ip_network(n.cidr)) for key, p in kb.carriers.items()
+            for n in [*p.signalling_networks, *p.media_networks]]
+    for i, (ka, a) in enumerate(nets):
+        for kb_, b in nets[i + 1:]:
+            assert ka == kb_ or not a.overlaps(b), f"{ka} {a} overlaps {kb_} {b}"
