@@ -268,10 +268,18 @@ def _stamped(lines: list[str]) -> bool:
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]{0,20}[A-Za-z]")
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # zero-width marks chat apps insert
+
+
 def _split_lines(text: str) -> list[str]:
-    # CRLF, LF and lone CR line ends, mixed; keep empty lines; drop terminal colour codes.
+    # CRLF, LF and lone CR line ends, mixed; keep empty lines; drop terminal colour codes and
+    # zero-width characters (never part of SIP; copied in from chat apps and web pages).
     if "\x1b" in text:
         text = _ANSI_RE.sub("", text)
+    if any(c in text for c in "\u200b\u200c\u200d\u2060\ufeff"):
+        text = text.translate(_INVISIBLE)
+    if "\n" not in text and "\r" not in text and ("\u2028" in text or "\u2029" in text):
+        text = text.replace("\u2029", "\n").replace("\u2028", "\n")  # a JSON/JS copy: Unicode line ends only
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if len(lines) > MAX_LINES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -221,6 +222,23 @@ def test_a_stamp_is_only_taken_off_where_it_hides_the_start_lines() -> None:
     assert not _stamped(plain)
     fs = ["2024-07-02 11:56:49.915157 98.83% [DEBUG] sofia.c:7493 Channel sofia/x entering state [early][183]"] * 3
     assert not _stamped(fs)  # stamped, but nothing SIP-like behind the stamp
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda t: t.replace('"Front Desk"', "\u201cFront Desk\u201d"),  # smart quotes from a word processor
+    lambda t: t.replace(": ", ":\u00a0").replace(" SIP/2.0", "\u00a0SIP/2.0"),  # no-break spaces from a web page
+    lambda t: t.replace("\n", "\u2028"),  # Unicode line separators only (a JSON or JavaScript copy)
+    lambda t: "\ufeff" + t,  # a byte-order mark
+    lambda t: t.replace("\n", "\n\u200b"),  # zero-width spaces a chat app put at every line start
+], ids=["smart-quotes", "nbsp", "u2028", "bom", "zero-width"])
+def test_what_copying_does_to_a_paste(kb: KnowledgeBase, advisor: Advisor, tmp_path: Path,
+                                      mangle: Callable[[str], str]) -> None:
+    text = (LOGS / "stamped_pipe.txt").read_text()
+    plain = "\n".join(line.split(" | ", 1)[1] for line in text.splitlines())
+    path = tmp_path / "copied.txt"
+    path.write_text(mangle(plain), encoding="utf-8")
+    a = analyze_files([path], kb, TrunkContext())
+    assert top(advisor, a) == ("term.403.caller_id_not_e164", "confirmed")
 
 
 def test_diagnose_cli_reads_a_carrier_export(capsys: pytest.CaptureFixture[str]) -> None:
