@@ -166,6 +166,7 @@ class CarrierInfo:
         self._ua_memo: dict[str, bool] = {}
         self._class_memo: dict[str, int] = {}
         self.recognised = False  # a pack's address or domain was seen in the trace
+        self.default_name = self.name  # the default pack's (Twilio's): the guide the causes are written from
         ctx: TraceContext = context or PlainContext()
         self.termination_host = _host_of(ctx.termination_uri)
         self.origination_host = _host_of(ctx.origination_uri)

@@ -100,3 +100,13 @@ def test_packs_claim_no_other_carriers_addresses(kb: KnowledgeBase) -> None:
     for i, (ka, a) in enumerate(nets):
         for kb_, b in nets[i + 1:]:
             assert ka == kb_ or not a.overlaps(b), f"{ka} {a} overlaps {kb_} {b}"
+
+
+@pytest.mark.parametrize(("name", "carrier"), [(t[0], t[1]) for t in TERMINATION])
+def test_another_carrier_is_told_the_guide_is_twilios(kb: KnowledgeBase, name: str, carrier: str) -> None:
+    notes = read(kb, name).notes
+    assert any(n.startswith(f"the carrier is {carrier}: the causes and fixes follow Twilio") for n in notes)
+
+
+def test_no_such_note_for_the_default_carrier(kb: KnowledgeBase) -> None:
+    assert not any("follow Twilio" in n for n in read(kb, "stamped_pipe.txt").notes)

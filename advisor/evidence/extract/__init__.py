@@ -99,6 +99,11 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase | TraceKnowledg
     tls.tls(ctx, cs, ctx.emitter("tls"), notes)
     fragments.fragments(ctx, cs, call, ctx.emitter("fragments"))
     notes += logs.logs(ctx, cs, focus_v, ctx.emitter("logs"))
+    carrier = ctx.sides.carrier
+    if carrier.recognised and carrier.name != carrier.default_name:
+        notes.append(f"the carrier is {carrier.name}: the causes and fixes follow {carrier.default_name}'s trunking"
+                     f" guide, so rules of its own (number formats, alert codes, limits) may not hold for"
+                     f" {carrier.name}; check that carrier's documentation before applying a fix")
     unique = _unique(ctx.findings)
     for f in unique:
         if f.ref is None:
