@@ -99,13 +99,8 @@ def observations_from_traces(kb: KnowledgeBase, paths: list[str], context: Trunk
     """Findings of the traces as observations, plus warnings (truncated input, call choice)."""
     analysis = analyze_or_fail(kb, paths, context, raw_messages=False, carrier_captures=carrier_captures)
     require_evidence(analysis)
-    verdict: list[str] = []
-    if not analysis.findings:
-        read = sum(f.sip_messages for f in analysis.files)
-        events = len(analysis.events)
-        verdict.append(f"the trace(s) decide nothing: {read} SIP message(s) and {events} log line(s) read, no"
-                       " finding in them; what follows rests on the other facts alone")
-    return analysis.observations(), [*verdict, *analysis.warnings, *analysis.notes]
+    nothing = analysis.decides_nothing()
+    return analysis.observations(), [*([nothing] if nothing else []), *analysis.warnings, *analysis.notes]
 
 
 def require_evidence(analysis: TraceAnalysis) -> None:

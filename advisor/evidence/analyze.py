@@ -190,6 +190,15 @@ class TraceAnalysis(BaseModel):
                 return call
         return None
 
+    def decides_nothing(self) -> str | None:
+        """Said first when the trace(s) gave no finding at all, so that what follows is not read as
+        resting on them: the honest 'this paste cannot decide'."""
+        if self.findings:
+            return None
+        read = sum(f.sip_messages for f in self.files)
+        return (f"the trace(s) decide nothing: {read} SIP message(s) and {len(self.events)} log line(s) read, no"
+                " finding in them; what follows rests on the other facts alone")
+
 
 def analyze_files(paths: Sequence[str | os.PathLike[str]], kb: KnowledgeBase,
                   context: TrunkContext | None = None, raw_messages: bool = True,

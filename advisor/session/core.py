@@ -173,8 +173,9 @@ class Session:
     def attach_analysis(self, file: str, analysis: TraceAnalysis, extra_warnings: Iterable[str] = ()) -> None:
         """Attach an analysed trace: its findings, warnings and the SIP lines the findings rest on."""
         fmt = ", ".join(dict.fromkeys(f.format for f in analysis.files))
+        nothing = analysis.decides_nothing()
         self.attach_trace(file, analysis.observations(), fmt, len(analysis.calls),
-                          [*analysis.warnings, *analysis.notes, *extra_warnings],
+                          [*([nothing] if nothing else []), *analysis.warnings, *analysis.notes, *extra_warnings],
                           excerpts_from_analysis(analysis, extra_headers=_reason_headers(self.advisor)))
 
     def record_probe(self, event: ProbeRun) -> None:

@@ -238,3 +238,11 @@ def test_nothing_wrong_is_not_a_fix_and_lists_what_was_not_checked(advisor: Advi
     assert all(f"Not checked: {x}" in model.ticket.next_checks for x in d.conclusion.not_checked)
     text = " ".join(export_session(session, "text").split())
     assert "NOTHING WRONG FOUND: WHAT WAS NOT CHECKED" in text and text.count("othing wrong found") <= 3
+
+
+def test_a_trace_that_decides_nothing_says_so_in_the_ticket(advisor: Advisor) -> None:
+    paste = Path(__file__).resolve().parents[1] / "data" / "real" / "c30_freeswitch_2515.txt"
+    session = Session(advisor)
+    session.attach_analysis(str(paste), analyze_files([paste], advisor.kb))
+    assert session.warnings()[0].startswith("the trace(s) decide nothing")
+    assert "the trace(s) decide nothing" in export_session(session, "text")
