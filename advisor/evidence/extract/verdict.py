@@ -93,6 +93,21 @@ def call_verdict(ctx: Ctx, call: Call) -> CallVerdict:
                        one_way=one_way)
 
 
+def _ack_seen_arriving(ctx: Ctx, call: Call, ok: Message) -> Message | None:
+    """An ACK for the 200 OK in a trace taken on the 200 OK sender's side: the PBX's own log or
+    capture for its 200 OK (an inbound call), the carrier's capture for the carrier's."""
+    if ok.sender is None:
+        return None
+    for a in call.acks_for(ok):
+        if a.sender is None or a.sender == ok.sender:
+            continue
+        point = ctx.sides.capture_point(a.file)
+        if (ok.sender == "customer" and point in ("pbx_log", "host_log", "pbx_host")) or (
+                ok.sender == "carrier" and point == "carrier"):
+            return a
+    return None
+
+
 _NO_ACK_RE = re.compile(r"\bACK\b.{0,20}?(?:time-?out|timed out|not received|never|missing)|\bno ACK\b|"
                         r"\bwithout (?:an )?ACK\b", re.IGNORECASE)
 
@@ -246,12 +261,17 @@ def outcome(ctx: Ctx, call: Call, v: CallVerdict, add: Add, notes: list[str]) ->
                         f"the 200 OK to the INVITE is sent {len(sent)} times"
                         + (f" over {dur(span)}" if span else ""), sent[1]))
         elif (ctx.after(first_ok) or 0) >= 4:
-            # only a trace that goes on for 4 s after the 200 OK would show its retransmissions (T1 doubling
-            # from 0.5 s: at 0.5, 1.5 and 3.5 s); a pasted excerpt with one copy, or an ACK that may have gone
-            # astray, says nothing about them
+            # a trace that goes on for 4 s after the 200 OK would show its retransmissions (T1 doubling
+            # from 0.5 s: at 0.5, 1.5 and 3.5 s)
             add(Finding("ok_retransmitted", "no", "200 OK sent once",
                         f"the 200 OK to the INVITE is sent once in the {ctx.after(first_ok):.0f} s the trace goes on"
                         " after it", first_ok))
+        elif (ack := _ack_seen_arriving(ctx, call, first_ok)) is not None:
+            # the 200 OK's sender got its ACK, so it had no reason to send the 200 OK again; an ACK merely
+            # seen leaving the other side (it may go astray) says nothing
+            add(Finding("ok_retransmitted", "no", "200 OK sent once",
+                        f"the 200 OK to the INVITE is sent once and its ACK ({ack.label}) reaches the side that"
+                        " sent it", first_ok))
         if v.drop_seconds is not None and bye is not None:
             who = "carrier" if bye.sender == "carrier" else "PBX" if bye.sender == "customer" else "one side"
             add(Finding("seconds_until_drop", round(v.drop_seconds, 1), f"BYE {dur(v.drop_seconds)} after 200 OK",
