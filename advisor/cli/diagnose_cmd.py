@@ -20,6 +20,8 @@ def register(sub: Any) -> None:
                    help="a SIP trace (pcap, pcapng, or pasted log text); repeatable")
     add_carrier_capture(p)
     p.add_argument("--termination-uri", help="trunk termination URI, helps the trace reader tell sides apart")
+    p.add_argument("--origination-uri",
+                   help="trunk origination URI (where the carrier sends inbound calls: the PBX), helps the same way")
     p.add_argument("--pbx-address", help="the PBX's public address")
     p.add_argument("--json", action="store_true", help="print one JSON object (the Diagnosis model)")
     say.add_arguments(p)
@@ -54,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     if args.trace or args.carrier_capture:
         from advisor.cli.trace_cmd import observations_from_traces
 
-        context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
+        context = TrunkContext(termination_uri=args.termination_uri, origination_uri=args.origination_uri,
+                               pbx_public_address=args.pbx_address)
         observations, trace_warnings = observations_from_traces(kb, args.trace, context, args.carrier_capture)
         warnings += trace_warnings
     probed, probe_notes = observations_from_probes(args, kb)

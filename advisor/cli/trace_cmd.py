@@ -31,6 +31,7 @@ def register(sub: Any) -> None:
     add_carrier_capture(p)
     p.add_argument("--json", action="store_true", help="print the whole analysis as one JSON object")
     p.add_argument("--termination-uri", help="trunk termination URI, helps tell the carrier's side apart")
+    p.add_argument("--origination-uri", help="trunk origination URI (where the carrier sends inbound calls: the PBX)")
     p.add_argument("--pbx-address", help="the PBX's public address")
     p.add_argument("--full", action="store_true",
                    help="every message in full: printed under its first line, and as `raw` in --json output")
@@ -140,7 +141,8 @@ def _run(args: argparse.Namespace) -> int:
     from advisor.context import TrunkContext
 
     kb = load_kb_or_exit(args)
-    context = TrunkContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
+    context = TrunkContext(termination_uri=args.termination_uri, origination_uri=args.origination_uri,
+                           pbx_public_address=args.pbx_address)
     analysis = analyze_or_fail(kb, list(args.files), context, raw_messages=args.full,
                                max_text_bytes=getattr(args, "max_size", None),
                                carrier_captures=list(getattr(args, "carrier_capture", [])))
@@ -168,7 +170,8 @@ def _stream_json(args: argparse.Namespace) -> None:
     carrier_captures = list(getattr(args, "carrier_capture", []))
     _require_files(paths, carrier_captures)
     max_text_bytes = getattr(args, "max_size", None)
-    context = PlainContext(termination_uri=args.termination_uri, pbx_public_address=args.pbx_address)
+    context = PlainContext(termination_uri=args.termination_uri, origination_uri=args.origination_uri,
+                           pbx_public_address=args.pbx_address)
     parts = _guarded(paths, lambda: analyze_parts(
         load_traces(paths, max_text_bytes=max_text_bytes, carrier_captures=carrier_captures), tk, context))
     # everything is read and decided before the first byte is written; only the formatting streams

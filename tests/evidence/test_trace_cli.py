@@ -104,3 +104,16 @@ def test_every_finding_value_is_in_the_vocabulary(kb: KnowledgeBase) -> None:
             assert isinstance(o.value, float)
         else:
             assert o.value in definition.values, (o.id, o.value)
+
+
+def test_the_origination_uri_names_the_pbx(capsys: pytest.CaptureFixture[str]) -> None:
+    """An inbound call from a carrier no pack knows: only the engineer's origination URI tells the sides."""
+    paste = str(Path(__file__).resolve().parents[1] / "data" / "logs" / "unknown_carrier_origination_407.txt")
+    assert main(["diagnose", "--trace", paste]) == 0
+    assert not capsys.readouterr().out.startswith("Confirmed")
+    assert main(["diagnose", "--trace", paste, "--origination-uri", "sip:pbx.example.com:5060"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Confirmed: The PBX does not trust the carrier's signalling addresses as peers")
+    assert "call_direction = origination" in out
+    assert main(["trace", paste, "--origination-uri", "sip:pbx.example.com:5060", "--json"]) == 0
+    assert '"origination"' in capsys.readouterr().out
