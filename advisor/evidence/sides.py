@@ -75,7 +75,7 @@ class PlainContext:
     numbers: list[str] = field(default_factory=list)
     cps_limit: float | None = None
 
-PBX_LOG_FORMATS = frozenset({"asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace"})
+PBX_LOG_FORMATS = frozenset({"asterisk_pjsip", "asterisk_chan_sip", "freeswitch_siptrace", "cisco_ccsip"})
 PACKET_FORMATS = frozenset({"pcap", "pcapng", "tcpdump_text"})
 
 _SHARED = ipaddress.ip_network("100.64.0.0/10")

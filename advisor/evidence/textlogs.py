@@ -427,6 +427,33 @@ class _ChanSip(_Format):
         return None
 
 
+_CCSIP_STAMP_RE = re.compile(r"^(?:\d{1,10}: )?[*.]?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2}"
+                             r"(?: \d{4})? \d\d:\d\d:\d\d(?:\.\d{1,6})?)(?: [A-Z]{2,5})?: //\S{0,120}ccsipDisplayMsg:")
+
+
+class _CiscoCcsip(_Format):
+    """Cisco IOS / CUBE `debug ccsip messages`: a time-stamped `//.../SIP/Msg/ccsipDisplayMsg:` line,
+    then `Sent:` or `Received:` on a line of its own, then the message; the peer is not printed."""
+
+    name = "cisco_ccsip"
+    perspective = True
+
+    def __init__(self) -> None:
+        self._ts: float | None = None
+
+    def marker(self, text: str, lineno: int, clock: _Clock) -> Marker | None:
+        t = text.strip()
+        if not t or len(t) > MAX_MARKER_LINE:
+            return None
+        if t in ("Sent:", "Received:"):
+            return Marker(kind="meta", line=lineno, ts=self._ts, direction="sent" if t == "Sent:" else "received")
+        if "ccsipDisplayMsg" in t:
+            m = _CCSIP_STAMP_RE.match(t)
+            self._ts = _stamp_from_text(m.group(1), clock) if m else None
+            return Marker(kind="sep", line=lineno)
+        return None
+
+
 class _FreeSwitch(_Format):
     name = "freeswitch_siptrace"
     indent = "   "
@@ -560,12 +587,13 @@ class _Tcpdump(_Format):
 
 _FORMAT_CLASSES: dict[str, type[_Format]] = {
     "raw": _Raw, "sngrep_txt": _Sngrep, "asterisk_pjsip": _Pjsip, "asterisk_chan_sip": _ChanSip,
-    "freeswitch_siptrace": _FreeSwitch, "tcpdump_text": _Tcpdump,
+    "freeswitch_siptrace": _FreeSwitch, "tcpdump_text": _Tcpdump, "cisco_ccsip": _CiscoCcsip,
 }
 
 # --------------------------------------------------------------------------- detection
 
 _DETECT = (
+    ("cisco_ccsip", re.compile(r"/SIP/Msg/ccsipDisplayMsg:")),
     ("freeswitch_siptrace", re.compile(r"^\s*(?:recv|send) \d+ bytes? (?:from|to) [A-Za-z]{2,4}/", re.IGNORECASE)),
     ("asterisk_pjsip", re.compile(r"<--- ?(?:Received|Transmitting) SIP (?:request|response)", re.IGNORECASE)),
     ("asterisk_chan_sip", re.compile(r"(?:<--- ?SIP read from|ransmitting(?: #\d+)? \((?:no )?NAT\) to)",

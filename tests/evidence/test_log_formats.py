@@ -241,6 +241,15 @@ def test_what_copying_does_to_a_paste(kb: KnowledgeBase, advisor: Advisor, tmp_p
     assert top(advisor, a) == ("term.403.caller_id_not_e164", "confirmed")
 
 
+def test_cisco_cube_debug_ccsip_messages(kb: KnowledgeBase, advisor: Advisor) -> None:
+    a = read(kb, "cisco_cube_ccsip.txt")
+    assert a.files[0].format == "cisco_ccsip" and a.files[0].capture_point == "pbx_log"
+    msgs = a.calls[0].messages
+    assert [m.sender for m in msgs] == ["customer", "carrier"]
+    assert msgs[1].offset is not None and abs(msgs[1].offset - 0.1) < 1e-6  # times from the stamp lines
+    assert top(advisor, a) == ("term.403.caller_id_not_e164", "confirmed")
+
+
 def test_diagnose_cli_reads_a_carrier_export(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
