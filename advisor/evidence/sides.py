@@ -166,6 +166,8 @@ class CarrierInfo:
         self._ua_memo: dict[str, bool] = {}
         self._class_memo: dict[str, int] = {}
         self.recognised = False  # a pack's address or domain was seen in the trace
+        self.recognised_key: str | None = None  # that pack's file name (knowledge/carriers/<key>.yaml)
+        self.recognised_host: str | None = None  # the host that named it
         self.default_name = self.name  # the default pack's (Twilio's): the guide the causes are written from
         ctx: TraceContext = context or PlainContext()
         self.termination_host = _host_of(ctx.termination_uri)
@@ -208,6 +210,7 @@ class CarrierInfo:
                 self.name = name
                 self.recognised = True
                 pk = next(p for p in self.packs if p.name == name)
+                self.recognised_key, self.recognised_host = pk.key, h
                 self.domains = list(pk.trunk_domains)
                 self.reason_patterns = [*pk.reason_patterns,
                                         *(rp for p in self.packs if p is not pk for rp in p.reason_patterns)]

@@ -224,6 +224,13 @@ def load_kb(directory: Path | None = None) -> KnowledgeBase:
         if pack is not None:
             carriers[path.stem] = pack
             where[f"carrier:{path.stem}"] = Located(pdoc, ())
+    carrier_obs = observations.get("trunk_carrier")
+    if carrier_obs is not None and carrier_obs.type == "enum":
+        # a pack dropped into carriers/ names a carrier of its own: its file name is a value of trunk_carrier
+        # without a second edit (a carrier is data in one place)
+        missing = [n for n in carriers if n not in carrier_obs.values]
+        if missing:
+            observations["trunk_carrier"] = carrier_obs.model_copy(update={"values": [*carrier_obs.values, *missing]})
     defaults = [n for n, c in carriers.items() if c.default]
     if len(defaults) > 1:
         problems.append(Problem(display(root / "carriers"), 1, f"more than one default carrier pack: {', '.join(defaults)}"))

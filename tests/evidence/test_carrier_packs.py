@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from advisor.context import TrunkContext
+from advisor.engine.diagnosis import Advisor
+from advisor.engine.observations import Observation, Source
 from advisor.evidence.analyze import TraceAnalysis, analyze_files
 from advisor.evidence.sides import CarrierInfo
 from advisor.kb.loader import KnowledgeBase
@@ -110,3 +112,17 @@ def test_another_carrier_is_told_the_guide_is_twilios(kb: KnowledgeBase, name: s
 
 def test_no_such_note_for_the_default_carrier(kb: KnowledgeBase) -> None:
     assert not any("follow Twilio" in n for n in read(kb, "stamped_pipe.txt").notes)
+
+
+def test_a_twilio_rule_is_not_applied_to_another_carriers_trunk(kb: KnowledgeBase, advisor: Advisor) -> None:
+    """A caller ID without the plus: Twilio refuses it (term.403.caller_id_not_e164), Flowroute's docs make the
+    plus optional. The trace names the carrier (trunk_carrier), and the Twilio-only cause is ruled out by it."""
+    a = read(kb, "flowroute_403_no_plus.txt")
+    assert facts(a)["trunk_carrier"] == "flowroute" and facts(a)["caller_id_e164"] == "no"
+    d = advisor.diagnose(a.observations(), a.warnings)
+    e164 = next(c for c in d.causes if c.id == "term.403.caller_id_not_e164")
+    assert e164.status == "ruled_out" and any(b.observation == "trunk_carrier" for b in e164.because)
+    twilio = [o for o in a.observations() if o.id != "trunk_carrier"]
+    twilio.append(Observation(id="trunk_carrier", value="twilio", source=Source(kind="answer")))
+    d = advisor.diagnose(twilio, a.warnings)
+    assert (d.causes[0].id, d.causes[0].status) == ("term.403.caller_id_not_e164", "confirmed")

@@ -186,3 +186,19 @@ def test_a_huge_paste_is_read_up_to_the_limit_and_says_so(intake: Intake) -> Non
     assert u.text == text  # kept whole
     assert any(f"Only the first {limit} of {len(text)} characters were read" in w for w in u.warnings)
     assert u.notes[-1] == f"(not read: the last {len(text) - limit} characters)"
+
+
+@pytest.mark.parametrize(("text", "carrier"), [
+    ("our SIP trunk is with Flowroute and calls to 800 numbers fail", "flowroute"),
+    ("the Telnyx trunk answers 503", "telnyx"),
+    ("we moved the numbers to a Vonage SIP trunk last week", "vonage"),
+    ("our carrier is SignalWire", "other"),
+])
+def test_the_customer_names_another_carrier(intake: Intake, text: str, carrier: str) -> None:
+    assert applied(intake.understand(text))["trunk_carrier"] == carrier
+
+
+@pytest.mark.parametrize("text", ["we are low on bandwidth and calls drop", "the Twilio trunk fails",
+                                  "a plivo-like setup on the lab bench"])
+def test_no_carrier_named(intake: Intake, text: str) -> None:
+    assert "trunk_carrier" not in applied(intake.understand(text))

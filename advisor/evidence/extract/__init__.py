@@ -80,6 +80,7 @@ def derive_findings(cs: CallSet, sides: Sides, kb: KnowledgeBase | TraceKnowledg
                      f"{call.call_id}: only direction-independent findings")
     ver, term, orig = ctx.emitter("verdict"), ctx.emitter("termination"), ctx.emitter("origination")
     verdict.direction(ctx, call, ver)
+    verdict.carrier(ctx, call, ver)
     verdict.final_status(ctx, call, focus_v, ver, notes)
     if call.direction == "termination":
         termination.termination(ctx, call, focus_v, term)

@@ -165,6 +165,20 @@ def direction(ctx: Ctx, call: Call, add: Add) -> None:
     add(Finding("call_direction", call.direction, detail, note, inv))
 
 
+def carrier(ctx: Ctx, call: Call, add: Add) -> None:
+    """Which carrier's trunk this is, when a pack's address or domain is in the trace."""
+    info = ctx.sides.carrier
+    key, host = info.recognised_key, info.recognised_host
+    if key is None or host is None:
+        return
+    where_seen = next((m for m in call.messages if host in (m.src, m.dst, m.msg.ruri_host() if m.msg.is_request
+                                                            else None)), call.messages[0] if call.messages else None)
+    if where_seen is None:
+        return
+    add(Finding("trunk_carrier", key, f"{info.name} by {host}",
+                f"{host} belongs to {info.name} (knowledge/carriers/{key}.yaml)", where_seen))
+
+
 def final_status(ctx: Ctx, call: Call, v: CallVerdict, add: Add, notes: list[str]) -> None:
     t = call.last_invite
     if t is None:
