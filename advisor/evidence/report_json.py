@@ -16,12 +16,13 @@ compares both texts on every trace the tests hold.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring as _encode  # the C encoder, no ASCII escaping
 from typing import Any
 
-from advisor.evidence.calls import CallSet, Message
+from advisor.evidence.calls import ABSOLUTE_TS, TEXT_FORMATS, CallSet, Message
 from advisor.evidence.extract import FindingsResult
 from advisor.evidence.report_values import (
     _PARTIES,
@@ -186,7 +187,10 @@ def _message_texts(m: Message, origin: float | None, raw: bool, depth: int, run_
         ref_text = f'{ref_file[:-1]}:line {line}"'
     else:
         ref_text = ref_file
-    at = m.at
+    time_text = _utc_text(ts) if type(ts) is float and m.fmt not in TEXT_FORMATS else None
+    if time_text is None:
+        at = m.at
+        time_text = "null" if at is None else _datetime(at)
     if ts is None:
         ts_text = offset_text = "null"
     else:
@@ -211,11 +215,35 @@ def _message_texts(m: Message, origin: float | None, raw: bool, depth: int, run_
     views = m.views
     return (int.__repr__(m.index), file_text, "null" if line is None else _fast_value(line, depth),
             "null" if frame is None else _fast_value(frame, depth), ref_text,
-            "null" if at is None else _datetime(at), ts_text, offset_text, run,
+            time_text, ts_text, offset_text, run,
             known(first_line) or _fast_value(first_line, depth), known(summary) or _fast_value(summary, depth),
             "true" if m.retransmission else "false", "null" if view_of is None else int.__repr__(view_of.index),
             _value([v.label for v in views], depth) if views else "[]",
             _fast_value(msg.text(), depth) if raw else "null")
+
+
+_SECONDS: dict[int, str] = {}
+"""'"YYYY-MM-DDTHH:MM:SS' (UTC) by whole epoch second (a capture's messages share a few seconds each)."""
+
+
+def _utc_text(ts: float) -> str | None:
+    """_datetime(Message.at) of a capture's epoch time, from the whole second's text and the microseconds
+    rounded the way datetime.fromtimestamp rounds them (half to even, from the fraction); None for
+    what that path must decide (not an epoch time, out of datetime's range)."""
+    if not ABSOLUTE_TS <= ts < 1e11:
+        return None
+    frac, whole = math.modf(ts)
+    us = round(frac * 1e6)
+    if us >= 1_000_000:
+        us -= 1_000_000
+        whole += 1.0
+    sec = int(whole)
+    prefix = _SECONDS.get(sec)
+    if prefix is None:
+        prefix = '"' + datetime.fromtimestamp(sec, UTC).isoformat()[:-6]
+        if len(_SECONDS) < 100_000:
+            _SECONDS[sec] = prefix
+    return f'{prefix}.{us:06d}Z"' if us else prefix + 'Z"'
 
 
 def _pydantic_json(value: object) -> str:
