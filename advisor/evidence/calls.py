@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -363,18 +362,25 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
                                     else None))
             messages[-1]._hosts, messages[-1]._audio = _light_hosts(msg, top[0] if top is not None else None)
     # Retransmissions (same file) and views (other files).
-    primaries: dict[tuple[object, ...], list[Message]] = defaultdict(list)
-    occurrence: dict[tuple[object, ...], int] = defaultdict(int)
+    # per key: the primaries (first sightings, in order) and how often each file has shown the key so
+    # far (its n-th sighting in another file is a view of the n-th primary); one hash of the key for a
+    # repeat, two for a first sighting
+    groups: dict[tuple[object, ...], tuple[list[Message], dict[int, int]]] = {}
     for m in messages:
         k = _key(m)
-        n = occurrence[(m.file_index, k)]
-        occurrence[(m.file_index, k)] = n + 1
-        prim = primaries[k]
-        if n < len(prim) and prim[n].file_index != m.file_index:
+        fi = m.file_index
+        group = groups.get(k)
+        if group is None:
+            groups[k] = ([m], {fi: 1})
+            continue
+        prim, seen = group
+        n = seen.get(fi, 0)
+        seen[fi] = n + 1
+        if n < len(prim) and prim[n].file_index != fi:
             m.view_of = prim[n]
             prim[n].views.append(m)
             continue
-        if prim and any(p.file_index == m.file_index for p in prim):
+        if any(p.file_index == fi for p in prim):
             m.retransmission = True
         prim.append(m)
     by_call: dict[str, Call] = {}

@@ -585,7 +585,8 @@ class SipMessage:
             keys = self._keys
             v = self._value(keys.index("via")) if "via" in keys else None
             if v is not None and '"' not in v and "<" not in v:
-                first = next((p for p in (x.strip() for x in v.split(",")) if p), None)
+                # one Via value (no comma) is what the split would give alone
+                first = next((p for p in (x.strip() for x in v.split(",")) if p), None) if "," in v else v.strip()
                 if first:
                     parts = first.split(";")
                     host = _VIA_HOSTS.get(parts[0], _MISSING)
