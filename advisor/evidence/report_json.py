@@ -57,15 +57,19 @@ def write_report_json(cs: CallSet, sides: Sides, result: FindingsResult, write: 
         write("[]")
     else:
         verdicts = {id(v.call): v for v in result.verdicts}
+        lines: list[str] = []  # written some calls at a time (a write per call costs more than the text)
         for i, call in enumerate(cs.calls):
-            lines = ["[\n    {\n" if i == 0 else ",\n    {\n"]
+            lines.append("[\n    {\n" if i == 0 else ",\n    {\n")
             for key, value in call_values(call, result, verdicts).items():
                 lines.append(f'      "{key}": {_value(value, 6)},\n')
             lines.append('      "messages": ')
             _messages(lines, call_messages(call), call_origin(call), raw, 6)
             lines.append("\n    }")
-            write("".join(lines))
-        write("\n  ]")
+            if len(lines) >= 2048:
+                write("".join(lines))
+                lines.clear()
+        lines.append("\n  ]")
+        write("".join(lines))
     write(',\n  "other_messages": ')
     dialogs = [d for d in cs.dialogs if d.messages]
     if not dialogs:
@@ -120,7 +124,7 @@ def _messages(out: list[str], messages: list[Message], origin: float | None, raw
     known = _STRINGS.get
     for i, m in enumerate(messages):
         if template is None:  # one %-template per list: the keys and indentation of every message
-            keys = tuple(message_values(m, origin, raw))
+            keys = _message_keys(m, origin, raw)
             if keys == _MESSAGE_FIELDS:
                 fast = True
                 head = ",\n".join(f'{inner}"{key}": %s' for key in keys[:8])
@@ -162,7 +166,17 @@ def _brace(text: str) -> str:
 
 _MESSAGE_FIELDS = ("index", "file", "line", "frame", "ref", "time", "ts", "offset", "src", "dst", "transport",
                    "sender", "party", "first_line", "summary", "retransmission", "view_of", "also_in", "raw")
-"""message_values' keys, in order, as _message_texts formats them (checked on each list's first message)."""
+"""message_values' keys, in order, as _message_texts formats them (checked once a run, _message_keys)."""
+
+_KEYS_SEEN: list[tuple[str, ...]] = []
+
+
+def _message_keys(m: Message, origin: float | None, raw: bool) -> tuple[str, ...]:
+    """message_values' keys (the same for every message: a literal dict), asked of it once a run."""
+    if not _KEYS_SEEN:
+        _KEYS_SEEN.append(tuple(message_values(m, origin, raw)))
+    return _KEYS_SEEN[0]
+
 
 _RUNS: dict[tuple[object, ...], str] = {}
 """The formatted src, dst, transport, sender and party fields of a message, by their values and depth:
