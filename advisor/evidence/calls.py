@@ -362,25 +362,30 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
                                     else None))
             messages[-1]._hosts, messages[-1]._audio = _light_hosts(msg, top[0] if top is not None else None)
     # Retransmissions (same file) and views (other files).
-    # per key: the primaries (first sightings, in order) and how often each file has shown the key so
-    # far (its n-th sighting in another file is a view of the n-th primary); one hash of the key for a
-    # repeat, two for a first sighting
-    groups: dict[tuple[object, ...], tuple[list[Message], dict[int, int]]] = {}
+    # per key, its primaries (first sightings, in order); a file's n-th sighting of a key is a view
+    # of the n-th primary when that one is from another file.  How often this file has shown the key
+    # is counted from the primaries and their views (no count kept per key and file): one hash of
+    # the key for a repeat, two for a first sighting
+    groups: dict[tuple[object, ...], list[Message]] = {}
     for m in messages:
         k = _key(m)
-        fi = m.file_index
-        group = groups.get(k)
-        if group is None:
-            groups[k] = ([m], {fi: 1})
+        prim = groups.get(k)
+        if prim is None:
+            groups[k] = [m]
             continue
-        prim, seen = group
-        n = seen.get(fi, 0)
-        seen[fi] = n + 1
+        fi = m.file_index
+        own = n = 0
+        for p in prim:
+            if p.file_index == fi:
+                own += 1
+            elif p.views:
+                n += sum(1 for v in p.views if v.file_index == fi)
+        n += own
         if n < len(prim) and prim[n].file_index != fi:
             m.view_of = prim[n]
             prim[n].views.append(m)
             continue
-        if any(p.file_index == fi for p in prim):
+        if own:
             m.retransmission = True
         prim.append(m)
     by_call: dict[str, Call] = {}

@@ -401,7 +401,6 @@ _MISSING = object()
 _RURI_HOSTS: dict[str, str | None] = {}  # Request-URI text -> its host (SipMessage.ruri_host)
 _VIA_HOSTS: dict[str, object] = {}  # top Via text before its first ';' -> its host (top_via_host_branch)
 _CONTACT_HOSTS: dict[str, object] = {}  # first Contact header value -> its URI's host (first_contact_host)
-_TO_HOSTS: dict[str, object] = {}  # To header value -> its URI's host (to_host)
 _NO_HOST = object()  # in those two: the text has no usable Via / no Contact part
 
 
@@ -632,8 +631,8 @@ class SipMessage:
         return None
 
     def to_host(self) -> str | None:
-        """The host of the To's URI (to.uri.host), None without one; remembered per distinct To text
-        as a string (the responses of a dialog repeat their To), no parsed object kept."""
+        """The host of the To's URI (to.uri.host), None without one; parsed without keeping the parsed
+        To in the message's memo (side detection asks it of every INVITE response once)."""
         memo = self._memo
         if memo is not None and "to" in memo:
             to = self.to
@@ -641,14 +640,8 @@ class SipMessage:
         keys = self._keys
         if "to" not in keys:
             return None
-        value = self._value(keys.index("to"))
-        host = _TO_HOSTS.get(value, _MISSING)
-        if host is _MISSING:
-            to = _name_addr_or_none(value)
-            host = to.uri.host if to is not None and to.uri is not None else None
-            if len(_TO_HOSTS) < 100_000:
-                _TO_HOSTS[value] = host
-        return host  # type: ignore[return-value]
+        to = _name_addr_or_none(self._value(keys.index("to")))
+        return to.uri.host if to is not None and to.uri is not None else None
 
     def sdp_audio(self) -> tuple[str | None, int] | None:
         """None without an SDP body (as sdp_unkept() is None); else (sdp.audio_address(), the port of
