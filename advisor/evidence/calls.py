@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -363,18 +362,30 @@ def build_calls(loaded: list[LoadedTrace]) -> CallSet:
                                     else None))
             messages[-1]._hosts, messages[-1]._audio = _light_hosts(msg, top[0] if top is not None else None)
     # Retransmissions (same file) and views (other files).
-    primaries: dict[tuple[object, ...], list[Message]] = defaultdict(list)
-    occurrence: dict[tuple[object, ...], int] = defaultdict(int)
+    # per key, its primaries (first sightings, in order); a file's n-th sighting of a key is a view
+    # of the n-th primary when that one is from another file.  How often this file has shown the key
+    # is counted from the primaries and their views (no count kept per key and file): one hash of
+    # the key for a repeat, two for a first sighting
+    groups: dict[tuple[object, ...], list[Message]] = {}
     for m in messages:
         k = _key(m)
-        n = occurrence[(m.file_index, k)]
-        occurrence[(m.file_index, k)] = n + 1
-        prim = primaries[k]
-        if n < len(prim) and prim[n].file_index != m.file_index:
+        prim = groups.get(k)
+        if prim is None:
+            groups[k] = [m]
+            continue
+        fi = m.file_index
+        own = n = 0
+        for p in prim:
+            if p.file_index == fi:
+                own += 1
+            elif p.views:
+                n += sum(1 for v in p.views if v.file_index == fi)
+        n += own
+        if n < len(prim) and prim[n].file_index != fi:
             m.view_of = prim[n]
             prim[n].views.append(m)
             continue
-        if prim and any(p.file_index == m.file_index for p in prim):
+        if own:
             m.retransmission = True
         prim.append(m)
     by_call: dict[str, Call] = {}

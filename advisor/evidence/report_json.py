@@ -16,14 +16,17 @@ compares both texts on every trace the tests hold.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring as _encode  # the C encoder, no ASCII escaping
 from typing import Any
 
-from advisor.evidence.calls import CallSet, Message
+from advisor.evidence.calls import ABSOLUTE_TS, TEXT_FORMATS, CallSet, Message
 from advisor.evidence.extract import FindingsResult
 from advisor.evidence.report_values import (
+    _PARTIES,
+    _SIDES,
     Values,
     call_messages,
     call_origin,
@@ -54,15 +57,19 @@ def write_report_json(cs: CallSet, sides: Sides, result: FindingsResult, write: 
         write("[]")
     else:
         verdicts = {id(v.call): v for v in result.verdicts}
+        lines: list[str] = []  # written some calls at a time (~256 messages, ~0.3 MB): fewer writes
         for i, call in enumerate(cs.calls):
-            lines = ["[\n    {\n" if i == 0 else ",\n    {\n"]
+            lines.append("[\n    {\n" if i == 0 else ",\n    {\n")
             for key, value in call_values(call, result, verdicts).items():
                 lines.append(f'      "{key}": {_value(value, 6)},\n')
             lines.append('      "messages": ')
             _messages(lines, call_messages(call), call_origin(call), raw, 6)
             lines.append("\n    }")
-            write("".join(lines))
-        write("\n  ]")
+            if len(lines) >= 256:
+                write("".join(lines))
+                lines.clear()
+        lines.append("\n  ]")
+        write("".join(lines))
     write(',\n  "other_messages": ')
     dialogs = [d for d in cs.dialogs if d.messages]
     if not dialogs:
@@ -116,10 +123,23 @@ def _messages(out: list[str], messages: list[Message], origin: float | None, raw
     depth = indent + 4
     known = _STRINGS.get
     for i, m in enumerate(messages):
-        values = message_values(m, origin, raw)
         if template is None:  # one %-template per list: the keys and indentation of every message
-            body = ",\n".join(f'{inner}"{key}": %s' for key in values)
-            template = f"\n{pad}{{{{\n{body}\n{pad}}}}}".replace("{{", "{").replace("}}", "}")
+            keys = _message_keys(m, origin, raw)
+            if keys == _MESSAGE_FIELDS:
+                fast = True
+                head = ",\n".join(f'{inner}"{key}": %s' for key in keys[:8])
+                tail = ",\n".join(f'{inner}"{key}": %s' for key in keys[13:])
+                template = _brace(f"\n{pad}{{{{\n{head},\n%s{tail}\n{pad}}}}}")
+                run_fmt = "".join(f'{inner}"{key}": %s,\n' for key in keys[8:13])
+            else:  # message_values has fields this writer does not know: the generic formatting
+                fast = False
+                body = ",\n".join(f'{inner}"{key}": %s' for key in keys)
+                template = _brace(f"\n{pad}{{{{\n{body}\n{pad}}}}}")
+        if fast:
+            text = template % _message_texts(m, origin, raw, depth, run_fmt)
+            out.append(text if i == 0 else "," + text)
+            continue
+        values = message_values(m, origin, raw)
         # _fast_value, with its commonest cases in line (19 fields a message, most of them a
         # string seen before, None, an int or a bool)
         texts = []
@@ -138,6 +158,106 @@ def _messages(out: list[str], messages: list[Message], origin: float | None, raw
         out.append(text if i == 0 else "," + text)
     if close_list:
         out.append(f"\n{' ' * indent}]")
+
+
+def _brace(text: str) -> str:
+    return text.replace("{{", "{").replace("}}", "}")
+
+
+_MESSAGE_FIELDS = ("index", "file", "line", "frame", "ref", "time", "ts", "offset", "src", "dst", "transport",
+                   "sender", "party", "first_line", "summary", "retransmission", "view_of", "also_in", "raw")
+"""message_values' keys, in order, as _message_texts formats them (checked once a run, _message_keys)."""
+
+_KEYS_SEEN: list[tuple[str, ...]] = []
+
+
+def _message_keys(m: Message, origin: float | None, raw: bool) -> tuple[str, ...]:
+    """message_values' keys (the same for every message: a literal dict), asked of it once a run."""
+    if not _KEYS_SEEN:
+        _KEYS_SEEN.append(tuple(message_values(m, origin, raw)))
+    return _KEYS_SEEN[0]
+
+
+_RUNS: dict[tuple[object, ...], str] = {}
+"""The formatted src, dst, transport, sender and party fields of a message, by their values and depth:
+the same few runs repeat in every message a host sends."""
+
+
+def _message_texts(m: Message, origin: float | None, raw: bool, depth: int, run_fmt: str) -> tuple[str, ...]:
+    """The JSON texts of message_values(m, origin, raw), its fields src..party as one run, formatted
+    the way _fast_value formats each value (test_report_json holds both to pydantic's text)."""
+    rec = m.record
+    ref = rec.ref
+    ts = rec.ts
+    known = _STRINGS.get
+    file = m.file
+    file_text = known(file) or _fast_value(file, depth)
+    line, frame = ref.line, ref.frame
+    ref_file = known(ref.file) or _fast_value(ref.file, depth)
+    # RecordRef.label(), encoded: what follows the file name is plain ASCII, which JSON keeps as is
+    if frame is not None:
+        ref_text = f'{ref_file[:-1]}#frame {frame}"'
+    elif line is not None:
+        ref_text = f'{ref_file[:-1]}:line {line}"'
+    else:
+        ref_text = ref_file
+    time_text = _utc_text(ts) if type(ts) is float and m.fmt not in TEXT_FORMATS else None
+    if time_text is None:
+        at = m.at
+        time_text = "null" if at is None else _datetime(at)
+    if ts is None:
+        ts_text = offset_text = "null"
+    else:
+        ts_text = _float(ts) if type(ts) is float else _fast_value(ts, depth)
+        if origin is None:
+            offset_text = "null"
+        else:
+            offset = round(ts - origin, 6)
+            offset_text = _float(offset) if type(offset) is float else _fast_value(offset, depth)
+    key = (depth, rec.src, rec.sport, rec.dst, rec.dport, rec.transport, m.sender, m.party)
+    run = _RUNS.get(key)
+    if run is None:
+        run = run_fmt % (_fast_value(m.endpoint("src"), depth), _fast_value(m.endpoint("dst"), depth),
+                         _fast_value(rec.transport, depth), _fast_value(_SIDES.get(m.sender or ""), depth),
+                         _fast_value(_PARTIES.get(m.party or ""), depth))
+        if len(_RUNS) < 10_000:
+            _RUNS[key] = run
+    msg = m.msg
+    summary = msg.summary()
+    first_line = msg.first_line or f"({summary})"
+    view_of = m.view_of
+    views = m.views
+    return (int.__repr__(m.index), file_text, "null" if line is None else _fast_value(line, depth),
+            "null" if frame is None else _fast_value(frame, depth), ref_text,
+            time_text, ts_text, offset_text, run,
+            known(first_line) or _fast_value(first_line, depth), known(summary) or _fast_value(summary, depth),
+            "true" if m.retransmission else "false", "null" if view_of is None else int.__repr__(view_of.index),
+            _value([v.label for v in views], depth) if views else "[]",
+            _fast_value(msg.text(), depth) if raw else "null")
+
+
+_SECONDS: dict[int, str] = {}
+"""'"YYYY-MM-DDTHH:MM:SS' (UTC) by whole epoch second (a capture's messages share a few seconds each)."""
+
+
+def _utc_text(ts: float) -> str | None:
+    """_datetime(Message.at) of a capture's epoch time, from the whole second's text and the microseconds
+    rounded the way datetime.fromtimestamp rounds them (half to even, from the fraction); None for
+    what that path must decide (not an epoch time, out of datetime's range)."""
+    if not ABSOLUTE_TS <= ts < 1e11:
+        return None
+    frac, whole = math.modf(ts)
+    us = round(frac * 1e6)
+    if us >= 1_000_000:
+        us -= 1_000_000
+        whole += 1.0
+    sec = int(whole)
+    prefix = _SECONDS.get(sec)
+    if prefix is None:
+        prefix = '"' + datetime.fromtimestamp(sec, UTC).isoformat()[:-6]
+        if len(_SECONDS) < 100_000:
+            _SECONDS[sec] = prefix
+    return f'{prefix}.{us:06d}Z"' if us else prefix + 'Z"'
 
 
 def _pydantic_json(value: object) -> str:

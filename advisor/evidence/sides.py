@@ -164,6 +164,7 @@ class CarrierInfo:
         self._memo: dict[tuple[str, str], _Pack | None] = {}
         self._domain_memo: dict[str, bool] = {}  # host -> is_carrier_domain (regexes per pack: once per host)
         self._ua_memo: dict[str, bool] = {}
+        self._trunk_memo: dict[str, bool] = {}  # host -> is_termination_host
         self._class_memo: dict[str, int] = {}
         self.recognised = False  # a pack's address or domain was seen in the trace
         self.recognised_key: str | None = None  # that pack's file name (knowledge/carriers/<key>.yaml)
@@ -232,10 +233,16 @@ class CarrierInfo:
         """A host that names a trunk (a termination URI), not merely one of the carrier's hosts."""
         if not host:
             return False
-        h = host.lower().rstrip(".")
-        if self.termination_host:
-            return h == self.termination_host
-        return any(pk.trunk_host(h) and not pk.other_host(h) for pk in self.packs)
+        hit = self._trunk_memo.get(host)
+        if hit is None:
+            h = host.lower().rstrip(".")
+            if self.termination_host:
+                hit = h == self.termination_host
+            else:
+                hit = any(pk.trunk_host(h) and not pk.other_host(h) for pk in self.packs)
+            if len(self._trunk_memo) < 200_000:
+                self._trunk_memo[host] = hit
+        return hit
 
     def in_signalling(self, host: str | None) -> bool:
         return self._net_pack("s", host) is not None
@@ -513,8 +520,7 @@ def _weaker_signs(call: Call, carrier: CarrierInfo, vote: Callable[[str | None, 
         if sig is not None:
             vote(p, 2, f"{'-'.join(w.capitalize() for w in sig.split('-'))} header (the carrier's own)")
         if not msg.is_request and msg.cseq_method == "INVITE":
-            to = msg.to
-            host = to.uri.host if to is not None and to.uri is not None else None
+            host = msg.to_host()
             if host and (carrier.is_termination_host(host) or carrier.is_carrier_domain(host)):
                 vote(p, 2, f"answers for the trunk {host} (its To)")
 

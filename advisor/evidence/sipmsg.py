@@ -585,7 +585,8 @@ class SipMessage:
             keys = self._keys
             v = self._value(keys.index("via")) if "via" in keys else None
             if v is not None and '"' not in v and "<" not in v:
-                first = next((p for p in (x.strip() for x in v.split(",")) if p), None)
+                # one Via value (no comma) is what the split would give alone
+                first = next((p for p in (x.strip() for x in v.split(",")) if p), None) if "," in v else v.strip()
                 if first:
                     parts = first.split(";")
                     host = _VIA_HOSTS.get(parts[0], _MISSING)
@@ -628,6 +629,19 @@ class SipMessage:
             if host is not _NO_HOST:
                 return host if type(host) is str else None
         return None
+
+    def to_host(self) -> str | None:
+        """The host of the To's URI (to.uri.host), None without one; parsed without keeping the parsed
+        To in the message's memo (side detection asks it of every INVITE response once)."""
+        memo = self._memo
+        if memo is not None and "to" in memo:
+            to = self.to
+            return to.uri.host if to is not None and to.uri is not None else None
+        keys = self._keys
+        if "to" not in keys:
+            return None
+        to = _name_addr_or_none(self._value(keys.index("to")))
+        return to.uri.host if to is not None and to.uri is not None else None
 
     def sdp_audio(self) -> tuple[str | None, int] | None:
         """None without an SDP body (as sdp_unkept() is None); else (sdp.audio_address(), the port of

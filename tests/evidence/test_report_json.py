@@ -18,7 +18,7 @@ from advisor.context import TrunkContext
 from advisor.evidence.analyze import _report
 from advisor.evidence.load import load_trace_detailed
 from advisor.evidence.pipeline import analyze_parts
-from advisor.evidence.report_json import _value, write_report_json
+from advisor.evidence.report_json import _utc_text, _value, write_report_json
 from advisor.kb.loader import KnowledgeBase
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -102,6 +102,22 @@ def test_floats_spelled_like_pydantic_core() -> None:
     for v in values:
         if not (math.isnan(v) or math.isinf(v)):
             assert _float(v) == to_json(v).decode(), v
+
+
+def test_capture_times_spelled_like_datetime() -> None:
+    """A capture message's "time" from its epoch float, as datetime.fromtimestamp(ts, UTC) gives it
+    (microseconds rounded half to even, carried into the next second), on random and edge values."""
+    import math
+    import random
+
+    rng = random.Random(5061)
+    values = [1e8, 1.7e9, 1.7e9 + 0.5e-6, 1.7e9 + 1.5e-6, 1.7e9 + 0.9999995, 1.7e9 + 0.9999999999, 99999999999.5]
+    values += [rng.uniform(1e8, 1e11) for _ in range(20_000)]
+    values += [round(rng.uniform(1e8, 4e9), rng.randint(0, 7)) for _ in range(20_000)]
+    values += [math.floor(rng.uniform(1e8, 4e9)) + rng.randint(0, 999_999) / 1e6 + 5e-7 for _ in range(20_000)]
+    for ts in values:
+        assert _utc_text(ts) == _value(datetime.fromtimestamp(ts, UTC), 0), ts
+    assert _utc_text(5e7) is None and _utc_text(math.inf) is None and _utc_text(math.nan) is None
 
 
 def test_the_cli_prints_the_same_report(kb: KnowledgeBase) -> None:

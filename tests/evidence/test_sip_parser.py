@@ -303,3 +303,15 @@ def test_light_readers_agree_with_the_parsed_objects(via: str, contact: str) -> 
                 media = sdp.audio()
                 assert msg.sdp_audio() == (sdp.audio_address(), media.port if media is not None else 0)
             assert msg.ruri_host() == (msg.ruri.host if msg.ruri is not None else None)
+
+
+@pytest.mark.parametrize("to", [*_CONTACTS, '"A, B" <sip:+1415@trunk.example>;tag=x', "<sip:h>;tag=1", None])
+def test_to_host_is_the_parsed_to_s_host(to: str | None) -> None:
+    """to_host (parsed, not kept) gives what the parsed To gives."""
+    head = "SIP/2.0 200 OK\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n" + (f"To: {to}\r\n" if to is not None else "")
+    for _ in range(2):
+        msg = parse_message(head + "\r\n")
+        host = msg.to_host()
+        parsed = msg.to
+        assert host == (parsed.uri.host if parsed is not None and parsed.uri is not None else None)
+        assert msg.to_host() == host  # from the kept parsed object now
