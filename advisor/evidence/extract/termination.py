@@ -19,7 +19,7 @@ from advisor.evidence.extract.base import (
     refused_caller_id,
     where,
 )
-from advisor.evidence.sipmsg import Via
+from advisor.evidence.sipmsg import NameAddr, Via
 
 
 def termination(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
@@ -61,13 +61,7 @@ def termination(ctx: Ctx, call: Call, v: CallVerdict, add: Add) -> None:
                         f" ({why})", inv))
     frm = msg.from_
     from_number = frm.uri.user_number if frm is not None and frm.uri is not None else None
-    fmt, why = number_format(from_number) if frm is not None and frm.uri is not None else (None, "")
-    if fmt is not None and frm is not None and frm.uri is not None:
-        add(Finding("caller_id_e164", fmt, "INVITE From user",
-                    f"caller ID {from_number!r} in From {frm.uri.raw}: {'+E.164' if fmt == 'yes' else 'not +E.164'}"
-                    f" ({why})", inv))
-    elif final is not None and final.status == 403:
-        refused_caller_id(ctx, final.msg.reason, add, final)
+    _caller_id(ctx, frm, final, add, "INVITE From user", "in From {raw}", inv, empty_counts=True)
     dialed = ruri.user_number if ruri is not None else None
     if (dialed and from_number and not masked(dialed) and not masked(from_number) and e164_check(dialed)[0]
             and e164_check(from_number)[0]):
@@ -117,14 +111,23 @@ def _answer_only(ctx: Ctx, v: CallVerdict, add: Add) -> None:
     final = v.final
     if final is None or final.sender != "carrier" or final.status is None or final.status < 300:
         return
-    frm = final.msg.from_
-    number = frm.uri.user_number if frm is not None and frm.uri is not None else None
-    fmt, why = number_format(number) if number else (None, "")
-    if fmt is not None and frm is not None and frm.uri is not None:
-        add(Finding("caller_id_e164", fmt, "From of the carrier's answer",
-                    f"caller ID {number!r} in the From the carrier's {final.status} copies from the INVITE"
-                    f" ({frm.uri.raw}): {'+E.164' if fmt == 'yes' else 'not +E.164'} ({why})", final))
-    elif final.status == 403:
+    _caller_id(ctx, final.msg.from_, final, add, "From of the carrier's answer",
+               f"in the From the carrier's {final.status} copies from the INVITE ({{raw}})", final, empty_counts=False)
+
+
+def _caller_id(ctx: Ctx, frm: NameAddr | None, final: Message | None, add: Add, detail: str, where: str,
+               shown: Message, *, empty_counts: bool) -> None:
+    """The caller ID's format from a From (the INVITE's, or the one a response copies from it); when
+    that From cannot be judged, a 403 that quotes the refused number still tells (refused_caller_id).
+    `empty_counts`: a From without a user part is 'not +E.164' (the INVITE's own) or says nothing."""
+    uri = frm.uri if frm is not None else None
+    number = uri.user_number if uri is not None else None
+    fmt, why = number_format(number) if uri is not None and (number or empty_counts) else (None, "")
+    if fmt is not None and uri is not None:
+        add(Finding("caller_id_e164", fmt, detail,
+                    f"caller ID {number!r} {where.format(raw=uri.raw)}: {'+E.164' if fmt == 'yes' else 'not +E.164'}"
+                    f" ({why})", shown))
+    elif final is not None and final.status == 403:
         refused_caller_id(ctx, final.msg.reason, add, final)
 
 
